@@ -1,0 +1,109 @@
+
+namespace GpuRnn;
+
+/// <summary>
+/// Chooses and creates backends by name: <c>cpu</c>, <c>ilgpu-cpu</c>, <c>cuda</c>,
+/// <c>opencl</c>, or <c>auto</c> (CUDA, then OpenCL, then the CPU backend).
+/// </summary>
+public static class Backend
+{
+    /// <summary>Every backend name, in the order <c>auto</c> prefers the accelerators.</summary>
+    public static readonly IReadOnlyList<string> KnownNames = ["cuda", "opencl", "cpu", "ilgpu-cpu"];
+
+    // Providers live in assemblies that reference this one; they are found by name so that a
+    // CPU-only deployment works without GpuRnn.Gpu present.
+    private static readonly string[] ProviderTypeNames =
+    [
+        "GpuRnn.Cpu.CpuBackendProvider, GpuRnn.Cpu",
+        "GpuRnn.Gpu.GpuBackendProvider, GpuRnn.Gpu",
+    ];
+
+    private static readonly object Gate = new();
+    private static List<IBackendProvider>? _providers;
+
+    /// <summary>Adds a provider beside the built-in ones (for a backend of your own).</summary>
+    public static void RegisterProvider(IBackendProvider provider)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        lock (Gate) Providers().Add(provider);
+    }
+
+    /// <summary>Every known backend name with whether it can run here and why not.</summary>
+    public static IReadOnlyList<BackendInfo> Probe()
+    {
+        List<IBackendProvider> providers;
+        lock (Gate) providers = [.. Providers()];
+        var found = new Dictionary<string, BackendInfo>();
+        foreach (var p in providers)
+        {
+            foreach (var info in p.Probe()) found.TryAdd(info.Name, info);
+        }
+        var result = new List<BackendInfo>();
+        foreach (var name in KnownNames)
+        {
+            result.Add(found.Remove(name, out var info)
+                ? info
+                : new BackendInfo(name, false, "not installed", $"the assembly that provides '{name}' is not deployed"));
+        }
+        result.AddRange(found.Values);
+        return result;
+    }
+
+    /// <summary>
+    /// Creates the backend named <paramref name="name"/>; <c>auto</c> takes the first available of
+    /// CUDA, OpenCL and CPU. Throws <see cref="BackendUnavailableException"/> with a one-line
+    /// message that lists the backends present when the name is unknown or absent here.
+    /// </summary>
+    public static IBackend Create(string name = "auto")
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var key = name.Trim().ToLowerInvariant();
+        var infos = Probe();
+        if (key == "auto")
+        {
+            foreach (var candidate in new[] { "cuda", "opencl", "cpu" })
+            {
+                var info = infos.FirstOrDefault(i => i.Name == candidate);
+                if (info is { IsAvailable: true }) return CreateFrom(candidate, infos);
+            }
+            throw new BackendUnavailableException($"no backend is available (backends present: {Present(infos)})");
+        }
+        var match = infos.FirstOrDefault(i => i.Name == key);
+        if (match is null)
+            throw new BackendUnavailableException($"unknown backend '{name}' (known: {string.Join(", ", infos.Select(i => i.Name))}, auto; present here: {Present(infos)})");
+        if (!match.IsAvailable)
+            throw new BackendUnavailableException($"backend '{key}' is not available here: {match.UnavailableReason} (present here: {Present(infos)})");
+        return CreateFrom(key, infos);
+    }
+
+    private static IBackend CreateFrom(string name, IReadOnlyList<BackendInfo> infos)
+    {
+        List<IBackendProvider> providers;
+        lock (Gate) providers = [.. Providers()];
+        foreach (var p in providers)
+        {
+            if (p.Probe().Any(i => i.Name == name)) return p.Create(name);
+        }
+        throw new BackendUnavailableException($"backend '{name}' has no provider (present here: {Present(infos)})");
+    }
+
+    private static string Present(IReadOnlyList<BackendInfo> infos)
+    {
+        var names = infos.Where(i => i.IsAvailable).Select(i => i.Name).ToList();
+        return names.Count == 0 ? "none" : string.Join(", ", names);
+    }
+
+    private static List<IBackendProvider> Providers()
+    {
+        if (_providers is not null) return _providers;
+        _providers = [];
+        foreach (var typeName in ProviderTypeNames)
+        {
+            Type? type;
+            try { type = Type.GetType(typeName, throwOnError: false); }
+            catch (Exception e) when (e is FileLoadException or BadImageFormatException) { type = null; }
+            if (type is not null && Activator.CreateInstance(type) is IBackendProvider provider) _providers.Add(provider);
+        }
+        return _providers;
+    }
+}

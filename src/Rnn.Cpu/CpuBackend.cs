@@ -1,0 +1,96 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
+namespace GpuRnn.Cpu;
+
+/// <summary>
+/// The managed CPU backend: float32 and float64, exact reference semantics for every operation,
+/// and deterministic results (fixed summation order, no dependence on thread timing).
+/// Operations are grouped in partial files by family (<c>CpuBackend.Rnn.cs</c>, <c>CpuBackend.Dense.cs</c>, ...);
+/// the numeric loops they call live in files named after the kernel they mirror on the GPU.
+/// </summary>
+public sealed partial class CpuBackend : IBackend
+{
+    /// <summary>Creates the CPU backend.</summary>
+    public CpuBackend() { }
+
+    /// <inheritdoc/>
+    public string Name => "cpu";
+
+    /// <inheritdoc/>
+    public string Description => DescribeMachine();
+
+    internal static string DescribeMachine()
+    {
+        var simd = Vector512.IsHardwareAccelerated ? "AVX-512" : Vector256.IsHardwareAccelerated ? "AVX2" : "SIMD " + Vector<float>.Count * 32 + "-bit";
+        return $"CPU, {Environment.ProcessorCount} threads, {simd}";
+    }
+
+    /// <inheritdoc/>
+    public bool Supports(DType dtype) => dtype is DType.Float32 or DType.Float64 or DType.Int32;
+
+    /// <inheritdoc/>
+    public Tensor Allocate(Shape shape, DType dtype)
+    {
+        if (shape.ElementCount > int.MaxValue)
+            throw new ArgumentException($"shape {shape} has {shape.ElementCount} elements; the CPU backend holds at most {int.MaxValue} per tensor");
+        return new CpuTensor(this, shape, dtype);
+    }
+
+    /// <inheritdoc/>
+    public void Upload<T>(ReadOnlySpan<T> source, Tensor destination) where T : unmanaged
+    {
+        var dst = Own(destination, nameof(destination));
+        if (source.Length != dst.Length)
+            throw new ArgumentException($"source has {source.Length} elements but the destination {destination.Shape} has {dst.Length}");
+        source.CopyTo(dst.Span<T>());
+    }
+
+    /// <inheritdoc/>
+    public void Download<T>(Tensor source, Span<T> destination) where T : unmanaged
+    {
+        var src = Own(source, nameof(source));
+        if (destination.Length != src.Length)
+            throw new ArgumentException($"destination has {destination.Length} elements but the source {source.Shape} has {src.Length}");
+        src.Span<T>().CopyTo(destination);
+    }
+
+    /// <inheritdoc/>
+    public void Copy(Tensor source, Tensor destination)
+    {
+        var src = Own(source, nameof(source));
+        var dst = Own(destination, nameof(destination));
+        TensorChecks.SameCount(source, destination, nameof(source), nameof(destination));
+        TensorChecks.DType(destination, source.DType, nameof(destination));
+        Array.Copy(src.Storage, src.Offset, dst.Storage, dst.Offset, src.Length);
+    }
+
+    /// <inheritdoc/>
+    public void Fill(Tensor tensor, double value)
+    {
+        var t = Own(tensor, nameof(tensor));
+        switch (t.DType)
+        {
+            case DType.Float32: t.Span<float>().Fill((float)value); break;
+            case DType.Float64: t.Span<double>().Fill(value); break;
+            case DType.Int32: t.Span<int>().Fill(checked((int)value)); break;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Synchronize() { }
+
+    /// <inheritdoc/>
+    public void Dispose() { }
+
+    /// <summary>Checks that the tensor is this backend's and alive, and returns it as a <see cref="CpuTensor"/>.</summary>
+    internal CpuTensor Own(Tensor? tensor, string name)
+    {
+        ArgumentNullException.ThrowIfNull(tensor, name);
+        TensorChecks.Owned(tensor, this, name);
+        return (CpuTensor)tensor;
+    }
+
+    /// <summary><see cref="Own"/> for an optional tensor.</summary>
+    internal CpuTensor? OwnOptional(Tensor? tensor, string name) => tensor is null ? null : Own(tensor, name);
+}
