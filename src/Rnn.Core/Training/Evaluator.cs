@@ -1,0 +1,40 @@
+namespace GpuRnn;
+
+/// <summary>Loss, bits per character and accuracy of a model over a whole text.</summary>
+public static class Evaluator
+{
+    /// <summary>
+    /// Reads <paramref name="tokens"/> as up to <paramref name="batch"/> contiguous streams in chunks of
+    /// <paramref name="sequenceLength"/>, carrying the state from chunk to chunk as in training, and
+    /// sums the loss of predicting every next character (all but fewer than B of them).
+    /// </summary>
+    /// <param name="model">The model (not changed; no dropout).</param>
+    /// <param name="tokens">The text's ids; at least 2.</param>
+    /// <param name="batch">Streams at most (fewer when the text is short).</param>
+    /// <param name="sequenceLength">Characters per chunk.</param>
+    /// <param name="maxCharacters">Stop after about this many predictions (0 = the whole text).</param>
+    public static LossStats Evaluate(CharRnnModel model, int[] tokens, int batch, int sequenceLength, long maxCharacters = 0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (tokens.Length < 2) throw new ArgumentException($"evaluation needs at least 2 characters, got {tokens.Length}");
+        if (batch <= 0) throw new ArgumentException($"batch size must be positive, got {batch}");
+        if (sequenceLength <= 0) throw new ArgumentException($"sequence length must be positive, got {sequenceLength}");
+        var streams = (int)Math.Clamp((tokens.Length - 1L) / sequenceLength, 1, batch);
+        var streamer = new StreamBatcher(tokens, streams, 1, "the evaluation text");
+        var length = streamer.StreamLength;
+        if (maxCharacters > 0) length = (int)Math.Min(length, Math.Max(1, maxCharacters / streams));
+        using var state = model.CreateState(streams);
+        var inputs = new int[sequenceLength * streams];
+        var targets = new int[sequenceLength * streams];
+        var total = default(LossStats);
+        for (var offset = 0; offset < length; offset += sequenceLength)
+        {
+            var steps = Math.Min(sequenceLength, length - offset);
+            var n = steps * streams;
+            streamer.FillAt(offset, steps, inputs.AsSpan(0, n), targets.AsSpan(0, n));
+            total += model.Evaluate(inputs.AsSpan(0, n), targets.AsSpan(0, n), steps, state);
+        }
+        return total;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text;
+using Xunit;
+
+namespace GpuRnn.Tests.Data;
+
+public class CorpusTests
+{
+    [Fact]
+    public void VocabularyEncodesAndDecodesEveryCharacterIncludingSurrogatePairs()
+    {
+        const string text = "héllo, wörld 🙂 λ\n";
+        var v = Vocabulary.FromText(text);
+        Assert.Equal(text.EnumerateRunes().Distinct().Count(), v.Count);
+        Assert.Equal(text, v.Decode(v.Encode(text)));
+        Assert.True(v.SameAs(Vocabulary.FromJson(v.ToJson())));
+        // Ids follow code-point order, so the same characters always get the same ids.
+        Assert.Equal(v.Symbols.OrderBy(s => Rune.GetRuneAt(s, 0).Value), v.Symbols);
+    }
+
+    [Fact]
+    public void EncodingACharacterOutsideTheVocabularyNamesItAndItsPosition()
+    {
+        var v = Vocabulary.FromText("abc");
+        var e = Assert.Throws<ArgumentException>(() => v.Encode("abz", "the prime text"));
+        Assert.Contains("'z' (U+007A) at position 2", e.Message);
+        Assert.Contains("the prime text", e.Message);
+    }
+
+    [Fact]
+    public void CorpusSplitsNinetyTenWithoutOverlap()
+    {
+        var rng = TestRandom.Create();
+        var text = new string(Enumerable.Range(0, rng.Next(100, 300)).Select(_ => (char)('a' + rng.Next(5))).ToArray());
+        var c = TextCorpus.FromText(text, "test");
+        Assert.Equal((int)(text.Length * 0.9), c.Train.Length);
+        Assert.Equal(text, c.Vocabulary.Decode(c.Train) + c.Vocabulary.Decode(c.Validation));
+    }
+
+    [Fact]
+    public void LoadingRefusesMissingEmptyBinaryAndNonUtf8Files()
+    {
+        var dir = Directory.CreateTempSubdirectory("gpurnn-corpus-");
+        try
+        {
+            var missing = Path.Combine(dir.FullName, "nope.txt");
+            Assert.Contains("does not exist", Assert.Throws<FileNotFoundException>(() => TextCorpus.Load(missing)).Message);
+            var empty = Path.Combine(dir.FullName, "empty.txt");
+            File.WriteAllBytes(empty, []);
+            Assert.Contains("is empty", Assert.Throws<InvalidDataException>(() => TextCorpus.Load(empty)).Message);
+            var binary = Path.Combine(dir.FullName, "binary.bin");
+            File.WriteAllBytes(binary, [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x00, 0x01, 0x00]);
+            Assert.Contains("is binary", Assert.Throws<InvalidDataException>(() => TextCorpus.Load(binary)).Message);
+            var latin1 = Path.Combine(dir.FullName, "latin1.txt");
+            File.WriteAllBytes(latin1, Encoding.Latin1.GetBytes("caf\u00e9 au lait, encore un caf\u00e9 s'il vous pla\u00eet"));
+            Assert.Contains("not UTF-8 text (an invalid byte at offset 3)", Assert.Throws<InvalidDataException>(() => TextCorpus.Load(latin1)).Message);
+            var tiny = Path.Combine(dir.FullName, "tiny.txt");
+            File.WriteAllText(tiny, "abc");
+            Assert.Contains("has 3 characters", Assert.Throws<InvalidDataException>(() => TextCorpus.Load(tiny)).Message);
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
+    public void ArithmeticCorpusIsReproducibleAndEveryStatementIsTrue()
+    {
+        var seed = (ulong)TestRandom.Create().Next();
+        var text = ArithmeticCorpus.Generate(seed, 500);
+        Assert.Equal(text, ArithmeticCorpus.Generate(seed, 500));
+        Assert.NotEqual(text, ArithmeticCorpus.Generate(seed + 1, 500));
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(500, lines.Length);
+        Assert.All(lines, l => Assert.True(ArithmeticCorpus.IsCorrect(l), $"'{l}' is not a true statement"));
+        Assert.False(ArithmeticCorpus.IsCorrect("17+25=43"));
+        Assert.False(ArithmeticCorpus.IsCorrect("17+=42"));
+    }
+
+    [Fact]
+    public void BatcherChunksContinueEachStreamWhereThePreviousChunkEnded()
+    {
+        var rng = TestRandom.Create();
+        var tokens = Enumerable.Range(0, rng.Next(200, 400)).ToArray(); // token value = its position
+        int batch = rng.Next(2, 5), seq = rng.Next(3, 8);
+        var b = new StreamBatcher(tokens, batch, seq);
+        Assert.Equal((tokens.Length - 1) / batch / seq, b.ChunksPerEpoch);
+        int[] inputs = new int[batch * seq], targets = new int[batch * seq];
+        for (var step = 0; step < b.ChunksPerEpoch + 2; step++)
+        {
+            b.Fill(step, inputs, targets);
+            var chunk = step % b.ChunksPerEpoch;
+            for (var s = 0; s < batch; s++)
+                for (var t = 0; t < seq; t++)
+                {
+                    Assert.Equal(s * b.StreamLength + chunk * seq + t, inputs[t * batch + s]);
+                    Assert.Equal(inputs[t * batch + s] + 1, targets[t * batch + s]);
+                }
+        }
+        Assert.True(b.StartsEpoch(b.ChunksPerEpoch));
+        Assert.False(b.StartsEpoch(1));
+    }
+
+    [Fact]
+    public void CorpusShorterThanOneBatchIsRefusedWithTheSizesNeeded()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new StreamBatcher(new int[100], 8, 16));
+        Assert.Contains("shorter than one batch: batch 8 x seq 16 + 1 = 129", e.Message);
+        Assert.Contains("batch size must be positive", Assert.Throws<ArgumentException>(() => new StreamBatcher(new int[100], 0, 16)).Message);
+    }
+}
