@@ -22,7 +22,10 @@ internal static class GruForward
         RecurrentLayer<T>.InputProjection(w, state, io.X.Span, addHiddenBias: false);
         var recurrent = new T[batch * g3];
         var zeros = RecurrentLayer<T>.Zeros(state);
-        var whh = w.WeightHh.Span;
+        // Reset after: all three hidden products at once. Reset before: r and z first; n needs r.
+        var rows = resetAfter ? g3 : 2 * h;
+        var whh = new PreparedB<T>(w.WeightHh[..(rows * h)], h, true, h, rows);
+        var whn = resetAfter ? null : new PreparedB<T>(w.WeightHh[(2 * h * h)..], h, true, h, h);
         var bhh = w.BiasHh.Span;
         var hasBias = w.HasBias;
 
@@ -34,9 +37,7 @@ internal static class GruForward
             var hOut = state.At(state.H, t, h);
             // Reset after: Extra keeps W_hn h + b_hn. Reset before: Extra keeps r ⊙ h(t-1).
             var extra = state.At(state.Extra, t, h);
-            // Reset after: all three hidden products at once. Reset before: r and z first; n needs r.
-            var rows = resetAfter ? g3 : 2 * h;
-            Gemm.Run(hPrev, h, false, whh, h, true, recurrent, g3, batch, rows, h, T.One, T.Zero);
+            whh.Multiply(hPrev, h, false, recurrent, g3, batch, T.One, T.Zero);
             for (var b = 0; b < batch; b++)
             {
                 var rec = recurrent.AsSpan(b * g3, g3);
@@ -64,7 +65,7 @@ internal static class GruForward
             if (!resetAfter)
             {
                 // W_hn (r ⊙ h) into the n block of the recurrent buffer.
-                Gemm.Run(extra, h, false, whh[(2 * h * h)..], h, true, recurrent.AsSpan(2 * h), g3, batch, h, h, T.One, T.Zero);
+                whn!.Multiply(extra, h, false, recurrent.AsSpan(2 * h), g3, batch, T.One, T.Zero);
             }
             for (var b = 0; b < batch; b++)
             {

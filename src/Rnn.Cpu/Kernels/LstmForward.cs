@@ -21,6 +21,8 @@ internal static class LstmForward
         var proj = layer.ProjSize > 0;
         RecurrentLayer<T>.InputProjection(w, state, io.X.Span, addHiddenBias: true);
         var recurrent = new T[batch * g4];
+        var whh = new PreparedB<T>(w.WeightHh, p, true, p, g4);
+        var whr = proj ? new PreparedB<T>(w.WeightHr, h, true, h, p) : null;
         var zeros = RecurrentLayer<T>.Zeros(state);
         var wci = w.WeightCi.Span;
         var wcf = w.WeightCf.Span;
@@ -31,7 +33,7 @@ internal static class LstmForward
             var t = state.TimeAt(s);
             var hPrev = RecurrentLayer<T>.PreviousH(state, io, s, zeros);
             var cPrev = RecurrentLayer<T>.PreviousC(state, io, s, zeros);
-            Gemm.Run(hPrev, false, w.WeightHh.Span, true, recurrent, batch, g4, p, T.One, T.Zero);
+            whh.Multiply(hPrev, recurrent, batch, T.Zero);
             var gates = state.At(state.Gates, t, g4);
             var cOut = state.At(state.C, t, h);
             var hOut = state.At(state.H, t, p);
@@ -77,7 +79,7 @@ internal static class LstmForward
             }
             if (proj)
             {
-                Gemm.Run<T>(mOut, false, w.WeightHr.Span, true, hOut, batch, p, h, T.One, T.Zero);
+                whr!.Multiply(mOut, hOut, batch, T.Zero);
                 for (var b = 0; b < batch; b++)
                 {
                     if (!state.IsActive(t, b)) hPrev.Slice(b * p, p).CopyTo(hOut.Slice(b * p, p));
