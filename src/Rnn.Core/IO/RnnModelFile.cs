@@ -37,8 +37,7 @@ public static class RnnModelFile
     {
         ArgumentNullException.ThrowIfNull(stateDict);
         ArgumentNullException.ThrowIfNull(backend);
-        var spec = StateDictSpec.Infer(stateDict.Select(kv => new KeyValuePair<string, Shape>(kv.Key, kv.Value.Shape)), metadata, hints, source);
-        var dtype = CommonDType(stateDict, source);
+        var (spec, dtype) = Describe(stateDict, metadata, hints, source);
         if (!backend.Supports(dtype))
             throw new InvalidDataException($"{source}: the model is {dtype.DisplayName()} but backend '{backend.Name}' does not compute in {dtype.DisplayName()} (use the cpu backend, or a float32 copy of the file)");
         var stack = new RnnStack(backend, spec, dtype);
@@ -52,6 +51,18 @@ public static class RnnModelFile
             throw;
         }
         return stack;
+    }
+
+    /// <summary>
+    /// The spec and dtype that named host tensors and metadata describe, without creating a stack:
+    /// what <see cref="FromTensors"/> would build. Throws <see cref="InvalidDataException"/> as it does.
+    /// </summary>
+    public static (RnnSpec Spec, DType DType) Describe(IReadOnlyDictionary<string, HostTensor> stateDict,
+        IReadOnlyDictionary<string, string>? metadata, RnnSpecHints? hints = null, string source = "state_dict")
+    {
+        ArgumentNullException.ThrowIfNull(stateDict);
+        var spec = StateDictSpec.Infer(stateDict.Select(kv => new KeyValuePair<string, Shape>(kv.Key, kv.Value.Shape)), metadata, hints, source);
+        return (spec, CommonDType(stateDict, source));
     }
 
     /// <summary>
