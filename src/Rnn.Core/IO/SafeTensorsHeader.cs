@@ -80,8 +80,7 @@ public sealed class SafeTensorsHeader
         }
         using (doc)
         {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw Bad(source, $"the header is a JSON {Kind(doc.RootElement)}, not an object");
+            // The '{' check above makes any valid JSON here an object.
             var tensors = new List<SafeTensorInfo>();
             var names = new HashSet<string>(StringComparer.Ordinal);
             IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
