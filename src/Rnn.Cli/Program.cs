@@ -27,7 +27,7 @@ public static class Program
         {
             var parsed = root.Parse(args);
             if (parsed.Errors.Count > 0)
-                return CliErrors.Report(console, $"{parsed.Errors[0].Message} (see 'gpurnn {CommandPath(parsed)}--help')", ExitCodes.Usage);
+                return CliErrors.Report(console, $"{string.Join(' ', parsed.Errors.Select(e => e.Message).Distinct())} (see 'gpurnn {CommandPath(parsed)}--help')", ExitCodes.Usage);
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         });
     }
