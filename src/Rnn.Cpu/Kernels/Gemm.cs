@@ -131,6 +131,35 @@ internal static class Vectorized
         for (; i < x.Length; i++) y[i] += a * x[i];
     }
 
+    /// <summary>y += a * b, elementwise.</summary>
+    public static void MultiplyAdd<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged, INumber<T>
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && a.Length >= Vector<T>.Count)
+        {
+            var av = MemoryMarshal.Cast<T, Vector<T>>(a);
+            var bv = MemoryMarshal.Cast<T, Vector<T>>(b[..a.Length]);
+            var yv = MemoryMarshal.Cast<T, Vector<T>>(y[..a.Length]);
+            for (var j = 0; j < av.Length; j++) yv[j] += av[j] * bv[j];
+            i = av.Length * Vector<T>.Count;
+        }
+        for (; i < a.Length; i++) y[i] += a[i] * b[i];
+    }
+
+    /// <summary>y *= x, elementwise.</summary>
+    public static void Multiply<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, INumber<T>
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<T>.Count)
+        {
+            var xv = MemoryMarshal.Cast<T, Vector<T>>(x);
+            var yv = MemoryMarshal.Cast<T, Vector<T>>(y[..x.Length]);
+            for (var j = 0; j < xv.Length; j++) yv[j] *= xv[j];
+            i = xv.Length * Vector<T>.Count;
+        }
+        for (; i < x.Length; i++) y[i] *= x[i];
+    }
+
     /// <summary>Sum of x[i] * y[i], in a fixed order.</summary>
     public static T Dot<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y) where T : unmanaged, INumber<T>
     {
