@@ -18,6 +18,7 @@ internal static class ElmanBackward
         var dh = new T[batch * h];
         var dhNext = new T[batch * h];
         if (!grad.DHN.IsEmpty) grad.DHN.Span.CopyTo(dh);
+        var whh = new PreparedB<T>(w.WeightHh, h, false, h, h);
         for (var s = steps - 1; s >= 0; s--)
         {
             var t = state.TimeAt(s);
@@ -33,7 +34,7 @@ internal static class ElmanBackward
                 for (var j = 0; j < h; j++)
                     d[j] = dhb[j] * (relu ? (a[j] > T.Zero ? T.One : T.Zero) : T.One - a[j] * a[j]);
             }
-            Gemm.Run<T>(dP, false, w.WeightHh.Span, false, dhNext, batch, h, h, T.One, T.Zero);
+            whh.Multiply(dP, dhNext, batch, T.Zero);
             for (var b = 0; b < batch; b++)
             {
                 if (!state.IsActive(t, b)) dh.AsSpan(b * h, h).CopyTo(dhNext.AsSpan(b * h, h));

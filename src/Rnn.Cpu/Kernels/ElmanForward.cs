@@ -17,13 +17,14 @@ internal static class ElmanForward
         var relu = state.Layer.Cell == RnnCellKind.RnnRelu;
         RecurrentLayer<T>.InputProjection(w, state, io.X.Span, addHiddenBias: true);
         var zeros = RecurrentLayer<T>.Zeros(state);
+        var whh = new PreparedB<T>(w.WeightHh, h, true, h, h);
         for (var s = 0; s < state.Steps; s++)
         {
             var t = state.TimeAt(s);
             var hPrev = RecurrentLayer<T>.PreviousH(state, io, s, zeros);
             var pre = state.At(state.Gates, t, h);
             var hOut = state.At(state.H, t, h);
-            Gemm.Run(hPrev, false, w.WeightHh.Span, true, pre, batch, h, h, T.One, T.One);
+            whh.Multiply(hPrev, pre, batch, T.One);
             for (var b = 0; b < batch; b++)
             {
                 var ho = hOut.Slice(b * h, h);
@@ -34,12 +35,12 @@ internal static class ElmanForward
                     gate.Clear();
                     continue;
                 }
-                for (var j = 0; j < h; j++)
+                if (relu)
                 {
-                    var v = relu ? Relu(gate[j]) : Tanh(gate[j]);
-                    gate[j] = v;
-                    ho[j] = v;
+                    for (var j = 0; j < h; j++) gate[j] = Relu(gate[j]);
                 }
+                else VectorMath.TanhInPlace(gate);
+                gate.CopyTo(ho);
             }
             RecurrentLayer<T>.WriteOutput(state, io, t);
         }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace GpuRnn.Cpu.Kernels;
@@ -25,6 +26,21 @@ internal static class Gemm
     /// columns of a wider matrix (one gate's rows of a gate buffer) can be an operand without a copy.
     /// </summary>
     public static void Run<T>(ReadOnlySpan<T> a, int lda, bool transA, ReadOnlySpan<T> b, int ldb, bool transB, Span<T> c, int ldc,
+        int m, int n, int k, T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (m == 0 || n == 0) return;
+        if (typeof(T) == typeof(float) && UsePacked(m, n, k))
+        {
+            var packed = PackedMatrix.PackScratch(MemoryMarshal.Cast<T, float>(b), ldb, transB, k, n);
+            PackedGemm.Run(MemoryMarshal.Cast<T, float>(a), lda, transA, packed, MemoryMarshal.Cast<T, float>(c), ldc, m,
+                Unsafe.As<T, float>(ref alpha), Unsafe.As<T, float>(ref beta));
+            return;
+        }
+        RunUnpacked(a, lda, transA, b, ldb, transB, c, ldc, m, n, k, alpha, beta);
+    }
+
+    /// <summary>The straightforward path: any dtype, row-parallel for large products.</summary>
+    public static void RunUnpacked<T>(ReadOnlySpan<T> a, int lda, bool transA, ReadOnlySpan<T> b, int ldb, bool transB, Span<T> c, int ldc,
         int m, int n, int k, T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (m == 0 || n == 0) return;
@@ -59,6 +75,9 @@ internal static class Gemm
             }
         }
     }
+
+    /// <summary>Whether a float32 product of this size is worth packing (packing costs about K*(M+N) copies).</summary>
+    public static bool UsePacked(int m, int n, int k) => PackedGemm.IsSupported && m >= 4 && (long)m * n * k >= 1L << 15;
 
     private static void Rows<T>(ReadOnlySpan<T> a, int lda, bool transA, ReadOnlySpan<T> b, int ldb, bool transB, Span<T> c, int ldc,
         int r0, int r1, int n, int k, T alpha) where T : unmanaged, IFloatingPointIeee754<T>
@@ -110,6 +129,35 @@ internal static class Vectorized
             i = xv.Length * Vector<T>.Count;
         }
         for (; i < x.Length; i++) y[i] += a * x[i];
+    }
+
+    /// <summary>y += a * b, elementwise.</summary>
+    public static void MultiplyAdd<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged, INumber<T>
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && a.Length >= Vector<T>.Count)
+        {
+            var av = MemoryMarshal.Cast<T, Vector<T>>(a);
+            var bv = MemoryMarshal.Cast<T, Vector<T>>(b[..a.Length]);
+            var yv = MemoryMarshal.Cast<T, Vector<T>>(y[..a.Length]);
+            for (var j = 0; j < av.Length; j++) yv[j] += av[j] * bv[j];
+            i = av.Length * Vector<T>.Count;
+        }
+        for (; i < a.Length; i++) y[i] += a[i] * b[i];
+    }
+
+    /// <summary>y *= x, elementwise.</summary>
+    public static void Multiply<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, INumber<T>
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<T>.Count)
+        {
+            var xv = MemoryMarshal.Cast<T, Vector<T>>(x);
+            var yv = MemoryMarshal.Cast<T, Vector<T>>(y[..x.Length]);
+            for (var j = 0; j < xv.Length; j++) yv[j] *= xv[j];
+            i = xv.Length * Vector<T>.Count;
+        }
+        for (; i < x.Length; i++) y[i] *= x[i];
     }
 
     /// <summary>Sum of x[i] * y[i], in a fixed order.</summary>

@@ -24,7 +24,9 @@ internal static class GruBackward
         var dRh = new T[batch * h];
         if (!grad.DHN.IsEmpty) grad.DHN.Span.CopyTo(dh);
         var zeros = RecurrentLayer<T>.Zeros(state);
-        var whh = w.WeightHh.Span;
+        // Products with W_hh (not transposed): [B, G] x [G, H]. Reset before splits r,z rows from n rows.
+        var whh = new PreparedB<T>(resetAfter ? w.WeightHh : w.WeightHh[..(2 * h * h)], h, false, resetAfter ? g3 : 2 * h, h);
+        var whn = resetAfter ? null : new PreparedB<T>(w.WeightHh[(2 * h * h)..], h, false, h, h);
 
         for (var s = steps - 1; s >= 0; s--)
         {
@@ -68,12 +70,12 @@ internal static class GruBackward
             }
             if (resetAfter)
             {
-                Gemm.Run<T>(dH, false, whh, false, dhNext, batch, h, g3, T.One, T.One);
+                whh.Multiply(dH, g3, false, dhNext, h, batch, T.One, T.One);
             }
             else
             {
                 // d(r ⊙ h) = dPreN W_hn; then r's gradient, and h(t-1) gets d(r ⊙ h) ⊙ r directly.
-                Gemm.Run<T>(dH[(2 * h)..], g3, false, whh[(2 * h * h)..], h, false, dRh, h, batch, h, h, T.One, T.Zero);
+                whn!.Multiply(dH[(2 * h)..], g3, false, dRh, h, batch, T.One, T.Zero);
                 for (var b = 0; b < batch; b++)
                 {
                     if (!state.IsActive(t, b)) continue;
@@ -91,7 +93,7 @@ internal static class GruBackward
                         direct[j] += drh[j] * r;
                     }
                 }
-                Gemm.Run<T>(dH, g3, false, whh, h, false, dhNext, h, batch, h, 2 * h, T.One, T.One);
+                whh.Multiply(dH, g3, false, dhNext, h, batch, T.One, T.One);
             }
             // Inactive rows: dPre rows are zero, so the products above left their pass-through intact.
             (dh, dhNext) = (dhNext, dh);

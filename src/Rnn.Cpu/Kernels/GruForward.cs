@@ -1,6 +1,5 @@
 using System.Numerics;
 using GpuRnn.Cpu.Rnn;
-using static GpuRnn.Cpu.Kernels.Activations;
 
 namespace GpuRnn.Cpu.Kernels;
 
@@ -22,7 +21,10 @@ internal static class GruForward
         RecurrentLayer<T>.InputProjection(w, state, io.X.Span, addHiddenBias: false);
         var recurrent = new T[batch * g3];
         var zeros = RecurrentLayer<T>.Zeros(state);
-        var whh = w.WeightHh.Span;
+        // Reset after: all three hidden products at once. Reset before: r and z first; n needs r.
+        var rows = resetAfter ? g3 : 2 * h;
+        var whh = new PreparedB<T>(w.WeightHh[..(rows * h)], h, true, h, rows);
+        var whn = resetAfter ? null : new PreparedB<T>(w.WeightHh[(2 * h * h)..], h, true, h, h);
         var bhh = w.BiasHh.Span;
         var hasBias = w.HasBias;
 
@@ -34,9 +36,7 @@ internal static class GruForward
             var hOut = state.At(state.H, t, h);
             // Reset after: Extra keeps W_hn h + b_hn. Reset before: Extra keeps r ⊙ h(t-1).
             var extra = state.At(state.Extra, t, h);
-            // Reset after: all three hidden products at once. Reset before: r and z first; n needs r.
-            var rows = resetAfter ? g3 : 2 * h;
-            Gemm.Run(hPrev, h, false, whh, h, true, recurrent, g3, batch, rows, h, T.One, T.Zero);
+            whh.Multiply(hPrev, h, false, recurrent, g3, batch, T.One, T.Zero);
             for (var b = 0; b < batch; b++)
             {
                 var rec = recurrent.AsSpan(b * g3, g3);
@@ -53,18 +53,15 @@ internal static class GruForward
                 var gate = gates.Slice(b * g3, g3);
                 var hp = hPrev.Slice(b * h, h);
                 var e = extra.Slice(b * h, h);
-                for (var j = 0; j < h; j++)
-                {
-                    gate[j] = Sigmoid(gate[j] + rec[j]);
-                    gate[h + j] = Sigmoid(gate[h + j] + rec[h + j]);
-                    if (resetAfter) e[j] = rec[2 * h + j];
-                    else e[j] = gate[j] * hp[j];
-                }
+                Vectorized.Add(rec[..(2 * h)], gate[..(2 * h)]);
+                VectorMath.SigmoidInPlace(gate[..(2 * h)]);
+                if (resetAfter) rec[(2 * h)..].CopyTo(e);
+                else for (var j = 0; j < h; j++) e[j] = gate[j] * hp[j];
             }
             if (!resetAfter)
             {
                 // W_hn (r ⊙ h) into the n block of the recurrent buffer.
-                Gemm.Run(extra, h, false, whh[(2 * h * h)..], h, true, recurrent.AsSpan(2 * h), g3, batch, h, h, T.One, T.Zero);
+                whn!.Multiply(extra, h, false, recurrent.AsSpan(2 * h), g3, batch, T.One, T.Zero);
             }
             for (var b = 0; b < batch; b++)
             {
@@ -78,14 +75,14 @@ internal static class GruForward
                 var gate = gates.Slice(b * g3, g3);
                 var rec = recurrent.AsSpan(b * g3, g3);
                 var e = extra.Slice(b * h, h);
+                var n = gate[(2 * h)..];
+                for (var j = 0; j < h; j++)
+                    n[j] += resetAfter ? gate[j] * e[j] : rec[2 * h + j] + (hasBias ? bhh[2 * h + j] : T.Zero);
+                VectorMath.TanhInPlace(n);
                 for (var j = 0; j < h; j++)
                 {
-                    var r = gate[j];
                     var z = gate[h + j];
-                    var hiddenN = resetAfter ? r * e[j] : rec[2 * h + j] + (hasBias ? bhh[2 * h + j] : T.Zero);
-                    var n = Tanh(gate[2 * h + j] + hiddenN);
-                    gate[2 * h + j] = n;
-                    ho[j] = (T.One - z) * n + z * hp[j];
+                    ho[j] = (T.One - z) * n[j] + z * hp[j];
                 }
             }
             RecurrentLayer<T>.WriteOutput(state, io, t);
