@@ -157,7 +157,7 @@ public sealed class Trainer : IDisposable
             throw new InvalidDataException($"the checkpoint's model ({snapshot.Spec}) differs from this one ({Model.Spec})");
         if (!snapshot.Vocabulary.SameAs(Vocabulary))
             throw new InvalidDataException($"the checkpoint's vocabulary ({snapshot.Vocabulary.Count} characters) differs from this one ({Vocabulary.Count})");
-        if (snapshot.Optimizer != Optimizer.Config)
+        if (snapshot.Optimizer.Normalized != Optimizer.Config)
             throw new InvalidDataException($"the checkpoint's optimizer ({snapshot.Optimizer}) differs from this one ({Optimizer.Config})");
         if (snapshot.Options.Batch != Options.Batch || snapshot.Options.SequenceLength != Options.SequenceLength)
             throw new InvalidDataException($"the checkpoint was trained with batch {snapshot.Options.Batch} and seq {snapshot.Options.SequenceLength}, not {Options.Batch} and {Options.SequenceLength}");

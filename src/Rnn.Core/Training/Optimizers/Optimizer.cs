@@ -18,7 +18,7 @@ public abstract class Optimizer : IDisposable
         if (parameters.Count == 0) throw new ArgumentException("an optimizer needs at least one parameter");
         config.Validate();
         Parameters = parameters;
-        Config = config;
+        Config = config.Normalized;
         Backend = parameters[0].Value.Backend;
     }
 

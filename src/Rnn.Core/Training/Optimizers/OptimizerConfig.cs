@@ -45,6 +45,9 @@ public sealed record OptimizerConfig(
     /// <summary>The weight decay in effect.</summary>
     public double EffectiveWeightDecay => WeightDecay ?? (Kind == OptimizerKind.AdamW ? 0.01 : 0);
 
+    /// <summary>The same config with the weight decay in effect written out, so equal settings compare equal.</summary>
+    public OptimizerConfig Normalized => this with { WeightDecay = EffectiveWeightDecay };
+
     /// <summary>The command-line name: <c>sgd</c>, <c>adam</c>, <c>adamw</c>, <c>rmsprop</c>.</summary>
     public static string NameOf(OptimizerKind kind) => kind switch
     {

@@ -1,0 +1,156 @@
+using System.Globalization;
+
+namespace GpuRnn;
+
+/// <summary>
+/// Training checkpoints of a character model as safetensors files. Tensors: the model's
+/// parameters under PyTorch module names (<c>embedding.weight</c>, <c>rnn.weight_ih_l0</c>, ...,
+/// <c>decoder.weight</c>, <c>decoder.bias</c>), the optimizer state as
+/// <c>optimizer.{parameter}.{buffer}</c> (PyTorch's buffer names: <c>exp_avg</c>,
+/// <c>exp_avg_sq</c>, <c>momentum_buffer</c>, <c>square_avg</c>) and the hidden state carried into
+/// the next chunk as <c>train.hidden</c> and <c>train.cell</c>. Metadata: the format, the model
+/// spec, vocabulary, optimizer, schedule and training options as JSON, the step, the optimizer's
+/// step and the dropout generator's seed and counter. Files are written atomically.
+/// </summary>
+public static class TrainingCheckpoint
+{
+    /// <summary>The value of the <c>format</c> metadata that marks a GpuRnn character-model checkpoint.</summary>
+    public const string FormatName = "gpurnn.char_model";
+
+    /// <summary>The version of the layout written.</summary>
+    public const int FormatVersion = 1;
+
+    private const string OptimizerPrefix = "optimizer.";
+    private const string HiddenName = "train.hidden";
+    private const string CellName = "train.cell";
+
+    /// <summary>Writes <paramref name="snapshot"/> to <paramref name="path"/> atomically (temporary file, flush, rename).</summary>
+    public static void Save(string path, TrainingSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var tensors = new List<KeyValuePair<string, HostTensor>>(snapshot.Parameters);
+        foreach (var (name, t) in snapshot.OptimizerState) tensors.Add(new(OptimizerPrefix + name, t));
+        tensors.Add(new(HiddenName, snapshot.Hidden));
+        if (snapshot.Cell is not null) tensors.Add(new(CellName, snapshot.Cell));
+        SafeTensors.Write(path, tensors, Metadata(snapshot));
+    }
+
+    /// <summary>The metadata strings of a snapshot.</summary>
+    public static Dictionary<string, string> Metadata(TrainingSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        static string N(long v) => v.ToString(CultureInfo.InvariantCulture);
+        static string U(ulong v) => v.ToString(CultureInfo.InvariantCulture);
+        return new Dictionary<string, string>
+        {
+            ["format"] = FormatName,
+            ["format_version"] = N(FormatVersion),
+            ["model"] = snapshot.Spec.ToJson(),
+            ["vocabulary"] = snapshot.Vocabulary.ToJson(),
+            ["optimizer"] = snapshot.Optimizer.ToJson(),
+            ["schedule"] = snapshot.Schedule.ToJson(),
+            ["training"] = snapshot.Options.ToJson(),
+            ["step"] = N(snapshot.Step),
+            ["optimizer_step"] = N(snapshot.OptimizerStep),
+            ["dropout_seed"] = U(snapshot.DropoutSeed),
+            ["dropout_counter"] = U(snapshot.DropoutCounter),
+            ["data"] = snapshot.DataName,
+        };
+    }
+
+    /// <summary>Reads a checkpoint written by <see cref="Save"/>.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is truncated or malformed, is not a GpuRnn character-model checkpoint, or its parts do not fit together.</exception>
+    public static TrainingSnapshot Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var file = SafeTensors.Read(path);
+        var meta = file.Metadata;
+        if (!meta.TryGetValue("format", out var format) || format != FormatName)
+            throw new InvalidDataException($"{path}: is not a GpuRnn training checkpoint (its metadata has no format '{FormatName}'; " +
+                (meta.TryGetValue("format", out var f) ? $"it says '{f}')" : "a plain state_dict can be run with 'gpurnn run')"));
+        var version = Required(meta, "format_version", path);
+        if (version != FormatVersion.ToString(CultureInfo.InvariantCulture))
+            throw new InvalidDataException($"{path}: checkpoint format version {version} is not supported (this GpuRnn reads version {FormatVersion})");
+
+        var spec = Parse(path, () => CharModelSpec.FromJson(Required(meta, "model", path)));
+        var vocabulary = Parse(path, () => Vocabulary.FromJson(Required(meta, "vocabulary", path)));
+        if (vocabulary.Count != spec.VocabSize)
+            throw new InvalidDataException($"{path}: the vocabulary has {vocabulary.Count} characters but the model's size is {spec.VocabSize}");
+        var parameters = new List<KeyValuePair<string, HostTensor>>();
+        var optimizerState = new List<KeyValuePair<string, HostTensor>>();
+        HostTensor? hidden = null, cell = null;
+        foreach (var (name, tensor) in file.Tensors)
+        {
+            if (name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) optimizerState.Add(new(name[OptimizerPrefix.Length..], tensor));
+            else if (name == HiddenName) hidden = tensor;
+            else if (name == CellName) cell = tensor;
+            else parameters.Add(new(name, tensor));
+        }
+        return new TrainingSnapshot(
+            spec,
+            vocabulary,
+            Parse(path, () => OptimizerConfig.FromJson(Required(meta, "optimizer", path))),
+            Parse(path, () => LearningRateSchedule.FromJson(Required(meta, "schedule", path))),
+            Parse(path, () => TrainingOptions.FromJson(Required(meta, "training", path))),
+            Integer(meta, "step", path),
+            Integer(meta, "optimizer_step", path),
+            Unsigned(meta, "dropout_seed", path),
+            Unsigned(meta, "dropout_counter", path),
+            parameters,
+            optimizerState,
+            hidden ?? throw new InvalidDataException($"{path}: has no tensor '{HiddenName}' (the carried hidden state)"),
+            cell,
+            meta.TryGetValue("data", out var data) ? data : "unknown data");
+    }
+
+    /// <summary>
+    /// Reads a checkpoint and creates its model on <paramref name="backend"/> (float32) with the saved
+    /// parameters, for sampling and evaluation.
+    /// </summary>
+    public static (CharRnnModel Model, TrainingSnapshot Snapshot) LoadModel(string path, IBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        var snapshot = Load(path);
+        var model = new CharRnnModel(backend, snapshot.Spec, snapshot.Options.Seed);
+        try
+        {
+            model.LoadStateDict(snapshot.Parameters.ToDictionary(kv => kv.Key, kv => kv.Value), path);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        return (model, snapshot);
+    }
+
+    private static string Required(IReadOnlyDictionary<string, string> meta, string key, string path) =>
+        meta.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{path}: the checkpoint's metadata has no '{key}'");
+
+    private static long Integer(IReadOnlyDictionary<string, string> meta, string key, string path)
+    {
+        var text = Required(meta, key, path);
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new InvalidDataException($"{path}: metadata '{key}' is '{text}', not a non-negative integer");
+    }
+
+    private static ulong Unsigned(IReadOnlyDictionary<string, string> meta, string key, string path)
+    {
+        var text = Required(meta, key, path);
+        return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new InvalidDataException($"{path}: metadata '{key}' is '{text}', not a non-negative integer");
+    }
+
+    private static T Parse<T>(string path, Func<T> parse)
+    {
+        try { return parse(); }
+        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{path}: {e.Message}");
+        }
+    }
+}
