@@ -17,6 +17,12 @@ public static class ExitCodes
 
     /// <summary>The backend asked for does not exist or cannot run on this machine.</summary>
     public const int BackendUnavailable = 4;
+
+    /// <summary>Training stopped because the loss or the gradient became NaN or infinite.</summary>
+    public const int Diverged = 5;
+
+    /// <summary>Interrupted by Ctrl-C or SIGTERM after saving what was needed to continue (128 + SIGINT, the shell's convention).</summary>
+    public const int Interrupted = 130;
 }
 
 /// <summary>A failure a command detected itself, with the exit code it maps to.</summary>

@@ -22,6 +22,9 @@ public static class Program
         {
             RunCommand.Create(console),
             DevicesCommand.Create(console),
+            TrainCommand.Create(console),
+            SampleCommand.Create(console),
+            EvalCommand.Create(console),
         };
         return CliErrors.Guard(console, () =>
         {

@@ -62,12 +62,20 @@ public sealed class TextCorpus
     public static TextCorpus Load(string path, Vocabulary? vocabulary = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        return FromText(ReadText(path), $"data file '{path}'", vocabulary);
+    }
+
+    /// <summary>Reads a whole UTF-8 text file, refusing what is not text.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is a folder, empty, or not UTF-8 text (invalid bytes or NUL bytes).</exception>
+    public static string ReadText(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path)) throw new InvalidDataException($"data file '{path}' is a directory (expected a UTF-8 text file)");
         if (!File.Exists(path)) throw new FileNotFoundException($"data file '{path}' does not exist", path);
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length == 0) throw new InvalidDataException($"data file '{path}' is empty (expected UTF-8 text)");
-        var text = DecodeUtf8(bytes, path);
-        return FromText(text, $"data file '{path}'", vocabulary);
+        return DecodeUtf8(bytes, path);
     }
 
     /// <summary>Strict UTF-8 decoding that names the first bad byte; NUL bytes mark a binary file.</summary>

@@ -16,6 +16,7 @@ public sealed class Trainer : IDisposable
     private readonly int[] _targets;
     private double _lossSinceEvaluation;
     private long _stepsSinceEvaluation;
+    private Tensor[]? _parameterValues;
 
     /// <summary>Prepares training of <paramref name="model"/> (which the caller keeps and disposes).</summary>
     /// <param name="model">The model to train.</param>
@@ -109,6 +110,10 @@ public sealed class Trainer : IDisposable
                 return Diverged($"the gradient norm became {Describe(norm)} at step {Step + 1}");
             var rate = Schedule.RateAt(Step);
             Optimizer.Step(rate);
+            // A finite loss and gradient can still overflow a weight; such a state is never reported or saved.
+            var size = ParameterSquares();
+            if (!double.IsFinite(size))
+                return Diverged($"the parameters became {Describe(size)} in the update of step {Step + 1}");
             Step++;
             _lossSinceEvaluation += loss;
             _stepsSinceEvaluation++;
@@ -194,6 +199,12 @@ public sealed class Trainer : IDisposable
     {
         Optimizer.Dispose();
         State.Dispose();
+    }
+
+    private double ParameterSquares()
+    {
+        var values = _parameterValues ??= Model.Parameters.Select(p => p.Value).ToArray();
+        return Model.Backend.SumOfSquares(values);
     }
 
     private TrainingResult Diverged(string what) => new(TrainingStatus.Diverged, Step,

@@ -63,18 +63,26 @@ public class TrainerTests
         Assert.Equal(straight.Model.DropoutCounter, resumed.Model.DropoutCounter);
     }
 
-    [Fact]
-    public void ANonFiniteLossStopsTrainingWithAMessageNamingTheStep()
+    [Theory]
+    [InlineData(1e18, "the training loss became")]
+    [InlineData(1e39, "the parameters became")]
+    public void NonFiniteTrainingStopsWithAMessageNamingTheStep(double learningRate, string what)
     {
         var corpus = TrainingFixtures.SmallCorpus(3, 300);
         var spec = new CharModelSpec(RnnCellKind.RnnRelu, corpus.Vocabulary.Count, 4, 8);
         var options = new TrainingOptions(Batch: 4, SequenceLength: 8, Steps: 50, Clip: 0, EvalEvery: 0);
-        // Plain SGD at an absurd rate with an unbounded relu recurrence overflows within a few steps.
-        using var run = TrainingFixtures.Create(new CpuBackend(), corpus, spec, new OptimizerConfig(OptimizerKind.Sgd), new LearningRateSchedule(1e18), options);
-        var result = run.Trainer.Run(null, TestContext.Current.CancellationToken);
+        // Plain SGD at an absurd rate: 1e18 makes the next loss overflow; 1e39 is infinite in
+        // float32, so the very first update overflows the weights themselves.
+        using var run = TrainingFixtures.Create(new CpuBackend(), corpus, spec, new OptimizerConfig(OptimizerKind.Sgd), new LearningRateSchedule(learningRate), options);
+        var observer = new FiniteWatch(run.Model);
+        var result = run.Trainer.Run(observer, TestContext.Current.CancellationToken);
         Assert.Equal(TrainingStatus.Diverged, result.Status);
         Assert.True(result.Step < 50);
-        Assert.Matches(@"^the (training loss|gradient norm) became (NaN|infinite|-infinite) at step \d+; training stopped", result.Message);
+        Assert.StartsWith(what, result.Message);
+        Assert.Matches(@" became (NaN|infinite|-infinite) (at|in the update of) step \d+; training stopped", result.Message);
+        // Every step reported to the observer (where checkpoints are saved) had finite parameters.
+        Assert.Equal(result.Step, observer.Steps);
+        Assert.Empty(observer.NonFiniteSteps);
     }
 
     [Fact]
@@ -90,6 +98,22 @@ public class TrainerTests
         Assert.Equal(TrainingStatus.Cancelled, result.Status);
         Assert.Equal(3, result.Step);
         Assert.Equal(3, run.Trainer.Optimizer.StepCount);
+    }
+
+    private sealed class FiniteWatch(CharRnnModel model) : ITrainingObserver
+    {
+        public long Steps { get; private set; }
+        public List<long> NonFiniteSteps { get; } = [];
+
+        public void OnStep(in StepReport report)
+        {
+            Steps = report.Step;
+            if (!double.IsFinite(model.Backend.SumOfSquares(model.Parameters.Select(p => p.Value).ToList()))) NonFiniteSteps.Add(report.Step);
+        }
+
+        public void OnEvaluation(in EvaluationReport report) { }
+
+        public void OnCheckpoint(Trainer trainer) { }
     }
 
     private sealed class CancelAfter(int steps, CancellationTokenSource source) : ITrainingObserver

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace GpuRnn.Cli.Commands;
+
+/// <summary>
+/// <c>gpurnn sample</c>: generates text from a trained character model, by drawing characters
+/// (temperature, top-k) or by beam search for the most probable continuation.
+/// </summary>
+public static class SampleCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliConsole console)
+    {
+        var model = new Option<string>("--model") { Description = "A checkpoint written by gpurnn train (.safetensors)", Required = true };
+        var prime = new Option<string>("--prime") { Description = "Text the model reads first and continues (default: start after a newline)", DefaultValueFactory = _ => "" };
+        var length = new Option<int>("--length") { Description = "Characters to generate (default 300)", DefaultValueFactory = _ => 300 };
+        var temperature = new Option<double>("--temperature") { Description = "Below 1 is more conservative, above 1 more varied; must be positive (default 1)", DefaultValueFactory = _ => 1.0 };
+        var topK = new Option<int>("--top-k") { Description = "Draw only among the k most probable characters (default 0 = all)" };
+        var beam = new Option<int>("--beam") { Description = "Beam search keeping the W most probable continuations; prints the most probable (temperature and top-k do not apply)" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the draws (default 0)" };
+        var backend = CommonOptions.Backend();
+        var command = new Command("sample", "Generate text from a trained model") { model, prime, length, temperature, topK, beam, seed, backend };
+        command.SetAction(p => Execute(console, p.GetRequiredValue(model), p.GetValue(prime) ?? "", p.GetValue(length), p.GetValue(temperature),
+            p.GetValue(topK), p.GetValue(beam), p.GetValue(seed), p.GetValue(backend) ?? "auto"));
+        return command;
+    }
+
+    /// <summary>Generates and prints the text; returns the exit code.</summary>
+    public static int Execute(CliConsole console, string modelPath, string prime, int length, double temperature, int topK, int beam, ulong seed, string backendName)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        if (!(temperature > 0) || !double.IsFinite(temperature))
+            throw new CliException($"--temperature must be positive, got {temperature.ToString(CultureInfo.InvariantCulture)}", ExitCodes.Usage);
+        if (length <= 0) throw new CliException($"--length must be positive, got {length}", ExitCodes.Usage);
+        if (topK < 0) throw new CliException($"--top-k must be zero (all) or positive, got {topK}", ExitCodes.Usage);
+        if (beam < 0) throw new CliException($"--beam must be positive, got {beam}", ExitCodes.Usage);
+
+        var snapshot = TrainingCheckpoint.Load(modelPath);
+        // The prime is checked before a backend starts, so a typo costs nothing.
+        var start = Sampler.StartIds(snapshot.Vocabulary, prime);
+        using var backend = CommonOptions.CreateBackend(backendName, console);
+        var (model, _) = TrainingCheckpoint.LoadModel(modelPath, backend);
+        using (model)
+        {
+            if (beam > 0)
+            {
+                var best = BeamSearch.Run(model, start, length, beam)[0];
+                console.Out.WriteLine(prime + snapshot.Vocabulary.Decode(best.Tokens));
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"(beam {beam}: log-probability {best.LogProbability:F3}, {-best.LogProbability / length / Math.Log(2):F3} bits/char)"));
+            }
+            else
+            {
+                console.Out.WriteLine(Sampler.Generate(model, snapshot.Vocabulary, prime, length, new SamplingOptions(temperature, topK, seed)));
+            }
+        }
+        return ExitCodes.Ok;
+    }
+}

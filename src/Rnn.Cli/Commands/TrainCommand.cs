@@ -1,0 +1,200 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using GpuRnn.Cli.Training;
+using Spectre.Console;
+
+namespace GpuRnn.Cli.Commands;
+
+/// <summary>
+/// <c>gpurnn train</c>: trains a character-level language model (by default an LSTM on the
+/// built-in arithmetic corpus), shows progress, validates, samples, and writes a checkpoint, a
+/// metrics file and a loss plot into its run folder. Ctrl-C saves a checkpoint and stops.
+/// </summary>
+public static class TrainCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliConsole console)
+    {
+        var data = new Option<string?>("--data") { Description = "UTF-8 text file to train on (first 90% train, last 10% validation); default: the built-in arithmetic corpus" };
+        var cell = new Option<string?>("--cell") { Description = "lstm (default), gru, rnn_tanh or rnn_relu" };
+        var hidden = new Option<int?>("--hidden") { Description = $"Hidden units per layer (default {TrainDefaults.Hidden})" };
+        var layers = new Option<int?>("--layers") { Description = $"Recurrent layers (default {TrainDefaults.Layers})" };
+        var embedding = new Option<int?>("--embedding") { Description = $"Character embedding width (default {TrainDefaults.Embedding})" };
+        var dropout = new Option<double?>("--dropout") { Description = "Dropout between layers and before the decoder (default 0)" };
+        var init = new Option<string?>("--init") { Description = "Recurrent weights: default (PyTorch's), orthogonal, or identity (IRNN, with rnn_relu)" };
+        var forgetBias = new Option<bool>("--forget-bias") { Description = "Start the LSTM forget gate's bias at 1" };
+        var batch = new Option<int?>("--batch") { Description = $"Parallel streams per step (default {TrainDefaults.Batch})" };
+        var seq = new Option<int?>("--seq") { Description = $"Characters per stream per step, the BPTT length (default {TrainDefaults.Seq})" };
+        var steps = new Option<long?>("--steps") { Description = $"Train to this step (default {TrainDefaults.Steps})" };
+        var epochs = new Option<int?>("--epochs") { Description = "Train for this many passes over the training text instead" };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 0.005 for adam/adamw, 0.002 rmsprop, 1 sgd)" };
+        var optimizer = new Option<string?>("--optimizer") { Description = "adam (default), adamw, sgd or rmsprop" };
+        var momentum = new Option<double?>("--momentum") { Description = "Momentum for sgd and rmsprop (default 0)" };
+        var weightDecay = new Option<double?>("--weight-decay") { Description = "Weight decay (default 0; 0.01 for adamw)" };
+        var schedule = new Option<string?>("--schedule") { Description = "Learning rate: constant (default), step (halved every quarter of the run) or cosine (down to a tenth)" };
+        var warmup = new Option<long?>("--warmup") { Description = "Steps of linear learning-rate warm-up (default 0)" };
+        var clip = new Option<double?>("--clip") { Description = $"Global gradient-norm limit, 0 = off (default {TrainDefaults.Clip})" };
+        var seed = new Option<ulong?>("--seed") { Description = "Seed of the initial weights and dropout masks (default 0)" };
+        var backend = CommonOptions.Backend();
+        var output = new Option<string?>("--out") { Description = "Checkpoint file; its folder gets metrics.csv and loss.png (default runs/<time>/model.safetensors)" };
+        var resume = new Option<string?>("--resume") { Description = "Continue from this checkpoint (written back to it unless --out is given)" };
+        var evalEvery = new Option<int?>("--eval-every") { Description = $"Steps between validations (default {TrainDefaults.EvalEvery}; 0 = only at the end)" };
+        var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Steps between checkpoints (default: as --eval-every; 0 = only at the end)" };
+        var sampleLength = new Option<int>("--sample-length") { Description = "Characters sampled at the end (default 300)", DefaultValueFactory = _ => 300 };
+        var temperature = new Option<double>("--temperature") { Description = "Temperature of that sample (default 0.8)", DefaultValueFactory = _ => 0.8 };
+
+        var command = new Command("train", "Train a character-level language model; with no options, an LSTM on a built-in arithmetic corpus")
+        {
+            data, cell, hidden, layers, embedding, dropout, init, forgetBias, batch, seq, steps, epochs, lr, optimizer, momentum,
+            weightDecay, schedule, warmup, clip, seed, backend, output, resume, evalEvery, checkpointEvery, sampleLength, temperature,
+        };
+        command.SetAction(p => Execute(console, new TrainRequest
+        {
+            Data = p.GetValue(data),
+            Cell = p.GetValue(cell),
+            Hidden = p.GetValue(hidden),
+            Layers = p.GetValue(layers),
+            Embedding = p.GetValue(embedding),
+            Dropout = p.GetValue(dropout),
+            Init = p.GetValue(init),
+            ForgetBias = p.GetResult(forgetBias) is null ? null : p.GetValue(forgetBias),
+            Batch = p.GetValue(batch),
+            Seq = p.GetValue(seq),
+            Steps = p.GetValue(steps),
+            Epochs = p.GetValue(epochs),
+            LearningRate = p.GetValue(lr),
+            Optimizer = p.GetValue(optimizer),
+            Momentum = p.GetValue(momentum),
+            WeightDecay = p.GetValue(weightDecay),
+            Schedule = p.GetValue(schedule),
+            Warmup = p.GetValue(warmup),
+            Clip = p.GetValue(clip),
+            Seed = p.GetValue(seed),
+            Backend = p.GetValue(backend) ?? "auto",
+            Out = p.GetValue(output),
+            Resume = p.GetValue(resume),
+            EvalEvery = p.GetValue(evalEvery),
+            CheckpointEvery = p.GetValue(checkpointEvery),
+            SampleLength = p.GetValue(sampleLength),
+            Temperature = p.GetValue(temperature),
+        }));
+        return command;
+    }
+
+    /// <summary>Trains as <paramref name="request"/> says; returns the exit code.</summary>
+    public static int Execute(CliConsole console, TrainRequest request, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        var plan = TrainPlan.Resolve(request);
+        var output = console.Out;
+        using var backend = CommonOptions.CreateBackend(request.Backend, console);
+        var corpus = plan.Corpus;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"data: {corpus.Name}: {corpus.Train.Length + corpus.Validation.Length:N0} characters ({corpus.Train.Length:N0} train, {corpus.Validation.Length:N0} validation), {corpus.Vocabulary.Count} distinct"));
+        output.WriteLine($"model: {plan.Spec}");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"training: {plan.Options.Steps} steps of {plan.Options.Batch} x {plan.Options.SequenceLength} characters, {plan.Optimizer}, {plan.Schedule}, clip {plan.Options.Clip}"));
+        output.WriteLine($"run folder: {plan.RunFolder}");
+
+        using var model = new CharRnnModel(backend, plan.Spec, plan.Options.Seed);
+        using var trainer = new Trainer(model, corpus.Vocabulary, plan.Optimizer, plan.Schedule, plan.Options, corpus.Train, corpus.Validation, corpus.Name);
+        if (plan.Resume is not null)
+        {
+            trainer.Restore(plan.Resume);
+            output.WriteLine($"resuming from {request.Resume} at step {trainer.Step}");
+        }
+        var metricsPath = Path.Combine(plan.RunFolder, "metrics.csv");
+        var plotPath = Path.Combine(plan.RunFolder, "loss.png");
+        using var metrics = MetricsLog.Open(metricsPath, trainer.Step);
+        var reporter = new TrainingReporter(new LineProgress(output, plan.Options.Steps), metrics, plan.CheckpointPath, trainer.Step,
+            plan.Resume is null ? -1 : trainer.Step);
+
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; interrupt.Cancel(); });
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; interrupt.Cancel(); });
+        var result = RunWithProgress(console, trainer, reporter, interrupt.Token);
+        metrics.Flush();
+
+        switch (result.Status)
+        {
+            case TrainingStatus.Cancelled:
+                reporter.Save(trainer);
+                SavePlot(plotPath, metrics, plan);
+                output.WriteLine($"interrupted at step {trainer.Step}: saved {plan.CheckpointPath}; continue with: gpurnn train --resume {plan.CheckpointPath}");
+                return ExitCodes.Interrupted;
+            case TrainingStatus.Diverged:
+                SavePlot(plotPath, metrics, plan);
+                var kept = reporter.LastSavedStep >= 0
+                    ? $"the last good checkpoint (step {reporter.LastSavedStep}) is kept at {plan.CheckpointPath}"
+                    : "no checkpoint had been written yet";
+                throw new CliException($"{result.Message}; {kept}", ExitCodes.Diverged);
+        }
+
+        reporter.Save(trainer);
+        SavePlot(plotPath, metrics, plan);
+        Summarize(console, plan, trainer, reporter, request);
+        output.WriteLine($"wrote {plan.CheckpointPath}, {metricsPath}, {plotPath}");
+        return ExitCodes.Ok;
+    }
+
+    private static TrainingResult RunWithProgress(CliConsole console, Trainer trainer, TrainingReporter reporter, CancellationToken token)
+    {
+        var interactive = ReferenceEquals(console.Out, Console.Out) && !Console.IsOutputRedirected
+            && Environment.GetEnvironmentVariable("TERM") is not (null or "dumb");
+        if (!interactive) return trainer.Run(reporter, token);
+        var terminal = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        return LiveProgress.Show(terminal, trainer.Step, trainer.Options.Steps, display =>
+        {
+            reporter.Display = display;
+            return trainer.Run(reporter, token);
+        });
+    }
+
+    private static void Summarize(CliConsole console, TrainPlan plan, Trainer trainer, TrainingReporter reporter, TrainRequest request)
+    {
+        var output = console.Out;
+        var corpus = plan.Corpus;
+        var validation = (trainer.LastEvaluation ?? trainer.EvaluateNow()).Validation;
+        var unigram = UnigramBits(corpus.Train, corpus.Vocabulary.Count);
+        output.WriteLine($"validation: {TrainingReporter.Describe(validation)}");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"for comparison, the unigram entropy of the text is {unigram:F3} bits/char (a model that ignores context)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"trained {trainer.Step - (plan.Resume?.Step ?? 0)} steps in {ProgressText.Duration(reporter.Elapsed)} with validation; training ran at {reporter.CharactersPerSecond:N0} chars/s on {trainer.Model.Backend.Name}"));
+        if (request.SampleLength > 0)
+        {
+            var sample = Sampler.Generate(trainer.Model, corpus.Vocabulary, "", request.SampleLength,
+                new SamplingOptions(request.Temperature, 0, plan.Options.Seed));
+            output.WriteLine($"sample (temperature {request.Temperature.ToString(CultureInfo.InvariantCulture)}):");
+            output.WriteLine(sample);
+        }
+        if (corpus.Name == ArithmeticCorpus.Name)
+        {
+            var quiz = ArithmeticQuiz.Run(trainer.Model, corpus.Vocabulary, 100, seed: 2024);
+            var right = quiz.Count(q => q.Correct);
+            output.WriteLine($"arithmetic check: {right} of {quiz.Count} new statements completed correctly, e.g. "
+                + string.Join(", ", quiz.Take(6).Select(q => $"{q.Question}{q.Answer} {(q.Correct ? "(right)" : "(wrong)")}")));
+        }
+    }
+
+    private static void SavePlot(string path, MetricsLog metrics, TrainPlan plan)
+    {
+        if (metrics.Rows.Count == 0) return;
+        LossPlot.Save(path, metrics.Rows, $"{plan.Spec.Cell.ToName()} {plan.Spec.NumLayers}x{plan.Spec.HiddenSize} on {Path.GetFileName(plan.Corpus.Name)}");
+    }
+
+    private static double UnigramBits(int[] tokens, int vocabulary)
+    {
+        var counts = new long[vocabulary];
+        foreach (var t in tokens) counts[t]++;
+        var bits = 0.0;
+        foreach (var c in counts)
+        {
+            if (c == 0) continue;
+            var p = (double)c / tokens.Length;
+            bits -= p * Math.Log2(p);
+        }
+        return bits;
+    }
+}

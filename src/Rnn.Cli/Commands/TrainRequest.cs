@@ -1,0 +1,89 @@
+namespace GpuRnn.Cli.Commands;
+
+/// <summary>
+/// What <c>gpurnn train</c> was given on the command line; null means not given (a default, or
+/// when resuming, the checkpoint's value applies).
+/// </summary>
+public sealed record TrainRequest
+{
+    /// <summary>A UTF-8 text file to train on, or null for the built-in arithmetic corpus.</summary>
+    public string? Data { get; init; }
+
+    /// <summary>lstm, gru, rnn_tanh or rnn_relu.</summary>
+    public string? Cell { get; init; }
+
+    /// <summary>Hidden units per layer.</summary>
+    public int? Hidden { get; init; }
+
+    /// <summary>Recurrent layers.</summary>
+    public int? Layers { get; init; }
+
+    /// <summary>Character embedding width.</summary>
+    public int? Embedding { get; init; }
+
+    /// <summary>Dropout between layers and before the decoder.</summary>
+    public double? Dropout { get; init; }
+
+    /// <summary>Recurrent weight initialisation: default, orthogonal or identity.</summary>
+    public string? Init { get; init; }
+
+    /// <summary>LSTM forget-gate bias 1.</summary>
+    public bool? ForgetBias { get; init; }
+
+    /// <summary>Parallel streams per step.</summary>
+    public int? Batch { get; init; }
+
+    /// <summary>Characters per stream per step (BPTT length).</summary>
+    public int? Seq { get; init; }
+
+    /// <summary>The step to train to.</summary>
+    public long? Steps { get; init; }
+
+    /// <summary>Passes over the training text to train for (instead of steps).</summary>
+    public int? Epochs { get; init; }
+
+    /// <summary>Peak learning rate.</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>sgd, adam, adamw or rmsprop.</summary>
+    public string? Optimizer { get; init; }
+
+    /// <summary>SGD and RMSprop momentum.</summary>
+    public double? Momentum { get; init; }
+
+    /// <summary>Weight decay.</summary>
+    public double? WeightDecay { get; init; }
+
+    /// <summary>constant, step or cosine.</summary>
+    public string? Schedule { get; init; }
+
+    /// <summary>Linear warm-up steps.</summary>
+    public long? Warmup { get; init; }
+
+    /// <summary>Gradient-norm limit (0 = off).</summary>
+    public double? Clip { get; init; }
+
+    /// <summary>Seed of the initial weights and dropout masks.</summary>
+    public ulong? Seed { get; init; }
+
+    /// <summary>Backend name or auto.</summary>
+    public string Backend { get; init; } = "auto";
+
+    /// <summary>Checkpoint path; its folder is the run folder.</summary>
+    public string? Out { get; init; }
+
+    /// <summary>Checkpoint to continue from.</summary>
+    public string? Resume { get; init; }
+
+    /// <summary>Steps between validations.</summary>
+    public int? EvalEvery { get; init; }
+
+    /// <summary>Steps between checkpoints.</summary>
+    public int? CheckpointEvery { get; init; }
+
+    /// <summary>Characters of the sample printed at the end (0 = none).</summary>
+    public int SampleLength { get; init; } = 300;
+
+    /// <summary>Temperature of that sample.</summary>
+    public double Temperature { get; init; } = 0.8;
+}

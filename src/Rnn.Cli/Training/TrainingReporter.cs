@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace GpuRnn.Cli.Training;
+
+/// <summary>
+/// Watches a training run for the CLI: feeds the progress display and the metrics file, prints
+/// each validation result and writes checkpoints when the trainer asks.
+/// </summary>
+public sealed class TrainingReporter : ITrainingObserver
+{
+    private readonly MetricsLog _metrics;
+    private readonly string _checkpointPath;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly long _startStep;
+    private long _characters;
+    private double _stepSeconds;
+
+    /// <summary>Creates the reporter for a run that starts at <paramref name="startStep"/>.</summary>
+    public TrainingReporter(IProgressDisplay display, MetricsLog metrics, string checkpointPath, long startStep, long lastSavedStep)
+    {
+        Display = display;
+        _metrics = metrics;
+        _checkpointPath = checkpointPath;
+        _startStep = startStep;
+        LastSavedStep = lastSavedStep;
+    }
+
+    /// <summary>Where progress is shown.</summary>
+    public IProgressDisplay Display { get; set; }
+
+    /// <summary>The step of the last checkpoint written (or resumed from); -1 when there is none.</summary>
+    public long LastSavedStep { get; private set; }
+
+    /// <summary>Wall-clock time since the run started.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>Characters trained on in this run.</summary>
+    public long Characters => _characters;
+
+    /// <summary>Training throughput in this run: characters over the time spent in training steps.</summary>
+    public double CharactersPerSecond => _stepSeconds > 0 ? _characters / _stepSeconds : 0;
+
+    /// <inheritdoc/>
+    public void OnStep(in StepReport report)
+    {
+        _characters += report.Characters;
+        _stepSeconds += report.Seconds;
+        _metrics.AddStep(report);
+        // Throughput counts training steps only; the time left also counts validations, at the pace so far.
+        var seconds = _clock.Elapsed.TotalSeconds;
+        var done = report.Step - _startStep;
+        var perSecond = CharactersPerSecond;
+        var remaining = TimeSpan.FromSeconds(done > 0 ? seconds / done * (report.TotalSteps - report.Step) : 0);
+        Display.Update(report, perSecond, remaining);
+    }
+
+    /// <inheritdoc/>
+    public void OnEvaluation(in EvaluationReport report)
+    {
+        _metrics.AddEvaluation(report);
+        Display.WriteLine($"validation at step {report.Step}: {Describe(report.Validation)}");
+    }
+
+    /// <inheritdoc/>
+    public void OnCheckpoint(Trainer trainer)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        Save(trainer);
+    }
+
+    /// <summary>Writes a checkpoint of the trainer's current state.</summary>
+    public void Save(Trainer trainer)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        TrainingCheckpoint.Save(_checkpointPath, trainer.Capture());
+        _metrics.Flush();
+        LastSavedStep = trainer.Step;
+    }
+
+    /// <summary><c>loss 1.2640 nats, 1.824 bits/char, accuracy 55.7%</c>.</summary>
+    public static string Describe(LossStats s) => string.Create(CultureInfo.InvariantCulture,
+        $"loss {s.Loss:F4} nats, {s.BitsPerCharacter:F3} bits/char, accuracy {100 * s.Accuracy:F1}%");
+}
