@@ -160,6 +160,9 @@ public static class TrainCommand
         output.WriteLine($"validation: {TrainingReporter.Describe(validation)}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"for comparison, the unigram entropy of the text is {unigram:F3} bits/char (a model that ignores context)"));
+        if (corpus.Name == ArithmeticCorpus.Name)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"and a perfect model needs {ArithmeticCorpus.EntropyBitsPerCharacter():F3} bits/char on it (the operands are random; the answers are not)"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"trained {trainer.Step - (plan.Resume?.Step ?? 0)} steps in {ProgressText.Duration(reporter.Elapsed)} with validation; training ran at {reporter.CharactersPerSecond:N0} chars/s on {trainer.Model.Backend.Name}"));
         if (request.SampleLength > 0)
@@ -167,7 +170,7 @@ public static class TrainCommand
             var sample = Sampler.Generate(trainer.Model, corpus.Vocabulary, "", request.SampleLength,
                 new SamplingOptions(request.Temperature, 0, plan.Options.Seed));
             output.WriteLine($"sample (temperature {request.Temperature.ToString(CultureInfo.InvariantCulture)}):");
-            output.WriteLine(sample);
+            output.WriteLine(sample.TrimEnd('\n'));
         }
         if (corpus.Name == ArithmeticCorpus.Name)
         {

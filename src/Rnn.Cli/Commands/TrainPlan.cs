@@ -24,13 +24,13 @@ public static class TrainDefaults
     public const int Seq = 64;
 
     /// <summary>Training steps.</summary>
-    public const long Steps = 800;
+    public const long Steps = 2500;
 
     /// <summary>Gradient-norm limit.</summary>
     public const double Clip = 5;
 
     /// <summary>Steps between validations (and checkpoints).</summary>
-    public const int EvalEvery = 100;
+    public const int EvalEvery = 250;
 
     /// <summary>The peak learning rate of an optimizer when --lr is not given.</summary>
     public static double LearningRate(OptimizerKind kind) => kind switch

@@ -87,6 +87,19 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void EpochsCountPassesOverTheTrainingText()
+    {
+        var data = TextFile();
+        var checkpoint = _folder.File("model.safetensors");
+        Gpurnn.Run(["train", "--data", data, "--epochs", "2", "--eval-every", "0", "--out", checkpoint, .. Tiny]).AssertSucceeded();
+        var train = TextCorpus.Load(data).Train.Length;
+        // batch 4 streams of (train - 1) / 4 characters, read 8 at a time.
+        Assert.Equal(2 * ((train - 1) / 4 / 8), TrainingCheckpoint.Load(checkpoint).Step);
+        Assert.Contains("give --steps or --epochs, not both",
+            Gpurnn.Run(["train", "--data", data, "--epochs", "1", "--steps", "5", "--out", checkpoint, .. Tiny]).AssertFailed(ExitCodes.Usage));
+    }
+
+    [Fact]
     public void SampleAndEvalUseTheCheckpoint()
     {
         var data = TextFile();

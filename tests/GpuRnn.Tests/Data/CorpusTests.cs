@@ -75,6 +75,25 @@ public class CorpusTests
     }
 
     [Fact]
+    public void ArithmeticEntropyMatchesTheGeneratorsFrequencies()
+    {
+        // Monte Carlo: -log2 of each generated statement's probability under the generator's
+        // distribution (operand: 1/2 one digit, 1/2 two digits from 0..99), over the text's length.
+        var text = ArithmeticCorpus.Generate((ulong)TestRandom.Create().Next(), 20_000);
+        double P(int x) => 0.5 * (x < 10 ? 0.1 : 0) + 0.005;
+        double bits = 0;
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var op = line.IndexOfAny(['+', '-'], 1);
+            int a = int.Parse(line[..op]), b = int.Parse(line[(op + 1)..line.IndexOf('=')]);
+            var pair = line[op] == '+' ? P(a) * P(b) : a == b ? P(a) * P(b) : 2 * P(a) * P(b);
+            bits -= Math.Log2(0.5 * pair);
+        }
+        Assert.Equal(ArithmeticCorpus.EntropyBitsPerCharacter(), bits / text.Length, 0.02);
+        Assert.InRange(ArithmeticCorpus.EntropyBitsPerCharacter(), 1.5, 1.6);
+    }
+
+    [Fact]
     public void BatcherChunksContinueEachStreamWhereThePreviousChunkEnded()
     {
         var rng = TestRandom.Create();
