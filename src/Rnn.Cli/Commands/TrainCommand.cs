@@ -41,7 +41,7 @@ public static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "Continue from this checkpoint (written back to it unless --out is given)" };
         var evalEvery = new Option<int?>("--eval-every") { Description = $"Steps between validations (default {TrainDefaults.EvalEvery}; 0 = only at the end)" };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Steps between checkpoints (default: as --eval-every; 0 = only at the end)" };
-        var sampleLength = new Option<int>("--sample-length") { Description = "Characters sampled at the end (default 300)", DefaultValueFactory = _ => 300 };
+        var sampleLength = new Option<int>("--sample-length") { Description = "Characters sampled at the end (default 200)", DefaultValueFactory = _ => 200 };
         var temperature = new Option<double>("--temperature") { Description = "Temperature of that sample (default 0.8)", DefaultValueFactory = _ => 0.8 };
 
         var command = new Command("train", "Train a character-level language model; with no options, an LSTM on a built-in arithmetic corpus")
@@ -95,7 +95,7 @@ public static class TrainCommand
         output.WriteLine($"model: {plan.Spec}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"training: {plan.Options.Steps} steps of {plan.Options.Batch} x {plan.Options.SequenceLength} characters, {plan.Optimizer}, {plan.Schedule}, clip {plan.Options.Clip}"));
-        output.WriteLine($"run folder: {plan.RunFolder}");
+        output.WriteLine($"run folder: {(Path.GetDirectoryName(plan.CheckpointPath) is { Length: > 0 } folder ? folder : ".")}");
 
         using var model = new CharRnnModel(backend, plan.Spec, plan.Options.Seed);
         using var trainer = new Trainer(model, corpus.Vocabulary, plan.Optimizer, plan.Schedule, plan.Options, corpus.Train, corpus.Validation, corpus.Name);
@@ -104,8 +104,10 @@ public static class TrainCommand
             trainer.Restore(plan.Resume);
             output.WriteLine($"resuming from {request.Resume} at step {trainer.Step}");
         }
-        var metricsPath = Path.Combine(plan.RunFolder, "metrics.csv");
-        var plotPath = Path.Combine(plan.RunFolder, "loss.png");
+        // Paths are shown as the user gave them (relative stays relative).
+        var shownFolder = Path.GetDirectoryName(plan.CheckpointPath) is { Length: > 0 } d ? d : ".";
+        var metricsPath = Path.Combine(shownFolder, "metrics.csv");
+        var plotPath = Path.Combine(shownFolder, "loss.png");
         using var metrics = MetricsLog.Open(metricsPath, trainer.Step);
         var reporter = new TrainingReporter(new LineProgress(output, plan.Options.Steps), metrics, plan.CheckpointPath, trainer.Step,
             plan.Resume is null ? -1 : trainer.Step);

@@ -82,7 +82,7 @@ public sealed record TrainRequest
     public int? CheckpointEvery { get; init; }
 
     /// <summary>Characters of the sample printed at the end (0 = none).</summary>
-    public int SampleLength { get; init; } = 300;
+    public int SampleLength { get; init; } = 200;
 
     /// <summary>Temperature of that sample.</summary>
     public double Temperature { get; init; } = 0.8;
