@@ -23,15 +23,18 @@ public class GemmTests
     }
 
     [Theory, MemberData(nameof(Cases))]
-    public void SizesAboveTheParallelThresholdMatchANaiveTripleLoop(string backendName, DType dtype)
+    public void LargeSizesThatReachThePackedBlockedAndParallelPathsMatchANaiveTripleLoop(string backendName, DType dtype)
     {
         var backend = OpCases.Backend(backendName, dtype);
         var rng = TestRandom.Create();
-        // 67 * 65 * 61 multiply-adds is above the CPU kernel's 2^18 threshold for splitting rows across threads.
-        foreach (var ta in Both)
-            foreach (var tb in Both)
-                CheckAgainstNaive(backend, dtype, rng, 67, 65, 61, ta, tb, alpha: 1, beta: 0);
-        CheckAgainstNaive(backend, dtype, rng, 131, 37, 64, false, true, alpha: 0.5, beta: 1);
+        // The CPU kernels switch paths by size: rows split across threads above 2^18 multiply-adds,
+        // a packed float32 micro-kernel (6 x 16 tiles) above 2^15 and on several threads above 2^20,
+        // K in blocks of 256. These sizes cross each switch with ragged tiles (131 = 21*6 + 5, 97 = 6*16 + 1).
+        (int M, int N, int K)[] sizes = [(67, 65, 61), (131, 97, 83), (37, 29, 300)];
+        foreach (var (m, n, k) in sizes)
+            foreach (var ta in Both)
+                foreach (var tb in Both)
+                    CheckAgainstNaive(backend, dtype, rng, m, n, k, ta, tb, alpha: -2 + 4 * rng.NextDouble(), beta: rng.NextDouble());
     }
 
     [Theory, MemberData(nameof(Cases))]
@@ -50,15 +53,21 @@ public class GemmTests
     {
         var backend = OpCases.Backend(backendName, dtype);
         var rng = TestRandom.Create();
-        var (a, av) = OpCases.Random(backend, rng, new Shape(4, 3), dtype);
-        var (b, bv) = OpCases.Random(backend, rng, new Shape(3, 9), dtype);
-        using var _a = a;
-        using var _b = b;
-        using var c = backend.Allocate(new Shape(4, 9), dtype);
-        backend.Fill(c, double.NaN);
-        backend.Gemm(a, false, b, false, c, alpha: 1.5, beta: 0);
-        var expected = Naive(av, false, bv, false, new double[36], 4, 9, 3, 1.5, 0);
-        Tolerance.AssertClose(c.ToFloat64Array(), expected, OpCases.ForwardTolerance(dtype), "gemm with beta 0 over a NaN-filled C");
+        // A small product and one large enough for the packed path.
+        foreach (var (m, n, k) in new[] { (4, 9, 3), (6, 64, 100) })
+        {
+            var (a, av) = OpCases.Random(backend, rng, new Shape(m, k), dtype);
+            var (b, bv) = OpCases.Random(backend, rng, new Shape(k, n), dtype);
+            using (a)
+            using (b)
+            using (var c = backend.Allocate(new Shape(m, n), dtype))
+            {
+                backend.Fill(c, double.NaN);
+                backend.Gemm(a, false, b, false, c, alpha: 1.5, beta: 0);
+                var expected = Naive(av, false, bv, false, new double[m * n], m, n, k, 1.5, 0);
+                Tolerance.AssertClose(c.ToFloat64Array(), expected, OpCases.ForwardTolerance(dtype), $"gemm M={m} N={n} K={k} with beta 0 over a NaN-filled C");
+            }
+        }
     }
 
     [Theory, MemberData(nameof(Cases))]
