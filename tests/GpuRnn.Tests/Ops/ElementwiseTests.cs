@@ -23,9 +23,13 @@ public class ElementwiseTests
             using (bias)
             {
                 backend.AddBias(y, bias);
-                var expected = new double[yv.Length];
-                for (var i = 0; i < yv.Length; i++) expected[i] = yv[i] + bv[i % f];
-                Tolerance.AssertClose(y.ToFloat64Array(), expected, OpCases.ForwardTolerance(dtype), $"AddBias over [3, 2, {f}]");
+                double[] expected = new double[yv.Length], terms = new double[yv.Length];
+                for (var i = 0; i < yv.Length; i++)
+                {
+                    expected[i] = yv[i] + bv[i % f];
+                    terms[i] = Math.Abs(yv[i]) + Math.Abs(bv[i % f]);
+                }
+                OpCases.AssertSumClose(y.ToFloat64Array(), expected, terms, OpCases.ForwardTolerance(dtype), $"AddBias over [3, 2, {f}]");
             }
         }
     }
@@ -44,13 +48,18 @@ public class ElementwiseTests
                 using (sum)
                 {
                     backend.SumRows(x, sum, beta);
-                    var expected = new double[f];
+                    double[] expected = new double[f], terms = new double[f];
                     for (var j = 0; j < f; j++)
                     {
                         expected[j] = beta * sv[j];
-                        for (var r = 0; r < 5; r++) expected[j] += xv[r * f + j];
+                        terms[j] = Math.Abs(beta * sv[j]);
+                        for (var r = 0; r < 5; r++)
+                        {
+                            expected[j] += xv[r * f + j];
+                            terms[j] += Math.Abs(xv[r * f + j]);
+                        }
                     }
-                    Tolerance.AssertClose(sum.ToFloat64Array(), expected, OpCases.ForwardTolerance(dtype), $"SumRows of [5, {f}] with beta {beta}");
+                    OpCases.AssertSumClose(sum.ToFloat64Array(), expected, terms, OpCases.ForwardTolerance(dtype), $"SumRows of [5, {f}] with beta {beta}");
                 }
             }
     }
@@ -65,10 +74,14 @@ public class ElementwiseTests
         using var sum = backend.Allocate(new Shape(37), dtype);
         backend.Fill(sum, double.NaN);
         backend.SumRows(x, sum, beta: 0);
-        var expected = new double[37];
+        double[] expected = new double[37], terms = new double[37];
         for (var j = 0; j < 37; j++)
-            for (var r = 0; r < 4; r++) expected[j] += xv[r * 37 + j];
-        Tolerance.AssertClose(sum.ToFloat64Array(), expected, OpCases.ForwardTolerance(dtype), "SumRows with beta 0 over NaN");
+            for (var r = 0; r < 4; r++)
+            {
+                expected[j] += xv[r * 37 + j];
+                terms[j] += Math.Abs(xv[r * 37 + j]);
+            }
+        OpCases.AssertSumClose(sum.ToFloat64Array(), expected, terms, OpCases.ForwardTolerance(dtype), "SumRows with beta 0 over NaN");
     }
 
     [Theory, MemberData(nameof(Cases))]
@@ -86,9 +99,13 @@ public class ElementwiseTests
             using (y)
             {
                 backend.Axpy(alpha, x, y);
-                var expected = new double[n];
-                for (var i = 0; i < n; i++) expected[i] = yv[i] + alphaSeen * xv[i];
-                Tolerance.AssertClose(y.ToFloat64Array(), expected, OpCases.ForwardTolerance(dtype), $"Axpy of {n} elements");
+                double[] expected = new double[n], terms = new double[n];
+                for (var i = 0; i < n; i++)
+                {
+                    expected[i] = yv[i] + alphaSeen * xv[i];
+                    terms[i] = Math.Abs(yv[i]) + Math.Abs(alphaSeen * xv[i]);
+                }
+                OpCases.AssertSumClose(y.ToFloat64Array(), expected, terms, OpCases.ForwardTolerance(dtype), $"Axpy of {n} elements");
                 OpCases.AssertIdentical(x.ToFloat64Array(), xv, "Axpy leaves x unchanged");
             }
         }

@@ -54,6 +54,27 @@ public static class OpCases
     public static Tensor Upload(IBackend backend, double[] values, Shape shape, DType dtype) =>
         HostTensor.FromArray(values, shape).ConvertTo(dtype).ToDevice(backend);
 
+    /// <summary>
+    /// For sums, whose rounding error is bounded by the sum of |terms| rather than by |result|:
+    /// asserts ||actual - expected|| &lt;= tolerance * ||termMagnitude||, where termMagnitude[i] is
+    /// the sum of the absolute values of the terms added into element i. A plain relative check
+    /// would fail on a result that happens to cancel to near zero.
+    /// </summary>
+    public static void AssertSumClose(ReadOnlySpan<double> actual, ReadOnlySpan<double> expected, ReadOnlySpan<double> termMagnitude,
+        double tolerance, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double difference = 0, scale = 0;
+        for (var i = 0; i < actual.Length; i++)
+        {
+            if (!double.IsFinite(actual[i])) Assert.Fail($"{what}: element {i} is {actual[i]} (seed {TestRandom.Seed})");
+            difference += (actual[i] - expected[i]) * (actual[i] - expected[i]);
+            scale += termMagnitude[i] * termMagnitude[i];
+        }
+        var error = Math.Sqrt(difference / scale);
+        Assert.True(error <= tolerance, $"{what}: error {error:E3} relative to the terms' magnitude exceeds {tolerance:E1} (seed {TestRandom.Seed})");
+    }
+
     /// <summary>Asserts bit-for-bit equality (NaN equal to NaN), naming the first differing element.</summary>
     public static void AssertIdentical(ReadOnlySpan<double> actual, ReadOnlySpan<double> expected, string what)
     {
