@@ -22,6 +22,7 @@ public static class Program
         {
             RunCommand.Create(console),
             DevicesCommand.Create(console),
+            BenchCommand.Create(console),
         };
         return CliErrors.Guard(console, () =>
         {
