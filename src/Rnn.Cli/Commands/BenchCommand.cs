@@ -117,7 +117,8 @@ public static class BenchCommand
         return rows;
     }
 
-    private static void PrintTable(CliConsole console, List<BenchRow> rows)
+    /// <summary>Prints the rows as a table with each implementation's time relative to the first of its config and pass.</summary>
+    public static void PrintTable(CliConsole console, IReadOnlyList<BenchRow> rows)
     {
         var table = new Table().AddColumns("config", "impl", "pass", "median ms", "min..max ms", "GFLOP/s", "ratio");
         foreach (var row in rows)
