@@ -35,12 +35,12 @@ internal static class ElmanForward
                     gate.Clear();
                     continue;
                 }
-                for (var j = 0; j < h; j++)
+                if (relu)
                 {
-                    var v = relu ? Relu(gate[j]) : Tanh(gate[j]);
-                    gate[j] = v;
-                    ho[j] = v;
+                    for (var j = 0; j < h; j++) gate[j] = Relu(gate[j]);
                 }
+                else VectorMath.TanhInPlace(gate);
+                gate.CopyTo(ho);
             }
             RecurrentLayer<T>.WriteOutput(state, io, t);
         }

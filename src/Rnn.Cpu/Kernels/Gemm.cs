@@ -52,7 +52,7 @@ internal static class Gemm
         }
         if (k == 0 || alpha == T.Zero) return;
 
-        if ((long)m * n * k < ParallelThreshold || m == 1 || Environment.ProcessorCount == 1)
+        if ((long)m * n * k < ParallelThreshold || m == 1 || CpuThreads.Count == 1)
         {
             Rows(a, lda, transA, b, ldb, transB, c, ldc, 0, m, n, k, alpha);
             return;
@@ -63,7 +63,7 @@ internal static class Gemm
             fixed (T* pa = a, pb = b, pc = c)
             {
                 var (aPtr, aLen, bPtr, bLen, cPtr, cLen) = ((nint)pa, a.Length, (nint)pb, b.Length, (nint)pc, c.Length);
-                var workers = Math.Min(Environment.ProcessorCount, m);
+                var workers = Math.Min(CpuThreads.Count, m);
                 Parallel.For(0, workers, w =>
                 {
                     int r0 = (int)((long)m * w / workers), r1 = (int)((long)m * (w + 1) / workers);
@@ -129,6 +129,35 @@ internal static class Vectorized
             i = xv.Length * Vector<T>.Count;
         }
         for (; i < x.Length; i++) y[i] += a * x[i];
+    }
+
+    /// <summary>y += a * b, elementwise.</summary>
+    public static void MultiplyAdd<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged, INumber<T>
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && a.Length >= Vector<T>.Count)
+        {
+            var av = MemoryMarshal.Cast<T, Vector<T>>(a);
+            var bv = MemoryMarshal.Cast<T, Vector<T>>(b[..a.Length]);
+            var yv = MemoryMarshal.Cast<T, Vector<T>>(y[..a.Length]);
+            for (var j = 0; j < av.Length; j++) yv[j] += av[j] * bv[j];
+            i = av.Length * Vector<T>.Count;
+        }
+        for (; i < a.Length; i++) y[i] += a[i] * b[i];
+    }
+
+    /// <summary>y *= x, elementwise.</summary>
+    public static void Multiply<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, INumber<T>
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<T>.Count)
+        {
+            var xv = MemoryMarshal.Cast<T, Vector<T>>(x);
+            var yv = MemoryMarshal.Cast<T, Vector<T>>(y[..x.Length]);
+            for (var j = 0; j < xv.Length; j++) yv[j] *= xv[j];
+            i = xv.Length * Vector<T>.Count;
+        }
+        for (; i < x.Length; i++) y[i] *= x[i];
     }
 
     /// <summary>Sum of x[i] * y[i], in a fixed order.</summary>

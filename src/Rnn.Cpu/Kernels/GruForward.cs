@@ -1,6 +1,5 @@
 using System.Numerics;
 using GpuRnn.Cpu.Rnn;
-using static GpuRnn.Cpu.Kernels.Activations;
 
 namespace GpuRnn.Cpu.Kernels;
 
@@ -54,13 +53,10 @@ internal static class GruForward
                 var gate = gates.Slice(b * g3, g3);
                 var hp = hPrev.Slice(b * h, h);
                 var e = extra.Slice(b * h, h);
-                for (var j = 0; j < h; j++)
-                {
-                    gate[j] = Sigmoid(gate[j] + rec[j]);
-                    gate[h + j] = Sigmoid(gate[h + j] + rec[h + j]);
-                    if (resetAfter) e[j] = rec[2 * h + j];
-                    else e[j] = gate[j] * hp[j];
-                }
+                Vectorized.Add(rec[..(2 * h)], gate[..(2 * h)]);
+                VectorMath.SigmoidInPlace(gate[..(2 * h)]);
+                if (resetAfter) rec[(2 * h)..].CopyTo(e);
+                else for (var j = 0; j < h; j++) e[j] = gate[j] * hp[j];
             }
             if (!resetAfter)
             {
@@ -79,14 +75,14 @@ internal static class GruForward
                 var gate = gates.Slice(b * g3, g3);
                 var rec = recurrent.AsSpan(b * g3, g3);
                 var e = extra.Slice(b * h, h);
+                var n = gate[(2 * h)..];
+                for (var j = 0; j < h; j++)
+                    n[j] += resetAfter ? gate[j] * e[j] : rec[2 * h + j] + (hasBias ? bhh[2 * h + j] : T.Zero);
+                VectorMath.TanhInPlace(n);
                 for (var j = 0; j < h; j++)
                 {
-                    var r = gate[j];
                     var z = gate[h + j];
-                    var hiddenN = resetAfter ? r * e[j] : rec[2 * h + j] + (hasBias ? bhh[2 * h + j] : T.Zero);
-                    var n = Tanh(gate[2 * h + j] + hiddenN);
-                    gate[2 * h + j] = n;
-                    ho[j] = (T.One - z) * n + z * hp[j];
+                    ho[j] = (T.One - z) * n[j] + z * hp[j];
                 }
             }
             RecurrentLayer<T>.WriteOutput(state, io, t);

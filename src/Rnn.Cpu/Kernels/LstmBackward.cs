@@ -27,6 +27,7 @@ internal static class LstmBackward
         var dhAll = proj ? new T[steps * batch * p] : [];
         var dm = proj ? new T[batch * h] : dh;
         var zeros = RecurrentLayer<T>.Zeros(state);
+        var tanhC = new T[h];
         var whh = new PreparedB<T>(w.WeightHh, p, false, g4, p);
         var whr = proj ? new PreparedB<T>(w.WeightHr, h, false, p, h) : null;
         var wci = w.WeightCi.Span;
@@ -65,10 +66,11 @@ internal static class LstmBackward
                 var c = cNow.Slice(b * h, h);
                 var dmb = dm.AsSpan(b * h, h);
                 var dcb = dc.AsSpan(b * h, h);
+                VectorMath.Tanh<T>(c, tanhC);
                 for (var j = 0; j < h; j++)
                 {
                     T i = gate[j], f = gate[h + j], gg = gate[2 * h + j], o = gate[3 * h + j];
-                    var tc = T.Tanh(c[j]);
+                    var tc = tanhC[j];
                     var dPreO = dmb[j] * tc * o * (T.One - o);
                     var dcTotal = dcb[j] + dmb[j] * o * (T.One - tc * tc);
                     if (peep) dcTotal += dPreO * wco[j];

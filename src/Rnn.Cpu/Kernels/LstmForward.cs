@@ -50,32 +50,27 @@ internal static class LstmForward
                     else hPrev.Slice(b * p, p).CopyTo(hOut.Slice(b * p, p));
                     continue;
                 }
-                var rec = recurrent.AsSpan(b * g4, g4);
                 var cp = cPrev.Slice(b * h, h);
                 var c = cOut.Slice(b * h, h);
                 var m = mOut.Slice(b * h, h);
-                for (var j = 0; j < h; j++)
+                // Pre-activations, then each nonlinearity over its whole gate block at once.
+                Vectorized.Add(recurrent.AsSpan(b * g4, g4), gate);
+                if (peep)
                 {
-                    var preI = gate[j] + rec[j];
-                    var preF = gate[h + j] + rec[h + j];
-                    var preG = gate[2 * h + j] + rec[2 * h + j];
-                    var preO = gate[3 * h + j] + rec[3 * h + j];
-                    if (peep)
-                    {
-                        preI += wci[j] * cp[j];
-                        preF += wcf[j] * cp[j];
-                    }
-                    T i = Sigmoid(preI), f = Sigmoid(preF), g = Tanh(preG);
-                    var cNew = f * cp[j] + i * g;
-                    if (peep) preO += wco[j] * cNew;
-                    var o = Sigmoid(preO);
-                    gate[j] = i;
-                    gate[h + j] = f;
-                    gate[2 * h + j] = g;
-                    gate[3 * h + j] = o;
-                    c[j] = cNew;
-                    m[j] = o * Tanh(cNew);
+                    Vectorized.MultiplyAdd(wci, cp, gate[..h]);
+                    Vectorized.MultiplyAdd(wcf, cp, gate[h..(2 * h)]);
                 }
+                VectorMath.SigmoidInPlace(gate[..(2 * h)]);
+                VectorMath.TanhInPlace(gate[(2 * h)..(3 * h)]);
+                var i = gate[..h];
+                var f = gate[h..(2 * h)];
+                var g = gate[(2 * h)..(3 * h)];
+                var o = gate[(3 * h)..];
+                for (var j = 0; j < h; j++) c[j] = f[j] * cp[j] + i[j] * g[j];
+                if (peep) Vectorized.MultiplyAdd(wco, c, o);
+                VectorMath.SigmoidInPlace(o);
+                VectorMath.Tanh<T>(c, m);
+                Vectorized.Multiply(o, m);
             }
             if (proj)
             {
