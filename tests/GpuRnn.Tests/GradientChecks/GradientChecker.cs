@@ -19,13 +19,6 @@ public static class GradientChecker
     /// <summary>Step h of the central difference.</summary>
     public const double Step = 1e-4;
 
-    /// <summary>
-    /// Magnitude below which an element (or a whole tensor's norm) is held to the absolute error
-    /// <see cref="Tolerance.FiniteDifference"/> * NoiseFloor = 1e-9 instead of a relative one:
-    /// 25 times the largest rounding noise measured, so that tiny gradients are still checked
-    /// closely without failing on noise.
-    /// </summary>
-    public const double NoiseFloor = 1e-3;
 
     /// <summary>
     /// d loss / d values[i] for every i by the fourth-order central difference
@@ -61,8 +54,8 @@ public static class GradientChecker
     }
 
     /// <summary>
-    /// Asserts ||analytic - numeric|| &lt;= FiniteDifference * max(||numeric||, NoiseFloor) for the
-    /// whole tensor, and |analytic_i - numeric_i| &lt;= FiniteDifference * max(|numeric_i|, NoiseFloor)
+    /// Asserts ||analytic - numeric|| &lt;= FiniteDifference * max(||numeric||, Tolerance.FiniteDifferenceNoiseFloor) for the
+    /// whole tensor, and |analytic_i - numeric_i| &lt;= FiniteDifference * max(|numeric_i|, Tolerance.FiniteDifferenceNoiseFloor)
     /// for every element.
     /// </summary>
     public static void AssertMatches(ReadOnlySpan<double> analytic, ReadOnlySpan<double> numeric, string what)
@@ -75,7 +68,7 @@ public static class GradientChecker
             difference += (analytic[i] - numeric[i]) * (analytic[i] - numeric[i]);
             norm += numeric[i] * numeric[i];
         }
-        var error = Math.Sqrt(difference) / Math.Max(Math.Sqrt(norm), NoiseFloor);
+        var error = Math.Sqrt(difference) / Math.Max(Math.Sqrt(norm), Tolerance.FiniteDifferenceNoiseFloor);
         Assert.True(error <= Tolerance.FiniteDifference,
             $"{what}: whole-tensor error {error:E3} exceeds {Tolerance.FiniteDifference:E1} (norm {Math.Sqrt(norm):E3}; seed {TestRandom.Seed})");
 
@@ -83,7 +76,7 @@ public static class GradientChecker
         var worstRatio = 1.0;
         for (var i = 0; i < analytic.Length; i++)
         {
-            var allowed = Tolerance.FiniteDifference * Math.Max(Math.Abs(numeric[i]), NoiseFloor);
+            var allowed = Tolerance.FiniteDifference * Math.Max(Math.Abs(numeric[i]), Tolerance.FiniteDifferenceNoiseFloor);
             var ratio = Math.Abs(analytic[i] - numeric[i]) / allowed;
             if (ratio > worstRatio) { worstRatio = ratio; worst = i; }
         }

@@ -117,4 +117,19 @@ public class VectorMathTests
     {
         if (ulps > worst) { worst = ulps; at = x; }
     }
+
+    [Fact]
+    public void Float64StaysOnTheExactLibraryFunctions()
+    {
+        var x = TestRandom.Uniform(TestRandom.Create(), 37, 6);
+        var t = (double[])x.Clone();
+        var s = (double[])x.Clone();
+        VectorMath.TanhInPlace<double>(t);
+        VectorMath.SigmoidInPlace<double>(s);
+        for (var i = 0; i < x.Length; i++)
+        {
+            Assert.Equal(Math.Tanh(x[i]), t[i]);
+            Assert.Equal(1 / (1 + Math.Exp(-x[i])), s[i]);
+        }
+    }
 }
