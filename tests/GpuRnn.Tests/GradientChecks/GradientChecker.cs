@@ -19,7 +19,6 @@ public static class GradientChecker
     /// <summary>Step h of the central difference.</summary>
     public const double Step = 1e-4;
 
-
     /// <summary>
     /// d loss / d values[i] for every i by the fourth-order central difference
     /// (-f(v + 2h) + 8 f(v + h) - 8 f(v - h) + f(v - 2h)) / 12h. <paramref name="apply"/> puts a
