@@ -25,6 +25,7 @@ public static class Program
             TrainCommand.Create(console),
             SampleCommand.Create(console),
             EvalCommand.Create(console),
+            BenchCommand.Create(console),
         };
         return CliErrors.Guard(console, () =>
         {

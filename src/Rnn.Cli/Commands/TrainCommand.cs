@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using GpuRnn.Cli.Training;
-using Spectre.Console;
 
 namespace GpuRnn.Cli.Commands;
 
@@ -142,11 +141,8 @@ public static class TrainCommand
 
     private static TrainingResult RunWithProgress(CliConsole console, Trainer trainer, TrainingReporter reporter, CancellationToken token)
     {
-        var interactive = ReferenceEquals(console.Out, Console.Out) && !Console.IsOutputRedirected
-            && Environment.GetEnvironmentVariable("TERM") is not (null or "dumb");
-        if (!interactive) return trainer.Run(reporter, token);
-        var terminal = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-        return LiveProgress.Show(terminal, trainer.Step, trainer.Options.Steps, display =>
+        if (!CliDisplay.IsInteractive(console)) return trainer.Run(reporter, token);
+        return LiveProgress.Show(CliDisplay.For(console), trainer.Step, trainer.Options.Steps, display =>
         {
             reporter.Display = display;
             return trainer.Run(reporter, token);
