@@ -113,10 +113,8 @@ public sealed class CharRnnModel : IDisposable
             var top = output.Output;
             if (OutputDropout.IsActive) DropoutCounter = OutputDropout.Forward(top, top, w.Mask!, Rnn.DropoutSeed, DropoutCounter);
             Decoder.Forward(top, w.Logits);
-            var counted = steps * state.Batch;
             // dLogits overwrite the logits: the mean loss's gradient is (softmax - onehot) / (T * B).
-            Backend.SoftmaxCrossEntropy(w.Logits, w.Targets, w.Logits, 1.0 / counted, w.Stats);
-            var stats = ReadStats(w.Stats);
+            var stats = w.Loss.Compute(w.Logits, w.Targets, w.Logits, steps * state.Batch);
             Decoder.Backward(top, w.Logits, w.TopGradient);
             if (OutputDropout.IsActive) Dropout.Backward(w.TopGradient, w.Mask!, w.TopGradient);
             // The gradient with respect to h0 is not propagated: the carried state is detached.
@@ -142,9 +140,9 @@ public sealed class CharRnnModel : IDisposable
         Embedding.Forward(w.Inputs, w.Embedded);
         using var output = Rnn.Forward(w.Embedded, state.Hidden, state.Cell, training: false);
         Decoder.Forward(output.Output, w.Logits);
-        Backend.SoftmaxCrossEntropy(w.Logits, w.Targets, null, 1, w.Stats);
+        var stats = w.Loss.Compute(w.Logits, w.Targets, null, steps * state.Batch);
         state.CopyFrom(output.Hidden, output.Cell);
-        return ReadStats(w.Stats);
+        return stats;
     }
 
     /// <summary>
@@ -199,19 +197,6 @@ public sealed class CharRnnModel : IDisposable
         Decoder.Dispose();
     }
 
-    private LossStats ReadStats(Tensor stats)
-    {
-        Span<double> s = stackalloc double[3];
-        if (DType == DType.Float32)
-        {
-            Span<float> f = stackalloc float[3];
-            Backend.Download<float>(stats, f);
-            for (var i = 0; i < 3; i++) s[i] = f[i];
-        }
-        else Backend.Download<double>(stats, s);
-        return new LossStats(s[0], s[1], (long)s[2]);
-    }
-
     /// <summary>Checks the sizes, reuses or makes the buffers for [T, B], and uploads the ids.</summary>
     private Workspace Prepare(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, RecurrentState state)
     {
@@ -260,7 +245,7 @@ public sealed class CharRnnModel : IDisposable
             Logits = b.Allocate(new Shape(steps * batch, s.VocabSize), model.DType);
             TopGradient = b.Allocate(new Shape(steps, batch, s.HiddenSize), model.DType);
             Mask = s.Dropout > 0 ? b.Allocate(new Shape(steps, batch, s.HiddenSize), model.DType) : null;
-            Stats = b.Allocate(new Shape(3), model.DType);
+            Loss = new SoftmaxCrossEntropyLoss(b, model.DType);
         }
 
         public int Steps { get; }
@@ -271,7 +256,7 @@ public sealed class CharRnnModel : IDisposable
         public Tensor Logits { get; }
         public Tensor TopGradient { get; }
         public Tensor? Mask { get; }
-        public Tensor Stats { get; }
+        public SoftmaxCrossEntropyLoss Loss { get; }
 
         public void Dispose()
         {
@@ -281,7 +266,7 @@ public sealed class CharRnnModel : IDisposable
             Logits.Dispose();
             TopGradient.Dispose();
             Mask?.Dispose();
-            Stats.Dispose();
+            Loss.Dispose();
         }
     }
 }
