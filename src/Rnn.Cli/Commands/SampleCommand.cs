@@ -14,8 +14,8 @@ public static class SampleCommand
     {
         var model = new Option<string>("--model") { Description = "A checkpoint written by gpurnn train (.safetensors)", Required = true };
         var prime = new Option<string>("--prime") { Description = "Text the model reads first and continues (default: start after a newline)", DefaultValueFactory = _ => "" };
-        var length = new Option<int>("--length") { Description = "Characters to generate (default 300)", DefaultValueFactory = _ => 300 };
-        var temperature = new Option<double>("--temperature") { Description = "Below 1 is more conservative, above 1 more varied; must be positive (default 1)", DefaultValueFactory = _ => 1.0 };
+        var length = new Option<int>("--length") { Description = "Characters to generate", DefaultValueFactory = _ => 300 };
+        var temperature = new Option<double>("--temperature") { Description = "Below 1 is more conservative, above 1 more varied; must be positive", DefaultValueFactory = _ => 1.0 };
         var topK = new Option<int>("--top-k") { Description = "Draw only among the k most probable characters (default 0 = all)" };
         var beam = new Option<int>("--beam") { Description = "Beam search keeping the W most probable continuations; prints the most probable (temperature and top-k do not apply)" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the draws (default 0)" };

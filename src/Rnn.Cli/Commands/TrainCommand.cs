@@ -40,8 +40,8 @@ public static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "Continue from this checkpoint (written back to it unless --out is given)" };
         var evalEvery = new Option<int?>("--eval-every") { Description = $"Steps between validations (default {TrainDefaults.EvalEvery}; 0 = only at the end)" };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Steps between checkpoints (default: as --eval-every; 0 = only at the end)" };
-        var sampleLength = new Option<int>("--sample-length") { Description = "Characters sampled at the end (default 200)", DefaultValueFactory = _ => 200 };
-        var temperature = new Option<double>("--temperature") { Description = "Temperature of that sample (default 0.8)", DefaultValueFactory = _ => 0.8 };
+        var sampleLength = new Option<int>("--sample-length") { Description = "Characters sampled at the end", DefaultValueFactory = _ => 200 };
+        var temperature = new Option<double>("--temperature") { Description = "Temperature of that sample", DefaultValueFactory = _ => 0.8 };
 
         var command = new Command("train", "Train a character-level language model; with no options, an LSTM on a built-in arithmetic corpus")
         {
