@@ -47,6 +47,15 @@ internal sealed class CpuTensor : Tensor
         return new Span<T>(array, Offset, Length);
     }
 
+    /// <summary>The elements as <see cref="Memory{T}"/>, for code that must hold on to them across calls.</summary>
+    public Memory<T> Memory<T>() where T : unmanaged
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (Storage is not T[] array)
+            throw new ArgumentException($"tensor is {DType.DisplayName()}, not {DTypeExtensions.Of<T>().DisplayName()}");
+        return new Memory<T>(array, Offset, Length);
+    }
+
     protected override Tensor CreateView(long elementOffset, Shape shape) => new CpuTensor(this, elementOffset, shape);
 
     public override void Dispose()

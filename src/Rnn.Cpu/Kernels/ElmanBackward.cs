@@ -1,0 +1,50 @@
+using System.Numerics;
+using GpuRnn.Cpu.Rnn;
+
+namespace GpuRnn.Cpu.Kernels;
+
+/// <summary>
+/// Elman RNN backpropagation through time over one direction; the CPU twin of the GPU's
+/// ElmanBackward kernels. dPre = dh ⊙ act'(h): tanh' = 1 - h², relu' = [h &gt; 0].
+/// </summary>
+internal static class ElmanBackward
+{
+    public static T[] Run<T>(in DirectionWeights<T> w, in DirectionWeights<T> g, DirectionState<T> state,
+        in DirectionIO<T> io, in DirectionGradIO<T> grad) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int steps = state.Steps, batch = state.Batch, h = state.Layer.HiddenSize;
+        var relu = state.Layer.Cell == RnnCellKind.RnnRelu;
+        var dPre = new T[steps * batch * h];
+        var dh = new T[batch * h];
+        var dhNext = new T[batch * h];
+        if (!grad.DHN.IsEmpty) grad.DHN.Span.CopyTo(dh);
+        var whh = new PreparedB<T>(w.WeightHh, h, false, h, h);
+        for (var s = steps - 1; s >= 0; s--)
+        {
+            var t = state.TimeAt(s);
+            var act = state.At(state.Gates, t, h);
+            var dP = dPre.AsSpan(t * batch * h, batch * h);
+            for (var b = 0; b < batch; b++)
+            {
+                if (!state.IsActive(t, b)) continue;
+                var dhb = dh.AsSpan(b * h, h);
+                Vectorized.Add(grad.DYRow(t, b, batch, h), dhb);
+                var a = act.Slice(b * h, h);
+                var d = dP.Slice(b * h, h);
+                for (var j = 0; j < h; j++)
+                    d[j] = dhb[j] * (relu ? (a[j] > T.Zero ? T.One : T.Zero) : T.One - a[j] * a[j]);
+            }
+            whh.Multiply(dP, dhNext, batch, T.Zero);
+            for (var b = 0; b < batch; b++)
+            {
+                if (!state.IsActive(t, b)) dh.AsSpan(b * h, h).CopyTo(dhNext.AsSpan(b * h, h));
+            }
+            (dh, dhNext) = (dhNext, dh);
+        }
+        if (!grad.DH0.IsEmpty) dh.CopyTo(grad.DH0.Span);
+        int rows = steps * batch;
+        Gemm.Run<T>(dPre, true, RecurrentLayer<T>.PreviousHAll(state, io), false, g.WeightHh.Span, h, h, rows, T.One, T.One);
+        if (g.HasBias) RecurrentLayer<T>.ColumnSums(dPre, rows, h, g.BiasHh.Span);
+        return dPre;
+    }
+}

@@ -1,0 +1,10 @@
+namespace GpuRnn.Cpu.Rnn;
+
+/// <summary>The CPU backend's reserve: one <see cref="DirectionState{T}"/> per direction, in managed memory.</summary>
+internal sealed class CpuRnnReserve<T>(CpuBackend backend, RnnLayerDesc layer, int steps, int batch, DirectionState<T>[] directions)
+    : RnnReserve(backend, layer, steps, batch) where T : unmanaged
+{
+    public DirectionState<T>[] Directions { get; } = directions;
+
+    public override void Dispose() { }
+}

@@ -1,0 +1,52 @@
+namespace GpuRnn.Cpu.Rnn;
+
+/// <summary>
+/// What one direction's forward computes per step and its backward needs: the reserve of one
+/// direction. Indexed by time t (not by processing order), rows b within a step.
+/// </summary>
+internal sealed class DirectionState<T> where T : unmanaged
+{
+    public DirectionState(RnnLayerDesc layer, int steps, int batch, int direction, int[]? lengths)
+    {
+        Layer = layer;
+        Steps = steps;
+        Batch = batch;
+        Reverse = direction == 1;
+        Lengths = lengths;
+        int h = layer.HiddenSize, gh = layer.GateCount * h;
+        Gates = new T[steps * batch * gh];
+        H = new T[steps * batch * layer.StateSize];
+        C = layer.HasCellState ? new T[steps * batch * h] : [];
+        // LSTM with projection: m = o * tanh(c) before W_hr; GRU reset-after: W_hn h + b_hn;
+        // GRU reset-before: r * h(t-1). Each is what the backward cannot rebuild cheaply.
+        var needsExtra = layer.ProjSize > 0 || layer.Cell == RnnCellKind.Gru;
+        Extra = needsExtra ? new T[steps * batch * h] : [];
+    }
+
+    public RnnLayerDesc Layer { get; }
+    public int Steps { get; }
+    public int Batch { get; }
+    public bool Reverse { get; }
+    public int[]? Lengths { get; }
+
+    /// <summary>[T, B, G*H]: the input projection, then the gate activations (zero rows where inactive).</summary>
+    public T[] Gates { get; }
+
+    /// <summary>[T, B, P]: hidden state after each step (carried through where inactive).</summary>
+    public T[] H { get; }
+
+    /// <summary>[T, B, H]: LSTM cell state after each step (carried through where inactive).</summary>
+    public T[] C { get; }
+
+    /// <summary>[T, B, H]: the cell-specific intermediate (see constructor).</summary>
+    public T[] Extra { get; }
+
+    /// <summary>The time index of processing step s: s forward, T-1-s in reverse.</summary>
+    public int TimeAt(int s) => Reverse ? Steps - 1 - s : s;
+
+    /// <summary>Whether sequence b takes part in time step t (t &lt; its length).</summary>
+    public bool IsActive(int t, int b) => Lengths is null || t < Lengths[b];
+
+    /// <summary>Rows [B, width] of a [T, B, width] buffer at time t.</summary>
+    public Span<T> At(T[] buffer, int t, int width) => buffer.AsSpan(t * Batch * width, Batch * width);
+}
