@@ -1,14 +1,43 @@
 using System.CommandLine;
+using GpuRnn.Cli.Commands;
 
 namespace GpuRnn.Cli;
 
-/// <summary>The <c>gpurnn</c> entry point: one subcommand per job.</summary>
+/// <summary>The <c>gpurnn</c> entry point: one subcommand per job, each in <c>Commands/</c>.</summary>
 public static class Program
 {
     /// <summary>Parses the command line and runs the chosen command; returns the exit code.</summary>
-    public static int Main(string[] args)
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>
+    /// Runs <c>gpurnn</c> in-process with the given output streams (what tests call). Every failure
+    /// is one line <c>gpurnn: error: ...</c> on <paramref name="stderr"/> and a non-zero exit code
+    /// (<see cref="ExitCodes"/>).
+    /// </summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = new RootCommand("gpurnn: train and run RNN, LSTM and GRU models on GPUs (ILGPU) or the CPU");
-        return root.Parse(args).Invoke();
+        ArgumentNullException.ThrowIfNull(args);
+        var console = new CliConsole(stdout, stderr);
+        var root = new RootCommand("gpurnn: train and run RNN, LSTM and GRU models on GPUs (ILGPU) or the CPU")
+        {
+            RunCommand.Create(console),
+            DevicesCommand.Create(console),
+            BenchCommand.Create(console),
+        };
+        return CliErrors.Guard(console, () =>
+        {
+            var parsed = root.Parse(args);
+            if (parsed.Errors.Count > 0)
+                return CliErrors.Report(console, $"{string.Join(' ', parsed.Errors.Select(e => e.Message).Distinct())} (see 'gpurnn {CommandPath(parsed)}--help')", ExitCodes.Usage);
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        });
+    }
+
+    private static string CommandPath(ParseResult parsed)
+    {
+        var names = new List<string>();
+        for (var c = parsed.CommandResult; c is not null && c.Command is not RootCommand; c = c.Parent as System.CommandLine.Parsing.CommandResult)
+            names.Insert(0, c.Command.Name);
+        return names.Count == 0 ? "" : string.Join(' ', names) + " ";
     }
 }

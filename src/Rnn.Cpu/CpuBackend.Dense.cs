@@ -10,6 +10,7 @@ public sealed partial class CpuBackend
     {
         var dtype = TensorChecks.Floats(this, (a, nameof(a)), (b, nameof(b)), (c, nameof(c)));
         var (m, n, k) = GemmShape(a, transposeA, b, transposeB, c);
+        using var threads = CpuThreads.Use(Threads);
         if (dtype == DType.Float32)
             Kernels.Gemm.Run(Own(a, "a").Span<float>(), transposeA, Own(b, "b").Span<float>(), transposeB, Own(c, "c").Span<float>(), m, n, k, (float)alpha, (float)beta);
         else

@@ -10,6 +10,7 @@ public sealed partial class CpuBackend
         Tensor? h0, Tensor? c0, Tensor y, Tensor hN, Tensor? cN, bool training)
     {
         var (steps, batch, dtype) = RnnChecks.Forward(this, layer, weights, x, lengths, h0, c0, y, hN, cN);
+        using var threads = CpuThreads.Use(Threads);
         return dtype == DType.Float32
             ? Forward<float>(layer, weights, x, lengths, h0, c0, y, hN, cN, training, steps, batch)
             : Forward<double>(layer, weights, x, lengths, h0, c0, y, hN, cN, training, steps, batch);
@@ -21,6 +22,7 @@ public sealed partial class CpuBackend
         Tensor? dx, Tensor? dh0, Tensor? dc0)
     {
         var (_, _, dtype) = RnnChecks.Backward(this, layer, weights, gradients, reserve, x, lengths, h0, c0, dy, dhN, dcN, dx, dh0, dc0);
+        using var threads = CpuThreads.Use(Threads);
         if (dtype == DType.Float32) Backward<float>(layer, weights, gradients, reserve, x, h0, c0, dy, dhN, dcN, dx, dh0, dc0);
         else Backward<double>(layer, weights, gradients, reserve, x, h0, c0, dy, dhN, dcN, dx, dh0, dc0);
     }

@@ -12,18 +12,26 @@ namespace GpuRnn.Cpu;
 public sealed partial class CpuBackend : IBackend
 {
     /// <summary>Creates the CPU backend.</summary>
-    public CpuBackend() { }
+    /// <param name="threads">Threads its kernels may use; 0 (the default) uses every core. Results do not depend on it.</param>
+    public CpuBackend(int threads = 0)
+    {
+        if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), $"threads must be zero (all cores) or positive, got {threads}");
+        Threads = threads == 0 ? Environment.ProcessorCount : threads;
+    }
+
+    /// <summary>Threads its kernels use.</summary>
+    public int Threads { get; }
 
     /// <inheritdoc/>
     public string Name => "cpu";
 
     /// <inheritdoc/>
-    public string Description => DescribeMachine();
+    public string Description => DescribeMachine(Threads);
 
-    internal static string DescribeMachine()
+    internal static string DescribeMachine(int threads = 0)
     {
         var simd = Vector512.IsHardwareAccelerated ? "AVX-512" : Vector256.IsHardwareAccelerated ? "AVX2" : "SIMD " + Vector<float>.Count * 32 + "-bit";
-        return $"CPU, {Environment.ProcessorCount} threads, {simd}";
+        return $"CPU, {(threads == 0 ? Environment.ProcessorCount : threads)} threads, {simd}";
     }
 
     /// <inheritdoc/>

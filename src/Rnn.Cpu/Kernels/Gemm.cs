@@ -52,7 +52,7 @@ internal static class Gemm
         }
         if (k == 0 || alpha == T.Zero) return;
 
-        if ((long)m * n * k < ParallelThreshold || m == 1 || Environment.ProcessorCount == 1)
+        if ((long)m * n * k < ParallelThreshold || m == 1 || CpuThreads.Count == 1)
         {
             Rows(a, lda, transA, b, ldb, transB, c, ldc, 0, m, n, k, alpha);
             return;
@@ -63,7 +63,7 @@ internal static class Gemm
             fixed (T* pa = a, pb = b, pc = c)
             {
                 var (aPtr, aLen, bPtr, bLen, cPtr, cLen) = ((nint)pa, a.Length, (nint)pb, b.Length, (nint)pc, c.Length);
-                var workers = Math.Min(Environment.ProcessorCount, m);
+                var workers = Math.Min(CpuThreads.Count, m);
                 Parallel.For(0, workers, w =>
                 {
                     int r0 = (int)((long)m * w / workers), r1 = (int)((long)m * (w + 1) / workers);

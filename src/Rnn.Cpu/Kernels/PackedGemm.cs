@@ -44,7 +44,7 @@ internal static unsafe class PackedGemm
         if (k == 0 || alpha == 0) return;
 
         var panels = b.Panels;
-        var workers = (long)m * n * k < ParallelThreshold ? 1 : Math.Min(Environment.ProcessorCount, panels);
+        var workers = (long)m * n * k < ParallelThreshold ? 1 : Math.Min(CpuThreads.Count, panels);
         fixed (float* pa = a, pc = c)
         {
             var (aPtr, cPtr) = ((nint)pa, (nint)pc);
