@@ -253,6 +253,7 @@ public sealed partial class GpuBackend
             Weight = weightHh, States = buffers.States, Sync = sync, Slots = buffers.Slots,
             Gates = call.Gates, Hidden = call.Hidden, StateSize = call.StateSize, Batch = call.Batch, Steps = call.Steps,
             Reverse = d, UnitsPerGroup = unitsPerGroup, Groups = groups,
+            Lanes = PersistentRnn.Lanes(call.Gates, unitsPerGroup, call.Batch),
         };
         var config = new KernelConfig(new Index1D(groups), new Index1D(LaunchShapes.GroupSize), SharedMemoryConfig.RequestDynamic<float>(floats));
         Launch(_kernels.Get<PersistentShape, SequenceMask, TCell>(PersistentRnn.Forward), config, shape, call.Mask, cell);

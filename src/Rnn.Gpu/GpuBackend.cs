@@ -77,8 +77,14 @@ public sealed partial class GpuBackend : IBackend
     /// <summary>Kernels compiled so far on this accelerator.</summary>
     internal int CompiledKernelCount { get { lock (_gate) return _kernels.Count; } }
 
-    /// <summary>Kernel launches made so far (tests use it to keep the CPU accelerator's work small).</summary>
-    internal long LaunchCount { get; private set; }
+    /// <summary>
+    /// Kernel launches made by the calling thread so far, on any ILGPU backend (tests count the
+    /// launches of their own calls, which a shared backend's total would mix with other tests').
+    /// </summary>
+    internal static long LaunchesOnThisThread => _launchesOnThisThread;
+
+    [ThreadStatic]
+    private static long _launchesOnThisThread;
 
     /// <inheritdoc/>
     public bool Supports(DType dtype) => dtype is DType.Float32 or DType.Int32;
@@ -223,56 +229,56 @@ public sealed partial class GpuBackend : IBackend
     internal void Launch<T1>(Action<KernelConfig, T1> kernel, KernelConfig config, T1 a1)
         where T1 : struct
     {
-        LaunchCount++;
+        _launchesOnThisThread++;
         kernel(config, a1);
     }
 
     internal void Launch<T1, T2>(Action<KernelConfig, T1, T2> kernel, KernelConfig config, T1 a1, T2 a2)
         where T1 : struct where T2 : struct
     {
-        LaunchCount++;
+        _launchesOnThisThread++;
         kernel(config, a1, a2);
     }
 
     internal void Launch<T1, T2, T3>(Action<KernelConfig, T1, T2, T3> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3)
         where T1 : struct where T2 : struct where T3 : struct
     {
-        LaunchCount++;
+        _launchesOnThisThread++;
         kernel(config, a1, a2, a3);
     }
 
     internal void Launch<T1, T2, T3, T4>(Action<KernelConfig, T1, T2, T3, T4> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4)
         where T1 : struct where T2 : struct where T3 : struct where T4 : struct
     {
-        LaunchCount++;
+        _launchesOnThisThread++;
         kernel(config, a1, a2, a3, a4);
     }
 
     internal void Launch<T1, T2, T3, T4, T5>(Action<KernelConfig, T1, T2, T3, T4, T5> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5)
         where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct
     {
-        LaunchCount++;
+        _launchesOnThisThread++;
         kernel(config, a1, a2, a3, a4, a5);
     }
 
     internal void Launch<T1, T2, T3, T4, T5, T6>(Action<KernelConfig, T1, T2, T3, T4, T5, T6> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6)
         where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct
     {
-        LaunchCount++;
+        _launchesOnThisThread++;
         kernel(config, a1, a2, a3, a4, a5, a6);
     }
 
     internal void Launch<T1, T2, T3, T4, T5, T6, T7>(Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7)
         where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct
     {
-        LaunchCount++;
+        _launchesOnThisThread++;
         kernel(config, a1, a2, a3, a4, a5, a6, a7);
     }
 
     internal void Launch<T1, T2, T3, T4, T5, T6, T7, T8>(Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8)
         where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct
     {
-        LaunchCount++;
+        _launchesOnThisThread++;
         kernel(config, a1, a2, a3, a4, a5, a6, a7, a8);
     }
 }

@@ -10,6 +10,7 @@ internal struct PersistentShape
     public ArrayView<int> Sync;      // [2]: arrivals and generation of the grid barrier, zeroed before launch
     public StateSlots Slots;
     public int Gates, Hidden, StateSize, Batch, Steps, Reverse, UnitsPerGroup, Groups;
+    public int Lanes;                // threads per dot product: a power of two with Lanes * B * Gates * UnitsPerGroup <= 64
 }
 
 /// <summary>
@@ -30,6 +31,14 @@ internal static class PersistentRnn
     public static long SharedFloats(int gates, int unitsPerGroup, int stateSize, int batch) =>
         (long)gates * unitsPerGroup * PaddedDepth(stateSize) + (long)batch * stateSize + (long)batch * gates * unitsPerGroup;
 
+    /// <summary>Threads per dot product: as many as leave no thread idle, so a batch of one still uses the whole group.</summary>
+    public static int Lanes(int gates, int unitsPerGroup, int batch)
+    {
+        var lanes = 1;
+        while (lanes < 16 && 2 * lanes * batch * gates * unitsPerGroup <= LaunchShapes.GroupSize) lanes *= 2;
+        return lanes;
+    }
+
     /// <summary>Weight rows are padded to an odd stride so the threads of a warp hit distinct banks.</summary>
     public static int PaddedDepth(int stateSize) => stateSize | 1;
 
@@ -37,6 +46,7 @@ internal static class PersistentRnn
     public static void Forward<TCell>(PersistentShape a, SequenceMask mask, TCell cell) where TCell : struct, IForwardCell
     {
         var shared = SharedMemory.GetDynamic<float>();
+        var partials = SharedMemory.Allocate<float>(LaunchShapes.GroupSize);
         var tid = Group.IdxX;
         var u0 = Grid.IdxX * a.UnitsPerGroup;
         var units = a.Hidden - u0 < a.UnitsPerGroup ? a.Hidden - u0 : a.UnitsPerGroup;
@@ -60,12 +70,34 @@ internal static class PersistentRnn
             var previous = a.Slots.Previous(s, t) * a.Batch * a.StateSize;
             for (var l = tid; l < a.Batch * a.StateSize; l += Group.DimX) state[l] = a.States[previous + l];
             Group.Barrier();
-            for (var q = tid; q < a.Batch * columns; q += Group.DimX)
+            if (a.Lanes == 1)
             {
-                int b = q / columns, c = q % columns;
+                for (var q = tid; q < a.Batch * columns; q += Group.DimX)
+                {
+                    int b = q / columns, c = q % columns;
+                    var sum = 0f;
+                    for (var k = 0; k < a.StateSize; k++) sum += weights[c * depth + k] * state[b * a.StateSize + k];
+                    products[q] = sum;
+                }
+            }
+            else
+            {
+                // Few products (small batch, few units per group): Lanes threads share each dot product.
+                int q = tid / a.Lanes, lane = tid % a.Lanes;
                 var sum = 0f;
-                for (var k = 0; k < a.StateSize; k++) sum += weights[c * depth + k] * state[b * a.StateSize + k];
-                products[b * columns + c] = sum;
+                if (q < a.Batch * columns)
+                {
+                    int b = q / columns, c = q % columns;
+                    for (var k = lane; k < a.StateSize; k += a.Lanes) sum += weights[c * depth + k] * state[b * a.StateSize + k];
+                }
+                partials[tid] = sum;
+                Group.Barrier();
+                if (lane == 0 && q < a.Batch * columns)
+                {
+                    var total = 0f;
+                    for (var l = 0; l < a.Lanes; l++) total += partials[tid + l];
+                    products[q] = total;
+                }
             }
             Group.Barrier();
             for (var q = tid; q < a.Batch * units; q += Group.DimX)
