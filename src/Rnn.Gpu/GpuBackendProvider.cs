@@ -19,7 +19,7 @@ public sealed class GpuBackendProvider : IBackendProvider
         {
             var device = runtime.FirstUsable;
             result.Add(device is null
-                ? new BackendInfo(runtime.Backend, false, $"ILGPU {Label(runtime.Backend)} ({runtime.Runtime})", runtime.Problem ?? "no usable device")
+                ? new BackendInfo(runtime.Backend, false, $"ILGPU {Label(runtime.Backend)}, {runtime.Runtime}", runtime.Problem ?? "no usable device")
                 : new BackendInfo(runtime.Backend, true, Describe(device)));
         }
         return result;

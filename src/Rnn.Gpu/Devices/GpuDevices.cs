@@ -67,7 +67,7 @@ public static class GpuDevices
     private static GpuRuntimeInfo SurveyCuda()
     {
         var (library, count, problem) = CudaDriverProbe.Run();
-        var runtime = library ?? "libcuda.so.1 (NVIDIA driver)";
+        var runtime = library ?? "needs libcuda.so.1 from the NVIDIA driver";
         if (count == 0) return new GpuRuntimeInfo("cuda", runtime, [], problem);
         var devices = new List<GpuDeviceInfo>();
         var usable = 0;
@@ -92,7 +92,7 @@ public static class GpuDevices
     {
         var library = NativeLibraries.TryLoad(NativeLibraries.OpenClLoaderNames, out _);
         if (library is null)
-            return new GpuRuntimeInfo("opencl", "libOpenCL.so.1 (OpenCL ICD loader)", [],
+            return new GpuRuntimeInfo("opencl", "needs an OpenCL ICD loader, libOpenCL.so.1", [],
                 $"no OpenCL ICD loader ({string.Join(" or ", NativeLibraries.OpenClLoaderNames)}) is installed");
         var devices = new List<GpuDeviceInfo>();
         var usable = 0;
@@ -117,8 +117,33 @@ public static class GpuDevices
     private static GpuRuntimeInfo SurveyCpu()
     {
         var d = CpuAccelerator.Device;
-        var info = new GpuDeviceInfo("ilgpu-cpu", 0, $"ILGPU CPU accelerator, GPU-shaped (warp {d.WarpSize}, {d.MaxNumThreadsPerGroup} threads per group)",
+        var info = new GpuDeviceInfo("ilgpu-cpu", 0, $"GPU-shaped simulator (warp {d.WarpSize}, {d.MaxNumThreadsPerGroup} threads per group)",
             $"CPU, {Environment.ProcessorCount} threads", GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, d.WarpSize, d.NumMultiprocessors, true, null);
-        return new GpuRuntimeInfo("ilgpu-cpu", "ILGPU (managed)", [info], null);
+        return new GpuRuntimeInfo("ilgpu-cpu", "managed, no native runtime", [info], null);
+    }
+
+    /// <summary>
+    /// One line per device of every runtime (name, kind, memory, warp size, multiprocessors, and
+    /// why it is unusable), or per runtime without devices with the reason: what
+    /// <c>gpurnn devices</c> prints under the backend table.
+    /// </summary>
+    public static IReadOnlyList<string> Report()
+    {
+        var lines = new List<string>();
+        foreach (var runtime in Survey())
+        {
+            if (runtime.Devices.Count == 0)
+            {
+                lines.Add($"{runtime.Backend,-9}  no device ({runtime.Runtime}): {runtime.Problem}");
+                continue;
+            }
+            foreach (var d in runtime.Devices)
+            {
+                var index = d.IsUsable ? $"#{d.Index}" : "-";
+                var line = $"{runtime.Backend,-9}  {index,-3} {d.Name}; {d.Kind}; memory {FormatBytes(d.MemoryBytes)}; warp {d.WarpSize}; {d.Multiprocessors} multiprocessor{(d.Multiprocessors == 1 ? "" : "s")}";
+                lines.Add(d.IsUsable ? line : $"{line}; unusable: {d.UnusableReason}");
+            }
+        }
+        return lines;
     }
 }

@@ -45,4 +45,17 @@ public class GpuProviderTests
         Assert.Equal("ilgpu-cpu", backend.Name);
         Assert.IsType<GpuBackend>(backend);
     }
+
+    [Fact]
+    public void TheDeviceReportNamesEveryRuntimeWithItsDevicesOrWhyItHasNone()
+    {
+        var lines = GpuDevices.Report();
+        foreach (var runtime in GpuDevices.Survey())
+        {
+            var mine = lines.Where(l => l.StartsWith(runtime.Backend + " ", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(mine);
+            if (runtime.Devices.Count == 0) Assert.Contains(runtime.Problem!, Assert.Single(mine));
+            else Assert.All(runtime.Devices, d => Assert.Contains(mine, l => l.Contains(d.Name, StringComparison.Ordinal) && l.Contains($"warp {d.WarpSize}", StringComparison.Ordinal)));
+        }
+    }
 }
