@@ -203,7 +203,7 @@ public sealed partial class GpuBackend
 
     private void BackwardStep<TCell>(TransposedProduct product, SequenceMask mask, int s, int t, TCell cell) where TCell : struct, IBackwardCell
     {
-        var grid = LaunchShapes.Grid2D(LaunchShapes.Blocks(product.Units, LaunchShapes.GroupSize), LaunchShapes.Blocks(product.Batch, RecurrentStep.Rows));
+        var grid = LaunchShapes.Grid2D(LaunchShapes.Blocks(product.Units, RecurrentStep.BackwardColumns), LaunchShapes.Blocks(product.Batch, RecurrentStep.Rows));
         Launch(_kernels.Get<TransposedProduct, SequenceMask, int, int, TCell>(RecurrentStep.Backward), grid, product, mask, s, t, cell);
     }
 
@@ -270,7 +270,8 @@ public sealed partial class GpuBackend
         var layer = call.Layer;
         if (layer.ProjSize > 0 || (layer.Cell == RnnCellKind.Gru && layer.GruVariant == GruVariant.ResetBefore)) return null;
         if (call.Batch > PersistentMaxBatch) return null;
-        var limit = (int)Math.Min(SharedMemoryLimit, _accelerator.MaxSharedMemoryPerGroup) / sizeof(float);
+        // The kernel's static shared memory (one float per thread for split dot products) counts against the same limit.
+        var limit = ((int)Math.Min(SharedMemoryLimit, _accelerator.MaxSharedMemoryPerGroup) - LaunchShapes.GroupSize * sizeof(float)) / sizeof(float);
         var groups = Math.Max(1, Math.Min(_accelerator.NumMultiprocessors, call.Hidden));
         var unitsPerGroup = (call.Hidden + groups - 1) / groups;
         groups = (call.Hidden + unitsPerGroup - 1) / unitsPerGroup;

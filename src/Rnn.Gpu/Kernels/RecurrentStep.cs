@@ -143,26 +143,34 @@ internal static class RecurrentStep
         }
     }
 
+    /// <summary>Columns of the transposed product per group of a backward step.</summary>
+    public const int BackwardColumns = 32;
+
     /// <summary>
-    /// Grid (ceil(Units / 64), ceil(B / 8)), 64 threads. Thread c owns column j = j0 + c of the
-    /// transposed product for 8 rows and runs the cell's backward epilogue on it directly.
+    /// Grid (ceil(Units / 32), ceil(B / 8)), 64 threads. Column j = j0 + (c mod 32) for 8 rows is
+    /// shared by the two warps, each taking half of every 32-row tile of the reduction (twice the
+    /// groups of one column per thread, so a layer of 512 units keeps 128 SMs busy at batch 64);
+    /// the second warp hands its sums to the first, which runs the cell's backward epilogue.
     /// </summary>
     public static void Backward<TCell>(TransposedProduct p, SequenceMask mask, int s, int t, TCell cell)
         where TCell : struct, IBackwardCell
     {
-        var wTile = SharedMemory.Allocate<float>(Depth * Columns);
+        var wTile = SharedMemory.Allocate<float>(Depth * BackwardColumns);
         var vTile = SharedMemory.Allocate<float>(Rows * Depth);
+        var partial = SharedMemory.Allocate<float>(Rows * BackwardColumns);
         var tid = Group.IdxX;
-        var j = Grid.IdxX * Columns + tid;
+        int column = tid % BackwardColumns, half = tid / BackwardColumns;
+        var j0 = Grid.IdxX * BackwardColumns;
+        var j = j0 + column;
         var b0 = Grid.IdxY * Rows;
         float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
 
         for (var r0 = 0; r0 < p.Rows; r0 += Depth)
         {
-            for (var l = tid; l < Depth * Columns; l += Columns)
+            for (var l = tid; l < Depth * BackwardColumns; l += Columns)
             {
-                int rr = l / Columns, jj = l % Columns;
-                int r = r0 + rr, col = Grid.IdxX * Columns + jj;
+                int rr = l / BackwardColumns, jj = l % BackwardColumns;
+                int r = r0 + rr, col = j0 + jj;
                 wTile[l] = r < p.Rows && col < p.Units ? p.Weight[(p.RowOffset + r) * p.Ld + col] : 0f;
             }
             for (var l = tid; l < Rows * Depth; l += Columns)
@@ -172,9 +180,10 @@ internal static class RecurrentStep
                 vTile[l] = b < p.Batch && r < p.Rows ? p.Vector[b * p.LdVector + p.VectorOffset + r] : 0f;
             }
             Group.Barrier();
-            for (var rr = 0; rr < Depth; rr++)
+            var end = (half + 1) * (Depth / 2);
+            for (var rr = half * (Depth / 2); rr < end; rr++)
             {
-                var w = wTile[rr * Columns + tid];
+                var w = wTile[rr * BackwardColumns + column];
                 a0 += w * vTile[rr];
                 a1 += w * vTile[Depth + rr];
                 a2 += w * vTile[2 * Depth + rr];
@@ -186,15 +195,27 @@ internal static class RecurrentStep
             }
             Group.Barrier();
         }
-        if (j >= p.Units) return;
-        Finish(cell, mask, s, t, b0, j, p.Batch, a0);
-        Finish(cell, mask, s, t, b0 + 1, j, p.Batch, a1);
-        Finish(cell, mask, s, t, b0 + 2, j, p.Batch, a2);
-        Finish(cell, mask, s, t, b0 + 3, j, p.Batch, a3);
-        Finish(cell, mask, s, t, b0 + 4, j, p.Batch, a4);
-        Finish(cell, mask, s, t, b0 + 5, j, p.Batch, a5);
-        Finish(cell, mask, s, t, b0 + 6, j, p.Batch, a6);
-        Finish(cell, mask, s, t, b0 + 7, j, p.Batch, a7);
+        if (half == 1)
+        {
+            partial[column] = a0;
+            partial[BackwardColumns + column] = a1;
+            partial[2 * BackwardColumns + column] = a2;
+            partial[3 * BackwardColumns + column] = a3;
+            partial[4 * BackwardColumns + column] = a4;
+            partial[5 * BackwardColumns + column] = a5;
+            partial[6 * BackwardColumns + column] = a6;
+            partial[7 * BackwardColumns + column] = a7;
+        }
+        Group.Barrier();
+        if (half == 1 || j >= p.Units) return;
+        Finish(cell, mask, s, t, b0, j, p.Batch, a0 + partial[column]);
+        Finish(cell, mask, s, t, b0 + 1, j, p.Batch, a1 + partial[BackwardColumns + column]);
+        Finish(cell, mask, s, t, b0 + 2, j, p.Batch, a2 + partial[2 * BackwardColumns + column]);
+        Finish(cell, mask, s, t, b0 + 3, j, p.Batch, a3 + partial[3 * BackwardColumns + column]);
+        Finish(cell, mask, s, t, b0 + 4, j, p.Batch, a4 + partial[4 * BackwardColumns + column]);
+        Finish(cell, mask, s, t, b0 + 5, j, p.Batch, a5 + partial[5 * BackwardColumns + column]);
+        Finish(cell, mask, s, t, b0 + 6, j, p.Batch, a6 + partial[6 * BackwardColumns + column]);
+        Finish(cell, mask, s, t, b0 + 7, j, p.Batch, a7 + partial[7 * BackwardColumns + column]);
     }
 
     private static void Finish<TCell>(TCell cell, SequenceMask mask, int s, int t, int b, int j, int batch, float recurrent)
