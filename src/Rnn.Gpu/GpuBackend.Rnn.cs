@@ -35,7 +35,7 @@ public sealed partial class GpuBackend
                     DirectionBuffers buffers;
                     if (reserves is not null)
                     {
-                        var reserve = reserves[d] = new GpuDirectionReserve(_accelerator,
+                        var reserve = reserves[d] = new GpuDirectionReserve(this, _accelerator,
                             (long)(steps + 1) * batch * call.StateSize,
                             layer.HasCellState ? (long)(steps + 1) * batch * call.Hidden : 0,
                             (long)call.Rows * call.GateStorage,
@@ -117,6 +117,8 @@ public sealed partial class GpuBackend
             var (steps, batch, _) = RnnChecks.Backward(this, layer, weights, gradients, reserve, x, lengths, h0, c0, dy, dhN, dcN, dx, dh0, dc0);
             if (reserve is not GpuRnnReserve gpuReserve)
                 throw new ArgumentException("the reserve was not made by an ILGPU backend");
+            if (gpuReserve.Directions.Any(r => r.IsDisposed))
+                throw new ObjectDisposedException(nameof(reserve), "the reserve has been disposed; run a training forward again before the backward");
             var call = new RecurrentCall(layer, steps, batch, Mask(lengths, steps), F(x, nameof(x)), F(dy, nameof(dy)));
             for (var d = 0; d < layer.Directions; d++)
             {

@@ -185,6 +185,18 @@ public sealed partial class GpuBackend : IBackend
         }
     }
 
+    /// <summary>
+    /// Frees a device buffer under the backend's lock (tensors and reserves are disposed from any
+    /// thread); after the backend is disposed its buffers are already gone with the accelerator.
+    /// </summary>
+    internal void Free(MemoryBuffer buffer)
+    {
+        lock (_gate)
+        {
+            if (!_disposed) buffer.Dispose();
+        }
+    }
+
     // ------------------------------------------------------------------ helpers for the partial files
 
     /// <summary>Checks that the tensor is this backend's and alive.</summary>

@@ -60,6 +60,6 @@ internal sealed class GpuTensor : Tensor
     {
         if (_owner is not null || _disposed) return;
         _disposed = true;
-        _buffer.Dispose();
+        ((GpuBackend)Backend).Free(_buffer);
     }
 }

@@ -23,12 +23,17 @@ internal sealed class GpuRnnReserve(GpuBackend backend, RnnLayerDesc layer, int 
 /// <summary>One direction's reserve buffers (absent ones are null).</summary>
 internal sealed class GpuDirectionReserve : IDisposable
 {
+    private readonly GpuBackend _backend;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>?[] _buffers;
 
-    public GpuDirectionReserve(Accelerator accelerator, long states, long cells, long gates, long projected)
+    public GpuDirectionReserve(GpuBackend backend, Accelerator accelerator, long states, long cells, long gates, long projected)
     {
+        _backend = backend;
         _buffers = [Make(accelerator, states), Make(accelerator, cells), Make(accelerator, gates), Make(accelerator, projected)];
     }
+
+    /// <summary>True once the buffers have been freed.</summary>
+    public bool IsDisposed => _buffers[0] is null;
 
     /// <summary>h slots [T+1, B, P].</summary>
     public ArrayView<float> States => View(0);
@@ -51,7 +56,7 @@ internal sealed class GpuDirectionReserve : IDisposable
     {
         for (var i = 0; i < _buffers.Length; i++)
         {
-            _buffers[i]?.Dispose();
+            if (_buffers[i] is { } b) _backend.Free(b);
             _buffers[i] = null;
         }
     }
