@@ -32,7 +32,14 @@ public sealed partial class GpuBackend : IBackend
     /// </summary>
     /// <param name="name"><c>cuda</c>, <c>opencl</c> or <c>ilgpu-cpu</c>.</param>
     /// <exception cref="BackendUnavailableException">The runtime has no usable device here; the message says why.</exception>
-    public GpuBackend(string name)
+    public GpuBackend(string name) : this(name, null) { }
+
+    /// <summary>
+    /// Opens a backend; for <c>ilgpu-cpu</c>, <paramref name="simulatedDevice"/> replaces the
+    /// default NVIDIA-shaped CPU device (tests simulate several multiprocessors, so that groups
+    /// run concurrently as they do on a GPU).
+    /// </summary>
+    internal GpuBackend(string name, CPUDevice? simulatedDevice)
     {
         ArgumentNullException.ThrowIfNull(name);
         NativeLibraries.Register();
@@ -47,7 +54,7 @@ public sealed partial class GpuBackend : IBackend
             {
                 "cuda" => Context.Create(b => b.Cuda().EnableAlgorithms()),
                 "opencl" => Context.Create(b => b.OpenCL().EnableAlgorithms()),
-                _ => Context.Create(b => b.CPU(CpuAccelerator.Device).EnableAlgorithms()),
+                _ => Context.Create(b => b.CPU(simulatedDevice ?? CpuAccelerator.Device).EnableAlgorithms()),
             };
             _accelerator = name switch
             {
