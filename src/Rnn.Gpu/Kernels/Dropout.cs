@@ -9,6 +9,7 @@ namespace GpuRnn.Gpu.Kernels;
 internal static class Dropout
 {
     /// <summary>mask[i] = keep when Uniform(seed, offset + i) &gt;= p else 0; y[i] = x[i] * mask[i] (y may alias x).</summary>
+    [Kernel]
     public static void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> mask, DropoutArgs a)
     {
         for (var i = Grid.GlobalIndex.X; i < a.Count; i += Grid.DimX * Group.DimX)

@@ -6,6 +6,7 @@ namespace GpuRnn.Gpu.Kernels;
 internal static class Embedding
 {
     /// <summary>output[n, e] = table[ids[n], e], or 0 for id -1; grid-stride over N * E.</summary>
+    [Kernel]
     public static void Forward(ArrayView<int> ids, ArrayView<float> table, ArrayView<float> output, int count, int dim)
     {
         for (var i = Grid.GlobalIndex.X; i < count; i += Grid.DimX * Group.DimX)
@@ -20,6 +21,7 @@ internal static class Embedding
     /// in its chunk and scans the ids in order, so every element is summed in the CPU's order with
     /// no atomics (deterministic); threads = E x chunks.
     /// </summary>
+    [Kernel]
     public static void Backward(ArrayView<int> ids, ArrayView<float> dOutput, ArrayView<float> dTable, int n, int dim, int vocab, int chunks)
     {
         var chunkRows = (vocab + chunks - 1) / chunks;
@@ -37,6 +39,7 @@ internal static class Embedding
     }
 
     /// <summary>firstBad[0] = the smallest index whose id is outside [-1, vocab) (stays int.MaxValue when all are valid).</summary>
+    [Kernel]
     public static void CheckIds(ArrayView<int> ids, ArrayView<int> firstBad, int n, int vocab)
     {
         for (var i = Grid.GlobalIndex.X; i < n; i += Grid.DimX * Group.DimX)

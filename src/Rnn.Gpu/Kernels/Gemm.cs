@@ -30,6 +30,7 @@ internal static class Gemm
     private const int StrideB = TileN + 1;
 
     /// <summary>Grid: (ceil(M / 64), ceil(N / 32)) groups of 64 threads.</summary>
+    [Kernel]
     public static void Tiled(GemmArgs p)
     {
         var aTile = SharedMemory.Allocate<float>(TileK * StrideA);

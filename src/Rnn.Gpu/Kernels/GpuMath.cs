@@ -56,6 +56,7 @@ internal struct Float4
 internal static class ActivationProbe
 {
     /// <summary>tanh[i] = Tanh(x[i]); sigmoid[i] = Sigmoid(x[i]).</summary>
+    [Kernel]
     public static void Evaluate(ArrayView<float> x, ArrayView<float> tanh, ArrayView<float> sigmoid, int n)
     {
         for (var i = Grid.GlobalIndex.X; i < n; i += Grid.DimX * Group.DimX)

@@ -120,6 +120,7 @@ internal struct InitialStateGradientCell : IBackwardCell
 internal static class LstmPeepholeGradients
 {
     /// <summary>dw_ci[j] += Σ dPre_i c(t-1); dw_cf[j] += Σ dPre_f c(t-1); dw_co[j] += Σ dPre_o c(t).</summary>
+    [Kernel]
     public static void Accumulate(ArrayView<float> gateGradients, ArrayView<float> cells, ArrayView<float> gradI,
         ArrayView<float> gradF, ArrayView<float> gradO, StateSlots slots, int batch, int hidden)
     {

@@ -10,6 +10,7 @@ namespace GpuRnn.Gpu.Kernels;
 internal static class Optimizers
 {
     /// <summary>torch.optim.SGD (dampening 0).</summary>
+    [Kernel]
     public static void Sgd(ArrayView<float> p, ArrayView<float> g, ArrayView<float> velocity, OptimizerArgs a)
     {
         for (var i = Grid.GlobalIndex.X; i < a.Count; i += Grid.DimX * Group.DimX)
@@ -26,6 +27,7 @@ internal static class Optimizers
     }
 
     /// <summary>torch.optim.Adam / AdamW, bias corrections precomputed on the host in float64.</summary>
+    [Kernel]
     public static void Adam(ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, OptimizerArgs a)
     {
         for (var i = Grid.GlobalIndex.X; i < a.Count; i += Grid.DimX * Group.DimX)
@@ -43,6 +45,7 @@ internal static class Optimizers
     }
 
     /// <summary>torch.optim.RMSprop, not centered.</summary>
+    [Kernel]
     public static void RmsProp(ArrayView<float> p, ArrayView<float> g, ArrayView<float> squareAverage, ArrayView<float> buffer, OptimizerArgs a)
     {
         for (var i = Grid.GlobalIndex.X; i < a.Count; i += Grid.DimX * Group.DimX)

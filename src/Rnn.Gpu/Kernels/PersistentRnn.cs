@@ -43,6 +43,7 @@ internal static class PersistentRnn
     public static int PaddedDepth(int stateSize) => stateSize | 1;
 
     /// <summary>Grid: Groups (at most one per multiprocessor) x 64 threads, dynamic shared memory of <see cref="SharedFloats"/>.</summary>
+    [Kernel]
     public static void Forward<TCell>(PersistentShape a, SequenceMask mask, TCell cell) where TCell : struct, IForwardCell
     {
         var shared = SharedMemory.GetDynamic<float>();

@@ -80,6 +80,7 @@ internal static class RecurrentStep
     /// column c (gate c / UnitsPerGroup of unit c % UnitsPerGroup) for 8 rows; the products go
     /// through shared memory so that each epilogue sees all gates of its unit.
     /// </summary>
+    [Kernel]
     public static void Forward<TCell>(RecurrentProduct p, SequenceMask mask, int s, int t, TCell cell)
         where TCell : struct, IForwardCell
     {
@@ -152,6 +153,7 @@ internal static class RecurrentStep
     /// groups of one column per thread, so a layer of 512 units keeps 128 SMs busy at batch 64);
     /// the second warp hands its sums to the first, which runs the cell's backward epilogue.
     /// </summary>
+    [Kernel]
     public static void Backward<TCell>(TransposedProduct p, SequenceMask mask, int s, int t, TCell cell)
         where TCell : struct, IBackwardCell
     {

@@ -12,6 +12,7 @@ namespace GpuRnn.Gpu.Kernels;
 internal static class Reductions
 {
     /// <summary>sum[c] = beta * sum[c] + sum over rows of x[r, c]; one thread per column, rows in order (as the CPU sums).</summary>
+    [Kernel]
     public static void SumRows(ArrayView<float> x, ArrayView<float> sum, int rows, int cols, float beta)
     {
         for (var c = Grid.GlobalIndex.X; c < cols; c += Grid.DimX * Group.DimX)
@@ -26,6 +27,7 @@ internal static class Reductions
     /// partials[offset + group] = sum of x[i]^2 in float64 over the group's grid-stride share; the
     /// host adds the partials in order.
     /// </summary>
+    [Kernel]
     public static void SumOfSquaresPartials(ArrayView<float> x, ArrayView<double> partials, int offset, int n)
     {
         var shared = SharedMemory.Allocate<double>(LaunchShapes.GroupSize);

@@ -15,6 +15,7 @@ internal static class SoftmaxCrossEntropy
     /// Row r of logits [N, V]: rowStats[3r..3r+2] = (loss, correct, counted); dLogits row =
     /// (softmax - onehot) * scale when withGrad (dLogits may alias logits). Target -1 rows give zeros.
     /// </summary>
+    [Kernel]
     public static void Rows(ArrayView<float> logits, ArrayView<int> targets, ArrayView<float> dLogits, ArrayView<float> rowStats,
         int v, int withGrad, float scale)
     {
@@ -88,6 +89,7 @@ internal static class SoftmaxCrossEntropy
     }
 
     /// <summary>stats[c] = sum over rows of rowStats[3r + c] for c in 0..2; one group, fixed order.</summary>
+    [Kernel]
     public static void SumRowStatistics(ArrayView<float> rowStats, ArrayView<float> stats, int rows)
     {
         var shared = SharedMemory.Allocate<float>(LaunchShapes.GroupSize + 1);
@@ -101,6 +103,7 @@ internal static class SoftmaxCrossEntropy
     }
 
     /// <summary>probabilities row = softmax(logits row / temperature); one group per row.</summary>
+    [Kernel]
     public static void Softmax(ArrayView<float> logits, ArrayView<float> probabilities, int v, float temperature)
     {
         var shared = SharedMemory.Allocate<float>(LaunchShapes.GroupSize + 1);
@@ -120,6 +123,7 @@ internal static class SoftmaxCrossEntropy
     /// dPrediction = 2 (p - y) scale when withGrad; partials[group] = the group's sum of (p - y)^2,
     /// added in order by <see cref="SumPartials"/>.
     /// </summary>
+    [Kernel]
     public static void SquaredError(ArrayView<float> prediction, ArrayView<float> target, ArrayView<float> dPrediction,
         ArrayView<float> partials, int n, int withGrad, float scale)
     {
@@ -136,6 +140,7 @@ internal static class SoftmaxCrossEntropy
     }
 
     /// <summary>result[0] = the sum of partials[0..count) in order; one group.</summary>
+    [Kernel]
     public static void SumPartials(ArrayView<float> partials, ArrayView<float> result, int count)
     {
         var shared = SharedMemory.Allocate<float>(LaunchShapes.GroupSize + 1);
