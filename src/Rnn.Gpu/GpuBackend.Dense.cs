@@ -5,6 +5,8 @@ namespace GpuRnn.Gpu;
 
 public sealed partial class GpuBackend
 {
+    private const int MaxGridY = ushort.MaxValue;
+
     /// <inheritdoc/>
     public void Gemm(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor c, double alpha = 1, double beta = 0)
     {
@@ -40,6 +42,9 @@ public sealed partial class GpuBackend
         ArrayView<float> c, int ldc, int m, int n, int k, float alpha, float beta, ArrayView<float> bias = default)
     {
         if (m == 0 || n == 0) return;
+        // Column tiles run along the grid's y axis, which CUDA caps at 65535.
+        if (LaunchShapes.Blocks(n, Kernels.Gemm.TileN) > MaxGridY)
+            throw new ArgumentException($"gemm output has {n} columns; backend '{Name}' multiplies at most {MaxGridY * Kernels.Gemm.TileN} per call");
         var args = new GemmArgs
         {
             A = a, B = b, C = c, Bias = bias.IsValid ? bias : c,
