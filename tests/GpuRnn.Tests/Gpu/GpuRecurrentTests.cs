@@ -118,6 +118,27 @@ public class GpuRecurrentTests
 
     [Theory]
     [MemberData(nameof(TestBackends.Accelerated), MemberType = typeof(TestBackends))]
+    public void ATrainingStepRepeatedGivesIdenticalBits(string backend)
+    {
+        // No atomics in any sum: every product, bias gradient and reduction has a fixed order.
+        var gpu = GpuReference.AsGpu(TestBackends.Get(backend));
+        var c = Case(TestRandom.Create(), gpu, "lstm_peepholes", "odd", bidirectional: true, variableLengths: true, states: true);
+        double[][] Run()
+        {
+            foreach (var d in c.GradientsGpu.Directions)
+                foreach (var (_, t) in d.Present()) gpu.Fill(t, 0);
+            var outputs = c.Forward(gpu, training: true);
+            var grads = c.Backward(gpu, outputs.Reserve!);
+            outputs.Reserve!.Dispose();
+            return [outputs.Y.ToFloat64Array(), grads.DX.ToFloat64Array(), .. c.GradientsGpu.Directions.SelectMany(d => d.Present()).Select(p => p.Tensor.ToFloat64Array())];
+        }
+        var first = Run();
+        var second = Run();
+        for (var i = 0; i < first.Length; i++) Assert.Equal(first[i], second[i]);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestBackends.Accelerated), MemberType = typeof(TestBackends))]
     public void ABadInputSizeIsRefusedNamingBothSizes(string backend)
     {
         var gpu = TestBackends.Get(backend);
