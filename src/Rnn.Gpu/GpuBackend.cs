@@ -81,9 +81,6 @@ public sealed partial class GpuBackend : IBackend
     /// <inheritdoc/>
     public string Description { get; }
 
-    /// <summary>Kernels compiled so far on this accelerator.</summary>
-    internal int CompiledKernelCount { get { lock (_gate) return _kernels.Count; } }
-
     /// <summary>
     /// Kernel launches made by the calling thread so far, on any ILGPU backend (tests count the
     /// launches of their own calls, which a shared backend's total would mix with other tests').

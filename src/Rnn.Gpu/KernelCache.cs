@@ -13,8 +13,6 @@ internal sealed class KernelCache(Accelerator accelerator)
 {
     private readonly Dictionary<MethodInfo, Delegate> _loaded = [];
 
-    /// <summary>How many kernels have been compiled.</summary>
-    public int Count => _loaded.Count;
 
     /// <summary>The launcher of a kernel with 1 parameter.</summary>
     public Action<KernelConfig, T1> Get<T1>(Action<T1> kernel) where T1 : struct

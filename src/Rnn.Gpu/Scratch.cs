@@ -68,6 +68,5 @@ internal enum ScratchSlot
     ProjectedGradients,
     RowStatistics,
     Barrier,
-    Reduction,
     Lengths,
 }
