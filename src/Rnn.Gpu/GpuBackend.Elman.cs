@@ -25,7 +25,7 @@ public sealed partial class GpuBackend
 
     /// <summary>Elman BPTT: one fused launch per step, then the recurrent weight gradients.</summary>
     private void ElmanBackward(RecurrentCall call, int d, DirectionWeightViews w, DirectionWeightViews g, DirectionBuffers buffers,
-        ArrayView<float> stateCarry, ArrayView<float> gateGradients, Tensor? dh0)
+        ArrayView<float> stateCarry, ArrayView<float> gateGradients, Tensor? dh0, GpuRecurrentAlgorithm algorithm)
     {
         var h = call.Hidden;
         var cell = new ElmanBackwardCell
@@ -34,7 +34,8 @@ public sealed partial class GpuBackend
             Slots = buffers.Slots, Batch = call.Batch, Hidden = h, LdOutput = call.LdSequence, OutputOffset = d * h,
             Relu = call.Layer.Cell == RnnCellKind.RnnRelu ? 1 : 0,
         };
-        for (var s = call.Steps - 1; s >= 0; s--)
+        var persistent = TryPersistentBackward(call, d, w.WeightHh, gateGradients, cell, algorithm);
+        for (var s = persistent ? -1 : call.Steps - 1; s >= 0; s--)
         {
             var t = call.TimeAt(d, s);
             BackwardStep(NextStepProduct(call, d, w.WeightHh, s, h, h, gateGradients, h), call.Mask, s, t, cell);

@@ -57,7 +57,7 @@ public sealed partial class GpuBackend
 
     /// <summary>GRU BPTT: one fused launch per step (reset before: two), then the recurrent weight gradients.</summary>
     private void GruBackward(RecurrentCall call, int d, DirectionWeightViews w, DirectionWeightViews g, DirectionBuffers buffers,
-        ArrayView<float> stateCarry, ArrayView<float> gateGradients, Tensor? dh0)
+        ArrayView<float> stateCarry, ArrayView<float> gateGradients, Tensor? dh0, GpuRecurrentAlgorithm algorithm)
     {
         int h = call.Hidden, batch = call.Batch, g3 = 3 * h;
         var previous = PreviousStates(call, d, buffers);
@@ -70,7 +70,8 @@ public sealed partial class GpuBackend
                 InputGateGradients = gateGradients, HiddenGateGradients = hidden, Slots = buffers.Slots,
                 Batch = batch, Hidden = h, LdOutput = call.LdSequence, OutputOffset = d * h,
             };
-            for (var s = call.Steps - 1; s >= 0; s--)
+            var persistent = TryPersistentBackward(call, d, w.WeightHh, hidden, cell, algorithm);
+            for (var s = persistent ? -1 : call.Steps - 1; s >= 0; s--)
             {
                 var t = call.TimeAt(d, s);
                 BackwardStep(NextStepProduct(call, d, w.WeightHh, s, g3, h, hidden, g3), call.Mask, s, t, cell);
@@ -86,6 +87,8 @@ public sealed partial class GpuBackend
             Gates = buffers.Gates, States = buffers.States, OutputGradient = call.Sequence, StateCarry = stateCarry,
             GateGradients = gateGradients, Slots = buffers.Slots, Batch = batch, Hidden = h, LdOutput = call.LdSequence, OutputOffset = d * h,
         };
+        if (algorithm == GpuRecurrentAlgorithm.Persistent)
+            throw new InvalidOperationException("the persistent backward does not serve a reset-before GRU (two products per step)");
         var reset = new GruResetBackwardCell
         {
             Gates = buffers.Gates, States = buffers.States, StateCarry = stateCarry, GateGradients = gateGradients,

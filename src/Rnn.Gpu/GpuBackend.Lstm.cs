@@ -47,7 +47,7 @@ public sealed partial class GpuBackend
 
     /// <summary>LSTM BPTT: one fused launch per step (two with a projection), then the recurrent weight gradients.</summary>
     private void LstmBackward(RecurrentCall call, int d, DirectionWeightViews w, DirectionWeightViews g, DirectionBuffers buffers,
-        ArrayView<float> stateCarry, ArrayView<float> cellCarry, ArrayView<float> gateGradients, Tensor? dh0)
+        ArrayView<float> stateCarry, ArrayView<float> cellCarry, ArrayView<float> gateGradients, Tensor? dh0, GpuRecurrentAlgorithm algorithm)
     {
         int h = call.Hidden, p = call.StateSize, batch = call.Batch, g4 = 4 * h;
         var projection = call.Layer.ProjSize > 0;
@@ -66,7 +66,8 @@ public sealed partial class GpuBackend
             OutputGradient = call.Sequence, StateCarry = stateCarry, StateGradients = stateGradients,
             Batch = batch, StateSize = p, LdOutput = call.LdSequence, OutputOffset = d * p,
         };
-        for (var s = call.Steps - 1; s >= 0; s--)
+        var persistent = TryPersistentBackward(call, d, w.WeightHh, gateGradients, cell, algorithm);
+        for (var s = persistent ? -1 : call.Steps - 1; s >= 0; s--)
         {
             var t = call.TimeAt(d, s);
             var next = NextStepProduct(call, d, w.WeightHh, s, g4, projection ? p : h, gateGradients, g4);

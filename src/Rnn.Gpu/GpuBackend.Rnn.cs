@@ -111,6 +111,12 @@ public sealed partial class GpuBackend
     public void RnnBackward(RnnLayerDesc layer, RnnLayerWeights weights, RnnLayerWeights gradients, RnnReserve reserve,
         Tensor x, SequenceLengths? lengths, Tensor? h0, Tensor? c0, Tensor dy, Tensor? dhN, Tensor? dcN,
         Tensor? dx, Tensor? dh0, Tensor? dc0)
+        => RnnBackward(layer, weights, gradients, reserve, x, lengths, h0, c0, dy, dhN, dcN, dx, dh0, dc0, GpuRecurrentAlgorithm.Auto);
+
+    /// <summary>The backward with the time loop's algorithm chosen.</summary>
+    internal void RnnBackward(RnnLayerDesc layer, RnnLayerWeights weights, RnnLayerWeights gradients, RnnReserve reserve,
+        Tensor x, SequenceLengths? lengths, Tensor? h0, Tensor? c0, Tensor dy, Tensor? dhN, Tensor? dcN,
+        Tensor? dx, Tensor? dh0, Tensor? dc0, GpuRecurrentAlgorithm algorithm)
     {
         lock (_gate)
         {
@@ -133,13 +139,13 @@ public sealed partial class GpuBackend
                     Projected = r.Projected.IsValid ? r.Projected : r.States,
                     Slots = call.Slots(d, training: true),
                 };
-                BackwardDirection(call, d, w, g, buffers, dhN, dcN, dx, dh0, dc0);
+                BackwardDirection(call, d, w, g, buffers, dhN, dcN, dx, dh0, dc0, algorithm);
             }
         }
     }
 
     private void BackwardDirection(RecurrentCall call, int d, DirectionWeightViews w, DirectionWeightViews g, DirectionBuffers buffers,
-        Tensor? dhN, Tensor? dcN, Tensor? dx, Tensor? dh0, Tensor? dc0)
+        Tensor? dhN, Tensor? dcN, Tensor? dx, Tensor? dh0, Tensor? dc0, GpuRecurrentAlgorithm algorithm)
     {
         int batch = call.Batch, p = call.StateSize, h = call.Hidden;
         var stateCarry = _scratch.Floats(ScratchSlot.HiddenCarry, (long)batch * p);
@@ -157,9 +163,9 @@ public sealed partial class GpuBackend
         // input projection [T*B, G*H].
         switch (call.Layer.Cell)
         {
-            case RnnCellKind.Lstm: LstmBackward(call, d, w, g, buffers, stateCarry, cellCarry, inputGradients, dh0); break;
-            case RnnCellKind.Gru: GruBackward(call, d, w, g, buffers, stateCarry, inputGradients, dh0); break;
-            default: ElmanBackward(call, d, w, g, buffers, stateCarry, inputGradients, dh0); break;
+            case RnnCellKind.Lstm: LstmBackward(call, d, w, g, buffers, stateCarry, cellCarry, inputGradients, dh0, algorithm); break;
+            case RnnCellKind.Gru: GruBackward(call, d, w, g, buffers, stateCarry, inputGradients, dh0, algorithm); break;
+            default: ElmanBackward(call, d, w, g, buffers, stateCarry, inputGradients, dh0, algorithm); break;
         }
         if (dc0 is not null && call.Layer.HasCellState)
             CopyView(cellCarry, F(dc0, nameof(dc0)).SubView((long)d * batch * h, (long)batch * h));
@@ -255,10 +261,40 @@ public sealed partial class GpuBackend
             Weight = weightHh, States = buffers.States, Sync = sync, Slots = buffers.Slots,
             Gates = call.Gates, Hidden = call.Hidden, StateSize = call.StateSize, Batch = call.Batch, Steps = call.Steps,
             Reverse = d, UnitsPerGroup = unitsPerGroup, Groups = groups,
-            Lanes = PersistentRnn.Lanes(call.Gates, unitsPerGroup, call.Batch),
+            Lanes = PersistentRnn.Lanes(call.Batch * call.Gates * unitsPerGroup),
         };
         var config = new KernelConfig(new Index1D(groups), new Index1D(LaunchShapes.GroupSize), SharedMemoryConfig.RequestDynamic<float>(floats));
         Launch(_kernels.Get<PersistentShape, SequenceMask, TCell>(PersistentRnn.Forward), config, shape, call.Mask, cell);
+        return true;
+    }
+
+    /// <summary>
+    /// Runs the whole BPTT time loop in one persistent launch when the algorithm allows and it fits; returns false to fall
+    /// back to steps. <paramref name="hiddenGradients"/> [T, B, G*H] is what the cell writes and the next step multiplies.
+    /// </summary>
+    private bool TryPersistentBackward<TCell>(RecurrentCall call, int d, ArrayView<float> weightHh, ArrayView<float> hiddenGradients,
+        TCell cell, GpuRecurrentAlgorithm algorithm) where TCell : struct, IBackwardCell
+    {
+        if (algorithm == GpuRecurrentAlgorithm.Stepwise) return false;
+        var plan = PlanPersistent(call, backward: true);
+        if (plan is null)
+        {
+            if (algorithm == GpuRecurrentAlgorithm.Persistent)
+                throw new InvalidOperationException($"the persistent backward does not fit a {call.Layer.Cell.ToName()} layer of hidden size {call.Hidden} with batch {call.Batch}");
+            return false;
+        }
+        var (groups, unitsPerGroup, floats) = plan.Value;
+        var sync = _scratch.Floats(ScratchSlot.Barrier, 2).Cast<int>().SubView(0, 2);
+        sync.MemSetToZero(_accelerator.DefaultStream);
+        var shape = new PersistentShape
+        {
+            Weight = weightHh, States = hiddenGradients, Sync = sync, Slots = call.Slots(d, training: true),
+            Gates = call.Gates, Hidden = call.Hidden, StateSize = call.StateSize, Batch = call.Batch, Steps = call.Steps,
+            Reverse = d, UnitsPerGroup = unitsPerGroup, Groups = groups,
+            Lanes = PersistentRnn.Lanes(call.Batch * unitsPerGroup),
+        };
+        var config = new KernelConfig(new Index1D(groups), new Index1D(LaunchShapes.GroupSize), SharedMemoryConfig.RequestDynamic<float>(floats));
+        Launch(_kernels.Get<PersistentShape, SequenceMask, ArrayView<float>, TCell>(PersistentRnn.Backward), config, shape, call.Mask, hiddenGradients, cell);
         return true;
     }
 
@@ -267,7 +303,7 @@ public sealed partial class GpuBackend
     /// single product per step, a small batch, and each group's rows of W_hh with h(t-1) within 48 KB of shared memory.
     /// Groups never exceed the multiprocessors, so all are resident at once and the grid barrier cannot deadlock.
     /// </summary>
-    internal (int Groups, int UnitsPerGroup, int Floats)? PlanPersistent(RecurrentCall call)
+    internal (int Groups, int UnitsPerGroup, int Floats)? PlanPersistent(RecurrentCall call, bool backward = false)
     {
         var layer = call.Layer;
         if (layer.ProjSize > 0 || (layer.Cell == RnnCellKind.Gru && layer.GruVariant == GruVariant.ResetBefore)) return null;
@@ -277,7 +313,9 @@ public sealed partial class GpuBackend
         var groups = Math.Max(1, Math.Min(_accelerator.NumMultiprocessors, call.Hidden));
         var unitsPerGroup = (call.Hidden + groups - 1) / groups;
         groups = (call.Hidden + unitsPerGroup - 1) / unitsPerGroup;
-        var floats = PersistentRnn.SharedFloats(call.Gates, unitsPerGroup, call.StateSize, call.Batch);
+        var floats = backward
+            ? PersistentRnn.BackwardSharedFloats(call.Gates, call.Hidden, unitsPerGroup, call.Batch)
+            : PersistentRnn.SharedFloats(call.Gates, unitsPerGroup, call.StateSize, call.Batch);
         return floats <= limit ? (groups, unitsPerGroup, (int)floats) : null;
     }
 

@@ -10,7 +10,7 @@ internal struct PersistentShape
     public ArrayView<int> Sync;      // [2]: arrivals and generation of the grid barrier, zeroed before launch
     public StateSlots Slots;
     public int Gates, Hidden, StateSize, Batch, Steps, Reverse, UnitsPerGroup, Groups;
-    public int Lanes;                // threads per dot product: a power of two with Lanes * B * Gates * UnitsPerGroup <= 64
+    public int Lanes;                // threads per dot product: a power of two with Lanes * products <= 64
 }
 
 /// <summary>
@@ -32,10 +32,10 @@ internal static class PersistentRnn
         (long)gates * unitsPerGroup * PaddedDepth(stateSize) + (long)batch * stateSize + (long)batch * gates * unitsPerGroup;
 
     /// <summary>Threads per dot product: as many as leave no thread idle, so a batch of one still uses the whole group.</summary>
-    public static int Lanes(int gates, int unitsPerGroup, int batch)
+    public static int Lanes(int products)
     {
         var lanes = 1;
-        while (lanes < 16 && 2 * lanes * batch * gates * unitsPerGroup <= LaunchShapes.GroupSize) lanes *= 2;
+        while (lanes < 16 && 2 * lanes * products <= LaunchShapes.GroupSize) lanes *= 2;
         return lanes;
     }
 
@@ -71,35 +71,8 @@ internal static class PersistentRnn
             var previous = a.Slots.Previous(s, t) * a.Batch * a.StateSize;
             for (var l = tid; l < a.Batch * a.StateSize; l += Group.DimX) state[l] = a.States[previous + l];
             Group.Barrier();
-            if (a.Lanes == 1)
-            {
-                for (var q = tid; q < a.Batch * columns; q += Group.DimX)
-                {
-                    int b = q / columns, c = q % columns;
-                    var sum = 0f;
-                    for (var k = 0; k < a.StateSize; k++) sum += weights[c * depth + k] * state[b * a.StateSize + k];
-                    products[q] = sum;
-                }
-            }
-            else
-            {
-                // Few products (small batch, few units per group): Lanes threads share each dot product.
-                int q = tid / a.Lanes, lane = tid % a.Lanes;
-                var sum = 0f;
-                if (q < a.Batch * columns)
-                {
-                    int b = q / columns, c = q % columns;
-                    for (var k = lane; k < a.StateSize; k += a.Lanes) sum += weights[c * depth + k] * state[b * a.StateSize + k];
-                }
-                partials[tid] = sum;
-                Group.Barrier();
-                if (lane == 0 && q < a.Batch * columns)
-                {
-                    var total = 0f;
-                    for (var l = 0; l < a.Lanes; l++) total += partials[tid + l];
-                    products[q] = total;
-                }
-            }
+            // Few products (small batch, few units per group): Lanes threads share each dot product.
+            Products(weights, state, products, partials, depth, a.StateSize, columns, a.Batch, a.Lanes);
             Group.Barrier();
             for (var q = tid; q < a.Batch * units; q += Group.DimX)
             {
@@ -107,6 +80,96 @@ internal static class PersistentRnn
                 cell.Apply(s, t, b, u0 + u, mask.IsActive(t, b), products, b * columns + u, units);
             }
             GridBarrier(a.Sync, a.Groups);
+        }
+    }
+
+    /// <summary>Shared-memory floats one group of the persistent backward needs.</summary>
+    public static long BackwardSharedFloats(int gates, int hidden, int unitsPerGroup, int batch) =>
+        (long)unitsPerGroup * PaddedDepth(gates * hidden) + (long)batch * gates * hidden + (long)batch * unitsPerGroup;
+
+    /// <summary>
+    /// Persistent BPTT: one launch walks the steps backwards. Each group owns UnitsPerGroup units
+    /// and keeps their columns of W_hh (every gate row) in shared memory; per step it loads the
+    /// gate gradients of the step processed before [B, G*H] (written by every group), forms
+    /// W_hh^T dPre(t+1) for its units and runs the same backward cell epilogue as the step-wise
+    /// kernel, then waits at the grid barrier until all have written dPre(t). Same fit rules as
+    /// the forward (P = H: no projection).
+    /// </summary>
+    [Kernel]
+    public static void Backward<TCell>(PersistentShape a, SequenceMask mask, ArrayView<float> gateGradients, TCell cell)
+        where TCell : struct, IBackwardCell
+    {
+        var shared = SharedMemory.GetDynamic<float>();
+        var partials = SharedMemory.Allocate<float>(LaunchShapes.GroupSize);
+        var tid = Group.IdxX;
+        var u0 = Grid.IdxX * a.UnitsPerGroup;
+        var units = a.Hidden - u0 < a.UnitsPerGroup ? a.Hidden - u0 : a.UnitsPerGroup;
+        if (units < 0) units = 0;
+        var rows = a.Gates * a.Hidden;
+        var depth = PaddedDepth(rows);
+        var weights = shared.SubView(0, a.UnitsPerGroup * depth);
+        var next = shared.SubView(weights.Length, a.Batch * rows);
+        var products = shared.SubView(weights.Length + next.Length, a.Batch * a.UnitsPerGroup);
+
+        // Column u0 + u of W_hh [G*H, H], every row, stored as row u of the tile.
+        for (var l = tid; l < units * rows; l += Group.DimX)
+        {
+            int r = l / units, u = l % units;
+            weights[u * depth + r] = a.Weight[r * a.StateSize + u0 + u];
+        }
+
+        for (var s = a.Steps - 1; s >= 0; s--)
+        {
+            var t = a.Reverse != 0 ? a.Steps - 1 - s : s;
+            var hasNext = s < a.Steps - 1;
+            if (hasNext)
+            {
+                var tNext = a.Reverse != 0 ? a.Steps - 2 - s : s + 1;
+                var from = tNext * a.Batch * rows;
+                for (var l = tid; l < a.Batch * rows; l += Group.DimX) next[l] = gateGradients[from + l];
+            }
+            Group.Barrier();
+            if (hasNext) Products(weights, next, products, partials, depth, rows, units, a.Batch, a.Lanes);
+            Group.Barrier();
+            for (var q = tid; q < a.Batch * units; q += Group.DimX)
+            {
+                int b = q / units, u = q % units;
+                cell.Apply(s, t, b, u0 + u, mask.IsActive(t, b), hasNext ? products[q] : 0f);
+            }
+            GridBarrier(a.Sync, a.Groups);
+        }
+    }
+
+    /// <summary>products[b * units + u] = Σ_k rows[u * depth + k] · vectors[b * length + k], Lanes threads per sum.</summary>
+    private static void Products(ArrayView<float> rowsTile, ArrayView<float> vectors, ArrayView<float> products, ArrayView<float> partials,
+        int depth, int length, int count, int batch, int lanes)
+    {
+        var tid = Group.IdxX;
+        if (lanes == 1)
+        {
+            for (var q = tid; q < batch * count; q += Group.DimX)
+            {
+                int b = q / count, u = q % count;
+                var sum = 0f;
+                for (var k = 0; k < length; k++) sum += rowsTile[u * depth + k] * vectors[b * length + k];
+                products[q] = sum;
+            }
+            return;
+        }
+        int p = tid / lanes, lane = tid % lanes;
+        var partial = 0f;
+        if (p < batch * count)
+        {
+            int b = p / count, u = p % count;
+            for (var k = lane; k < length; k += lanes) partial += rowsTile[u * depth + k] * vectors[b * length + k];
+        }
+        partials[tid] = partial;
+        Group.Barrier();
+        if (lane == 0 && p < batch * count)
+        {
+            var total = 0f;
+            for (var l = 0; l < lanes; l++) total += partials[tid + l];
+            products[p] = total;
         }
     }
 

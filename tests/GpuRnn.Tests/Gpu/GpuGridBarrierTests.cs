@@ -23,9 +23,13 @@ public class GpuGridBarrierTests
             var c = GpuRecurrentTests.Case(rng, simulated, cell, "odd", bidirectional: true, variableLengths: true, states: true);
             var plan = simulated.PlanPersistent(new RecurrentCall(c.Layer, c.Steps, c.Batch, default, default, default));
             Assert.Equal(3, plan!.Value.Groups);
-            var cpu = c.Forward(GpuReference.Cpu, training: false);
-            var gpu = c.Forward(simulated, training: false, (b, l, w, x, len, h0, c0, y, hn, cn, tr) => simulated.RnnForward(l, w, x, len, h0, c0, y, hn, cn, tr, GpuRecurrentAlgorithm.Persistent));
+            var cpu = c.Forward(GpuReference.Cpu, training: true);
+            var gpu = c.Forward(simulated, training: true, GpuRecurrentAlgorithm.Persistent);
             c.AssertForwardMatches(gpu, cpu, $"{cell} persistent over 3 groups");
+            if (cell != "lstm") continue;
+            Assert.Equal(3, simulated.PlanPersistent(new RecurrentCall(c.Layer, c.Steps, c.Batch, default, default, default), backward: true)!.Value.Groups);
+            var expected = c.Backward(GpuReference.Cpu, cpu.Reserve!);
+            c.AssertBackwardMatches(c.Backward(simulated, gpu.Reserve!, GpuRecurrentAlgorithm.Persistent), expected, "lstm persistent backward over 3 groups");
         }
     }
 }

@@ -40,8 +40,20 @@ public class GpuLaunchCountTests
         var c = GpuRecurrentTests.Case(TestRandom.Create(), gpu, "lstm", "odd", bidirectional: false, variableLengths: false, states: true);
         var outputs = c.Forward(gpu, training: true);
         var before = GpuRnn.Gpu.GpuBackend.LaunchesOnThisThread;
-        c.Backward(gpu, outputs.Reserve!);
+        c.Backward(gpu, outputs.Reserve!, GpuRecurrentAlgorithm.Stepwise);
         // T steps, dh0, then dW_hh, db_hh, dW_ih, db_ih and dx.
         Assert.Equal(c.Steps + 1 + 5, GpuRnn.Gpu.GpuBackend.LaunchesOnThisThread - before);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestBackends.Accelerated), MemberType = typeof(TestBackends))]
+    public void APersistentLstmBackwardIsOneLaunchForTheSequencePlusTheWeightGradients(string backend)
+    {
+        var gpu = GpuReference.AsGpu(TestBackends.Get(backend));
+        var c = GpuRecurrentTests.Case(TestRandom.Create(), gpu, "lstm", "odd", bidirectional: false, variableLengths: false, states: true);
+        var outputs = c.Forward(gpu, training: true);
+        var before = GpuRnn.Gpu.GpuBackend.LaunchesOnThisThread;
+        c.Backward(gpu, outputs.Reserve!, GpuRecurrentAlgorithm.Persistent);
+        Assert.Equal(1 + 1 + 5, GpuRnn.Gpu.GpuBackend.LaunchesOnThisThread - before);
     }
 }

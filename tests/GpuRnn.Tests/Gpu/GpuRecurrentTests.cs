@@ -60,20 +60,19 @@ public class GpuRecurrentTests
         // One direction: full lengths with initial states and final-state gradients;
         // two: variable lengths (one sequence full) with them too, so the reverse direction starts mid-sequence.
         var c = Case(rng, gpu, cell, size, bidirectional, variableLengths: bidirectional, states: true);
-        RunTrainingStep(c, (b, l, w, x, len, h0, c0, y, hn, cn, tr) => gpu.RnnForward(l, w, x, len, h0, c0, y, hn, cn, tr, GpuRecurrentAlgorithm.Stepwise),
-            $"{cell} {size} {(bidirectional ? "bidirectional, lengths" : "forward")} stepwise");
+        RunTrainingStep(c, gpu, GpuRecurrentAlgorithm.Stepwise, $"{cell} {size} {(bidirectional ? "bidirectional, lengths" : "forward")} stepwise");
     }
 
     [Theory]
     [MemberData(nameof(PersistentCases))]
-    public void PersistentForwardMatchesTheCpuAndFeedsTheBackward(string backend, string cell, string size)
+    public void PersistentForwardAndBackwardMatchTheCpu(string backend, string cell, string size)
     {
         var gpu = GpuReference.AsGpu(TestBackends.Get(backend));
         var rng = TestRandom.Create();
         var c = Case(rng, gpu, cell, size, bidirectional: true, variableLengths: true, states: true);
         Assert.NotNull(gpu.PlanPersistent(new RecurrentCall(c.Layer, c.Steps, c.Batch, default, default, default)));
-        RunTrainingStep(c, (b, l, w, x, len, h0, c0, y, hn, cn, tr) => gpu.RnnForward(l, w, x, len, h0, c0, y, hn, cn, tr, GpuRecurrentAlgorithm.Persistent),
-            $"{cell} {size} bidirectional, lengths, persistent");
+        Assert.NotNull(gpu.PlanPersistent(new RecurrentCall(c.Layer, c.Steps, c.Batch, default, default, default), backward: true));
+        RunTrainingStep(c, gpu, GpuRecurrentAlgorithm.Persistent, $"{cell} {size} bidirectional, lengths, persistent");
     }
 
     [Theory]
@@ -150,13 +149,13 @@ public class GpuRecurrentTests
         Assert.Contains("input size 18 does not match the layer's input size 19", e.Message);
     }
 
-    private static void RunTrainingStep(RecurrentCase c, Func<IBackend, RnnLayerDesc, RnnLayerWeights, Tensor, SequenceLengths?, Tensor?, Tensor?, Tensor, Tensor, Tensor?, bool, RnnReserve?> forward, string what)
+    private static void RunTrainingStep(RecurrentCase c, GpuRnn.Gpu.GpuBackend backend, GpuRecurrentAlgorithm algorithm, string what)
     {
         var cpu = c.Forward(GpuReference.Cpu, training: true);
-        var gpu = c.Forward(c.Gpu, training: true, forward);
+        var gpu = c.Forward(backend, training: true, algorithm);
         c.AssertForwardMatches(gpu, cpu, what);
         var cpuGrad = c.Backward(GpuReference.Cpu, cpu.Reserve!);
-        var gpuGrad = c.Backward(c.Gpu, gpu.Reserve!);
+        var gpuGrad = c.Backward(backend, gpu.Reserve!, algorithm);
         c.AssertBackwardMatches(gpuGrad, cpuGrad, what);
         gpu.Reserve!.Dispose();
     }

@@ -59,16 +59,24 @@ internal sealed class RecurrentCase
         return new Outputs(y, hN, cN, reserve);
     }
 
-    /// <summary>Runs the backward on one backend; returns dx, dh0, dc0 (when the case has states).</summary>
-    public (Tensor DX, Tensor? DH0, Tensor? DC0) Backward(IBackend backend, RnnReserve reserve)
+    /// <summary>The forward on an ILGPU backend with its time loop's algorithm chosen.</summary>
+    public Outputs Forward(GpuRnn.Gpu.GpuBackend gpu, bool training, GpuRnn.Gpu.Rnn.GpuRecurrentAlgorithm algorithm) =>
+        Forward(gpu, training, (b, l, w, x, len, h0, c0, y, hn, cn, tr) => gpu.RnnForward(l, w, x, len, h0, c0, y, hn, cn, tr, algorithm));
+
+    /// <summary>Runs the backward on one backend (an ILGPU one with <paramref name="algorithm"/>); returns dx, dh0, dc0 (when the case has states).</summary>
+    public (Tensor DX, Tensor? DH0, Tensor? DC0) Backward(IBackend backend, RnnReserve reserve,
+        GpuRnn.Gpu.Rnn.GpuRecurrentAlgorithm algorithm = GpuRnn.Gpu.Rnn.GpuRecurrentAlgorithm.Auto)
     {
         var cpu = backend == GpuReference.Cpu;
         var dx = backend.Allocate(new Shape(Steps, Batch, Layer.InputSize), DType.Float32);
         var dh0 = H0.Cpu is null ? null : backend.Allocate(new Shape(Layer.Directions, Batch, Layer.StateSize), DType.Float32);
         var dc0 = C0.Cpu is null ? null : backend.Allocate(new Shape(Layer.Directions, Batch, Layer.HiddenSize), DType.Float32);
-        backend.RnnBackward(Layer, cpu ? WeightsCpu : WeightsGpu, cpu ? GradientsCpu : GradientsGpu, reserve,
-            cpu ? X.Cpu : X.Gpu, Lengths, cpu ? H0.Cpu : H0.Gpu, cpu ? C0.Cpu : C0.Gpu, cpu ? DY.Cpu : DY.Gpu,
-            cpu ? DHN.Cpu : DHN.Gpu, cpu ? DCN.Cpu : DCN.Gpu, dx, dh0, dc0);
+        if (backend is GpuRnn.Gpu.GpuBackend gpu)
+            gpu.RnnBackward(Layer, WeightsGpu, GradientsGpu, reserve, X.Gpu, Lengths, H0.Gpu, C0.Gpu, DY.Gpu, DHN.Gpu, DCN.Gpu, dx, dh0, dc0, algorithm);
+        else
+            backend.RnnBackward(Layer, cpu ? WeightsCpu : WeightsGpu, cpu ? GradientsCpu : GradientsGpu, reserve,
+                cpu ? X.Cpu : X.Gpu, Lengths, cpu ? H0.Cpu : H0.Gpu, cpu ? C0.Cpu : C0.Gpu, cpu ? DY.Cpu : DY.Gpu,
+                cpu ? DHN.Cpu : DHN.Gpu, cpu ? DCN.Cpu : DCN.Gpu, dx, dh0, dc0);
         return (dx, dh0, dc0);
     }
 
