@@ -27,8 +27,9 @@ internal static class SoftmaxCrossEntropy
             for (var j = 1; j < v; j++) if (z[j] > max) { max = z[j]; argmax = j; }
             var sum = T.Zero;
             for (var j = 0; j < v; j++) sum += T.Exp(z[j] - max);
-            var logSum = T.Log(sum) + max;
-            loss += logSum - z[target];
+            // log(sum) - (z[target] - max), not (log(sum) + max) - z[target]: with large logits the
+            // latter cancels two numbers near max and loses ulp(max) per row in float32.
+            loss += T.Log(sum) - (z[target] - max);
             counted += T.One;
             if (argmax == target) correct += T.One;
             if (!withGrad) continue;

@@ -20,6 +20,13 @@ public static class Tolerance
     /// <summary>Float64 analytic gradients against central finite differences.</summary>
     public const double FiniteDifference = 1e-6;
 
+    /// <summary>
+    /// Gradient values and tensor norms below this are held to an absolute error of
+    /// FiniteDifference * FiniteDifferenceNoiseFloor (1e-9) instead of a relative one: the
+    /// difference quotient's own rounding noise (about 1e-11) would otherwise dominate tiny gradients.
+    /// </summary>
+    public const double FiniteDifferenceNoiseFloor = 1e-3;
+
     /// <summary>||actual - expected|| / ||expected||, or ||actual|| when expected is all zeros.</summary>
     public static double RelativeError(ReadOnlySpan<double> actual, ReadOnlySpan<double> expected)
     {
