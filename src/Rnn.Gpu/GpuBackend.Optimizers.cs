@@ -69,17 +69,16 @@ public sealed partial class GpuBackend
             if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), $"Adam's step counts from 1, got {step}");
             var p = F(parameter, nameof(parameter));
             if (p.Length == 0) return;
-            // The same float32 constants as the CPU backend: bias corrections in float64 first.
-            var rate = (float)learningRate;
-            var c1 = (float)(1 - Math.Pow(settings.Beta1, step));
+            // The same float32 constants as the CPU backend: every scalar factor in float64 first.
             var args = new OptimizerArgs
             {
                 Count = (int)p.Length, Decoupled = settings.Decoupled ? 1 : 0,
                 Beta1 = (float)settings.Beta1, Beta2 = (float)settings.Beta2, Epsilon = (float)settings.Epsilon,
-                WeightDecay = (float)settings.WeightDecay, Rate = rate,
+                WeightDecay = (float)settings.WeightDecay, Rate = (float)learningRate,
+                OneMinusBeta1 = (float)(1 - settings.Beta1), OneMinusBeta2 = (float)(1 - settings.Beta2),
                 SqrtCorrection2 = (float)Math.Sqrt(1 - Math.Pow(settings.Beta2, step)),
                 Decay = (float)(1 - learningRate * settings.WeightDecay),
-                StepSize = rate / c1,
+                StepSize = (float)(learningRate / (1 - Math.Pow(settings.Beta1, step))),
             };
             Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, OptimizerArgs>(Optimizers.Adam),
                 _shapes.Linear(p.Length), p, F(gradient, nameof(gradient)), F(m, nameof(m)), F(v, nameof(v)), args);
@@ -99,7 +98,7 @@ public sealed partial class GpuBackend
             var args = new OptimizerArgs
             {
                 Count = (int)p.Length, HasMomentum = settings.Momentum != 0 ? 1 : 0,
-                Alpha = (float)settings.Alpha, Epsilon = (float)settings.Epsilon, WeightDecay = (float)settings.WeightDecay,
+                Alpha = (float)settings.Alpha, OneMinusAlpha = (float)(1 - settings.Alpha), Epsilon = (float)settings.Epsilon, WeightDecay = (float)settings.WeightDecay,
                 Momentum = (float)settings.Momentum, Rate = (float)learningRate,
             };
             Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, OptimizerArgs>(Optimizers.RmsProp),

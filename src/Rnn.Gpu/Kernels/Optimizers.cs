@@ -26,7 +26,7 @@ internal static class Optimizers
         }
     }
 
-    /// <summary>torch.optim.Adam / AdamW, bias corrections precomputed on the host in float64.</summary>
+    /// <summary>torch.optim.Adam / AdamW; 1 - beta, the bias corrections and the step size precomputed on the host in float64.</summary>
     [Kernel]
     public static void Adam(ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, OptimizerArgs a)
     {
@@ -35,8 +35,8 @@ internal static class Optimizers
             var grad = g[i];
             if (a.Decoupled != 0) p[i] *= a.Decay;
             else grad += a.WeightDecay * p[i];
-            var mi = a.Beta1 * m[i] + (1f - a.Beta1) * grad;
-            var vi = a.Beta2 * v[i] + (1f - a.Beta2) * grad * grad;
+            var mi = a.Beta1 * m[i] + a.OneMinusBeta1 * grad;
+            var vi = a.Beta2 * v[i] + a.OneMinusBeta2 * grad * grad;
             m[i] = mi;
             v[i] = vi;
             var denom = XMath.Sqrt(vi) / a.SqrtCorrection2 + a.Epsilon;
@@ -51,7 +51,7 @@ internal static class Optimizers
         for (var i = Grid.GlobalIndex.X; i < a.Count; i += Grid.DimX * Group.DimX)
         {
             var grad = g[i] + a.WeightDecay * p[i];
-            var sq = a.Alpha * squareAverage[i] + (1f - a.Alpha) * grad * grad;
+            var sq = a.Alpha * squareAverage[i] + a.OneMinusAlpha * grad * grad;
             squareAverage[i] = sq;
             var avg = XMath.Sqrt(sq) + a.Epsilon;
             if (a.HasMomentum != 0)
@@ -65,9 +65,13 @@ internal static class Optimizers
     }
 }
 
-/// <summary>Scalars of one optimizer launch, converted to float32 on the host as the CPU backend converts them.</summary>
+/// <summary>
+/// Scalars of one optimizer launch, computed in float64 on the host and rounded to float32 as the
+/// CPU backend (and PyTorch) does: in float32, 1 - 0.999f is 1.3e-5 away from 0.001.
+/// </summary>
 internal struct OptimizerArgs
 {
     public int Count, HasMomentum, Nesterov, Decoupled;
     public float Rate, Momentum, WeightDecay, Beta1, Beta2, Alpha, Epsilon, Decay, StepSize, SqrtCorrection2;
+    public float OneMinusBeta1, OneMinusBeta2, OneMinusAlpha;
 }
