@@ -2,7 +2,11 @@ using System.CommandLine;
 
 namespace GpuRnn.Cli.Commands;
 
-/// <summary><c>gpurnn devices</c>: every backend with whether it can run here, what it runs on, and why not.</summary>
+/// <summary>
+/// <c>gpurnn devices</c>: every backend with whether it can run here, what it runs on, and why not;
+/// then every device the ILGPU runtimes see (name, kind, memory, warp size) and why an installed
+/// runtime's device is unusable.
+/// </summary>
 public static class DevicesCommand
 {
     /// <summary>Builds the command.</summary>
@@ -27,6 +31,9 @@ public static class DevicesCommand
             if (!info.IsAvailable && !string.IsNullOrEmpty(info.UnavailableReason)) line += $" ({info.UnavailableReason})";
             console.Out.WriteLine(line);
         }
+        console.Out.WriteLine();
+        console.Out.WriteLine("ILGPU devices:");
+        foreach (var device in GpuRnn.Gpu.Devices.GpuDevices.Report()) console.Out.WriteLine("  " + device);
         return ExitCodes.Ok;
     }
 }

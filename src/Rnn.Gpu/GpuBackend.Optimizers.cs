@@ -1,0 +1,120 @@
+using GpuRnn.Gpu.Kernels;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace GpuRnn.Gpu;
+
+public sealed partial class GpuBackend
+{
+    /// <inheritdoc/>
+    public double SumOfSquares(IReadOnlyList<Tensor> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        lock (_gate)
+        {
+            var views = new ArrayView<float>[tensors.Count];
+            var total = 0;
+            for (var i = 0; i < tensors.Count; i++)
+            {
+                var t = Own(tensors[i], $"tensors[{i}]");
+                if (t.DType != DType.Float32)
+                    throw new ArgumentException($"tensors[{i}] is {t.DType.DisplayName()}, not a float tensor");
+                views[i] = t.Floats;
+                if (t.Length > 0) total += _shapes.Linear(t.Length).GridDim.X;
+            }
+            if (total == 0) return 0;
+            var partials = _scratch.Doubles(total);
+            var offset = 0;
+            foreach (var v in views)
+            {
+                if (v.Length == 0) continue;
+                var config = _shapes.Linear(v.Length);
+                Launch(_kernels.Get<ArrayView<float>, ArrayView<double>, int, int>(Reductions.SumOfSquaresPartials), config, v, partials, offset, (int)v.Length);
+                offset += config.GridDim.X;
+            }
+            var host = new double[total];
+            partials.SubView(0, total).CopyToCPU(_accelerator.DefaultStream, host);
+            var sum = 0.0;
+            foreach (var s in host) sum += s;
+            return sum;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void SgdStep(Tensor parameter, Tensor gradient, Tensor? velocity, SgdSettings settings, double learningRate)
+    {
+        lock (_gate)
+        {
+            CheckParameterTensors(parameter, (gradient, nameof(gradient)), (velocity, nameof(velocity)));
+            if (settings.Momentum != 0 && velocity is null)
+                throw new ArgumentException($"SGD with momentum {settings.Momentum} needs a velocity tensor");
+            var p = F(parameter, nameof(parameter));
+            if (p.Length == 0) return;
+            var args = new OptimizerArgs
+            {
+                Count = (int)p.Length, HasMomentum = settings.Momentum != 0 ? 1 : 0, Nesterov = settings.Nesterov ? 1 : 0,
+                Rate = (float)learningRate, Momentum = (float)settings.Momentum, WeightDecay = (float)settings.WeightDecay,
+            };
+            Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, ArrayView<float>, OptimizerArgs>(Optimizers.Sgd), _shapes.Linear(p.Length),
+                p, F(gradient, nameof(gradient)), velocity is null ? p : F(velocity, nameof(velocity)), args);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void AdamStep(Tensor parameter, Tensor gradient, Tensor m, Tensor v, AdamSettings settings, double learningRate, long step)
+    {
+        lock (_gate)
+        {
+            CheckParameterTensors(parameter, (gradient, nameof(gradient)), (m, nameof(m)), (v, nameof(v)));
+            if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), $"Adam's step counts from 1, got {step}");
+            var p = F(parameter, nameof(parameter));
+            if (p.Length == 0) return;
+            // The same float32 constants as the CPU backend: every scalar factor in float64 first.
+            var args = new OptimizerArgs
+            {
+                Count = (int)p.Length, Decoupled = settings.Decoupled ? 1 : 0,
+                Beta1 = (float)settings.Beta1, Beta2 = (float)settings.Beta2, Epsilon = (float)settings.Epsilon,
+                WeightDecay = (float)settings.WeightDecay, Rate = (float)learningRate,
+                OneMinusBeta1 = (float)(1 - settings.Beta1), OneMinusBeta2 = (float)(1 - settings.Beta2),
+                SqrtCorrection2 = (float)Math.Sqrt(1 - Math.Pow(settings.Beta2, step)),
+                Decay = (float)(1 - learningRate * settings.WeightDecay),
+                StepSize = (float)(learningRate / (1 - Math.Pow(settings.Beta1, step))),
+            };
+            Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, OptimizerArgs>(Optimizers.Adam),
+                _shapes.Linear(p.Length), p, F(gradient, nameof(gradient)), F(m, nameof(m)), F(v, nameof(v)), args);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void RmsPropStep(Tensor parameter, Tensor gradient, Tensor squareAverage, Tensor? momentumBuffer, RmsPropSettings settings, double learningRate)
+    {
+        lock (_gate)
+        {
+            CheckParameterTensors(parameter, (gradient, nameof(gradient)), (squareAverage, nameof(squareAverage)), (momentumBuffer, nameof(momentumBuffer)));
+            if (settings.Momentum != 0 && momentumBuffer is null)
+                throw new ArgumentException($"RMSprop with momentum {settings.Momentum} needs a momentum buffer");
+            var p = F(parameter, nameof(parameter));
+            if (p.Length == 0) return;
+            var args = new OptimizerArgs
+            {
+                Count = (int)p.Length, HasMomentum = settings.Momentum != 0 ? 1 : 0,
+                Alpha = (float)settings.Alpha, OneMinusAlpha = (float)(1 - settings.Alpha), Epsilon = (float)settings.Epsilon, WeightDecay = (float)settings.WeightDecay,
+                Momentum = (float)settings.Momentum, Rate = (float)learningRate,
+            };
+            Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, OptimizerArgs>(Optimizers.RmsProp),
+                _shapes.Linear(p.Length), p, F(gradient, nameof(gradient)), F(squareAverage, nameof(squareAverage)),
+                momentumBuffer is null ? p : F(momentumBuffer, nameof(momentumBuffer)), args);
+        }
+    }
+
+    private void CheckParameterTensors(Tensor parameter, params ReadOnlySpan<(Tensor? Tensor, string Name)> others)
+    {
+        TensorChecks.Floats(this, (parameter, nameof(parameter)));
+        foreach (var (t, name) in others)
+        {
+            if (t is null) continue;
+            TensorChecks.Floats(this, (parameter, nameof(parameter)), (t, name));
+            TensorChecks.SameCount(parameter, t, nameof(parameter), name);
+        }
+    }
+}

@@ -1,0 +1,345 @@
+using GpuRnn.Gpu.Kernels;
+using GpuRnn.Gpu.Rnn;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace GpuRnn.Gpu;
+
+public sealed partial class GpuBackend
+{
+    // Dynamic shared memory beyond 48 KB needs cuFuncSetAttribute, which ILGPU does not call.
+    private const int SharedMemoryLimit = 48 * 1024;
+
+    // The persistent kernel keeps h(t-1) of every sequence on chip; beyond this it is not "small batch".
+    private const int PersistentMaxBatch = 16;
+
+    /// <inheritdoc/>
+    public RnnReserve? RnnForward(RnnLayerDesc layer, RnnLayerWeights weights, Tensor x, SequenceLengths? lengths,
+        Tensor? h0, Tensor? c0, Tensor y, Tensor hN, Tensor? cN, bool training)
+        => RnnForward(layer, weights, x, lengths, h0, c0, y, hN, cN, training, GpuRecurrentAlgorithm.Auto);
+
+    /// <summary><see cref="RnnForward(RnnLayerDesc, RnnLayerWeights, Tensor, SequenceLengths?, Tensor?, Tensor?, Tensor, Tensor, Tensor?, bool)"/> with the time loop's algorithm chosen.</summary>
+    internal RnnReserve? RnnForward(RnnLayerDesc layer, RnnLayerWeights weights, Tensor x, SequenceLengths? lengths,
+        Tensor? h0, Tensor? c0, Tensor y, Tensor hN, Tensor? cN, bool training, GpuRecurrentAlgorithm algorithm)
+    {
+        lock (_gate)
+        {
+            var (steps, batch, _) = RnnChecks.Forward(this, layer, weights, x, lengths, h0, c0, y, hN, cN);
+            var call = new RecurrentCall(layer, steps, batch, Mask(lengths, steps), F(x, nameof(x)), F(y, nameof(y)));
+            var reserves = training ? new GpuDirectionReserve[layer.Directions] : null;
+            try
+            {
+                for (var d = 0; d < layer.Directions; d++)
+                {
+                    var w = Views(weights.Directions[d]);
+                    DirectionBuffers buffers;
+                    if (reserves is not null)
+                    {
+                        var reserve = reserves[d] = new GpuDirectionReserve(this, _accelerator,
+                            (long)(steps + 1) * batch * call.StateSize,
+                            layer.HasCellState ? (long)(steps + 1) * batch * call.Hidden : 0,
+                            (long)call.Rows * call.GateStorage,
+                            layer.ProjSize > 0 ? (long)call.Rows * call.Hidden : 0);
+                        buffers = Buffers(call, d, reserve.States, reserve.Cells, reserve.Gates, reserve.Projected, training: true);
+                    }
+                    else
+                    {
+                        buffers = Buffers(call, d,
+                            _scratch.Floats(ScratchSlot.StateScratch, 2L * batch * call.StateSize),
+                            _scratch.Floats(ScratchSlot.CellScratch, 2L * batch * call.Hidden),
+                            _scratch.Floats(ScratchSlot.GatesScratch, (long)batch * Math.Max(1, call.GateStorage)),
+                            _scratch.Floats(ScratchSlot.ProjectionScratch, (long)batch * call.Hidden), training: false);
+                    }
+                    ForwardDirection(call, d, w, buffers, h0, c0, hN, cN, algorithm);
+                }
+            }
+            catch
+            {
+                if (reserves is not null) foreach (var r in reserves) r?.Dispose();
+                throw;
+            }
+            return reserves is null ? null : new GpuRnnReserve(this, layer, steps, batch, reserves);
+        }
+    }
+
+    private DirectionBuffers Buffers(RecurrentCall call, int d, ArrayView<float> states, ArrayView<float> cells,
+        ArrayView<float> gates, ArrayView<float> projected, bool training) => new()
+    {
+        InputGates = _scratch.Floats(ScratchSlot.InputProjection, (long)call.Rows * call.GateRows),
+        States = states,
+        Cells = cells.IsValid ? cells : states,
+        Gates = gates.IsValid ? gates : states,
+        Projected = projected.IsValid ? projected : states,
+        Slots = call.Slots(d, training),
+    };
+
+    private void ForwardDirection(RecurrentCall call, int d, DirectionWeightViews w, DirectionBuffers buffers,
+        Tensor? h0, Tensor? c0, Tensor hN, Tensor? cN, GpuRecurrentAlgorithm algorithm)
+    {
+        int batch = call.Batch, p = call.StateSize, h = call.Hidden;
+        var slots = buffers.Slots;
+        var initialH = buffers.States.SubView((long)slots.Initial * batch * p, (long)batch * p);
+        if (h0 is null) FillView(initialH, 0);
+        else CopyView(F(h0, nameof(h0)).SubView((long)d * batch * p, (long)batch * p), initialH);
+        if (call.Layer.HasCellState)
+        {
+            var initialC = buffers.Cells.SubView((long)slots.Initial * batch * h, (long)batch * h);
+            if (c0 is null) FillView(initialC, 0);
+            else CopyView(F(c0, nameof(c0)).SubView((long)d * batch * h, (long)batch * h), initialC);
+        }
+
+        // The input projection of every step at once: [T*B, I] x [I, G*H] + b_ih.
+        var inputSize = call.Layer.InputSize;
+        GemmViews(call.X, false, inputSize, w.WeightIh, true, inputSize, buffers.InputGates, call.GateRows,
+            call.Rows, call.GateRows, inputSize, 1f, 0f, w.BiasIh);
+
+        switch (call.Layer.Cell)
+        {
+            case RnnCellKind.Lstm: LstmForward(call, d, w, buffers, algorithm); break;
+            case RnnCellKind.Gru: GruForward(call, d, w, buffers, algorithm); break;
+            default: ElmanForward(call, d, w, buffers, algorithm); break;
+        }
+
+        CopyView(buffers.States.SubView((long)slots.Final * batch * p, (long)batch * p),
+            F(hN, nameof(hN)).SubView((long)d * batch * p, (long)batch * p));
+        if (call.Layer.HasCellState)
+            CopyView(buffers.Cells.SubView((long)slots.Final * batch * h, (long)batch * h),
+                F(cN!, nameof(cN)).SubView((long)d * batch * h, (long)batch * h));
+    }
+
+    /// <inheritdoc/>
+    public void RnnBackward(RnnLayerDesc layer, RnnLayerWeights weights, RnnLayerWeights gradients, RnnReserve reserve,
+        Tensor x, SequenceLengths? lengths, Tensor? h0, Tensor? c0, Tensor dy, Tensor? dhN, Tensor? dcN,
+        Tensor? dx, Tensor? dh0, Tensor? dc0)
+        => RnnBackward(layer, weights, gradients, reserve, x, lengths, h0, c0, dy, dhN, dcN, dx, dh0, dc0, GpuRecurrentAlgorithm.Auto);
+
+    /// <summary>The backward with the time loop's algorithm chosen.</summary>
+    internal void RnnBackward(RnnLayerDesc layer, RnnLayerWeights weights, RnnLayerWeights gradients, RnnReserve reserve,
+        Tensor x, SequenceLengths? lengths, Tensor? h0, Tensor? c0, Tensor dy, Tensor? dhN, Tensor? dcN,
+        Tensor? dx, Tensor? dh0, Tensor? dc0, GpuRecurrentAlgorithm algorithm)
+    {
+        lock (_gate)
+        {
+            var (steps, batch, _) = RnnChecks.Backward(this, layer, weights, gradients, reserve, x, lengths, h0, c0, dy, dhN, dcN, dx, dh0, dc0);
+            if (reserve is not GpuRnnReserve gpuReserve)
+                throw new ArgumentException("the reserve was not made by an ILGPU backend");
+            if (gpuReserve.Directions.Any(r => r.IsDisposed))
+                throw new ObjectDisposedException(nameof(reserve), "the reserve has been disposed; run a training forward again before the backward");
+            var call = new RecurrentCall(layer, steps, batch, Mask(lengths, steps), F(x, nameof(x)), F(dy, nameof(dy)));
+            for (var d = 0; d < layer.Directions; d++)
+            {
+                var w = Views(weights.Directions[d]);
+                var g = Views(gradients.Directions[d]);
+                var r = gpuReserve.Directions[d];
+                var buffers = new DirectionBuffers
+                {
+                    States = r.States,
+                    Cells = r.Cells.IsValid ? r.Cells : r.States,
+                    Gates = r.Gates.IsValid ? r.Gates : r.States,
+                    Projected = r.Projected.IsValid ? r.Projected : r.States,
+                    Slots = call.Slots(d, training: true),
+                };
+                BackwardDirection(call, d, w, g, buffers, dhN, dcN, dx, dh0, dc0, algorithm);
+            }
+        }
+    }
+
+    private void BackwardDirection(RecurrentCall call, int d, DirectionWeightViews w, DirectionWeightViews g, DirectionBuffers buffers,
+        Tensor? dhN, Tensor? dcN, Tensor? dx, Tensor? dh0, Tensor? dc0, GpuRecurrentAlgorithm algorithm)
+    {
+        int batch = call.Batch, p = call.StateSize, h = call.Hidden;
+        var stateCarry = _scratch.Floats(ScratchSlot.HiddenCarry, (long)batch * p);
+        if (dhN is null) FillView(stateCarry, 0);
+        else CopyView(F(dhN, nameof(dhN)).SubView((long)d * batch * p, (long)batch * p), stateCarry);
+        var cellCarry = _scratch.Floats(ScratchSlot.CellCarry, (long)batch * h);
+        if (call.Layer.HasCellState)
+        {
+            if (dcN is null) FillView(cellCarry, 0);
+            else CopyView(F(dcN, nameof(dcN)).SubView((long)d * batch * h, (long)batch * h), cellCarry);
+        }
+        var inputGradients = _scratch.Floats(ScratchSlot.GateGradients, (long)call.Rows * call.GateRows);
+
+        // Each cell runs its time loop and its recurrent weight gradients; returns the gradient of the
+        // input projection [T*B, G*H].
+        switch (call.Layer.Cell)
+        {
+            case RnnCellKind.Lstm: LstmBackward(call, d, w, g, buffers, stateCarry, cellCarry, inputGradients, dh0, algorithm); break;
+            case RnnCellKind.Gru: GruBackward(call, d, w, g, buffers, stateCarry, inputGradients, dh0, algorithm); break;
+            default: ElmanBackward(call, d, w, g, buffers, stateCarry, inputGradients, dh0, algorithm); break;
+        }
+        if (dc0 is not null && call.Layer.HasCellState)
+            CopyView(cellCarry, F(dc0, nameof(dc0)).SubView((long)d * batch * h, (long)batch * h));
+
+        // dW_ih += dPre^T x, db_ih += column sums of dPre, dx (+)= dPre W_ih.
+        int inputSize = call.Layer.InputSize, gh = call.GateRows;
+        GemmViews(inputGradients, true, gh, call.X, false, inputSize, g.WeightIh, inputSize, gh, inputSize, call.Rows, 1f, 1f);
+        if (g.BiasIh.IsValid) SumRowsView(inputGradients, g.BiasIh, call.Rows, gh, 1f);
+        if (dx is not null)
+            GemmViews(inputGradients, false, gh, w.WeightIh, false, inputSize, F(dx, nameof(dx)), inputSize, call.Rows, inputSize, gh, 1f, d == 0 ? 0f : 1f);
+    }
+
+    /// <summary>The hidden states each step started from, [T*B, P]: slots 0..T-1 forward in time, 1..T backwards.</summary>
+    private static ArrayView<float> PreviousStates(RecurrentCall call, int d, DirectionBuffers buffers) =>
+        buffers.States.SubView((long)(d == 1 ? 1 : 0) * call.Batch * call.StateSize, (long)call.Rows * call.StateSize);
+
+    /// <summary>
+    /// dh0 [B, P] of direction d = W^T dPre(first step) over <paramref name="rows"/> gate rows, plus the carry.
+    /// </summary>
+    private void InitialStateGradient(RecurrentCall call, int d, ArrayView<float> weight, int rows, ArrayView<float> hiddenGradients,
+        int ldGradients, ArrayView<float> stateCarry, Tensor? dh0)
+    {
+        if (dh0 is null) return;
+        int batch = call.Batch, p = call.StateSize;
+        var t = call.TimeAt(d, 0);
+        var product = new TransposedProduct
+        {
+            Weight = weight, Vector = hiddenGradients.SubView((long)t * batch * ldGradients, (long)batch * ldGradients),
+            RowOffset = 0, Rows = rows, Ld = p, Units = p, LdVector = ldGradients, VectorOffset = 0, Batch = batch,
+        };
+        var cell = new InitialStateGradientCell
+        {
+            StateCarry = stateCarry, Result = F(dh0, nameof(dh0)).SubView((long)d * batch * p, (long)batch * p), StateSize = p,
+        };
+        BackwardStep(product, call.Mask, 0, t, cell);
+    }
+
+    private void ForwardStep<TCell>(RecurrentProduct product, SequenceMask mask, int s, int t, TCell cell) where TCell : struct, IForwardCell
+    {
+        var grid = LaunchShapes.Grid2D(LaunchShapes.Blocks(product.Units, product.UnitsPerGroup), LaunchShapes.Blocks(product.Batch, RecurrentStep.Rows));
+        Launch(_kernels.Get<RecurrentProduct, SequenceMask, int, int, TCell>(RecurrentStep.Forward), grid, product, mask, s, t, cell);
+    }
+
+    private void BackwardStep<TCell>(TransposedProduct product, SequenceMask mask, int s, int t, TCell cell) where TCell : struct, IBackwardCell
+    {
+        var grid = LaunchShapes.Grid2D(LaunchShapes.Blocks(product.Units, RecurrentStep.BackwardColumns), LaunchShapes.Blocks(product.Batch, RecurrentStep.Rows));
+        Launch(_kernels.Get<TransposedProduct, SequenceMask, int, int, TCell>(RecurrentStep.Backward), grid, product, mask, s, t, cell);
+    }
+
+    /// <summary>The recurrent product of step (s, t) over <paramref name="gates"/> gate blocks of W_hh starting at <paramref name="rowOffset"/>.</summary>
+    private static RecurrentProduct StateProduct(RecurrentCall call, ArrayView<float> weight, DirectionBuffers buffers, int s, int t,
+        int rowOffset, int gates) => new()
+    {
+        Weight = weight,
+        Input = buffers.States.SubView((long)buffers.Slots.Previous(s, t) * call.Batch * call.StateSize, (long)call.Batch * call.StateSize),
+        RowOffset = rowOffset, Gates = gates, GateStride = call.Hidden, Units = call.Hidden, K = call.StateSize,
+        LdInput = call.StateSize, Batch = call.Batch, UnitsPerGroup = RecurrentStep.UnitsPerGroup(gates),
+    };
+
+    /// <summary>The transposed product with the gate gradients of the step processed before (s, t) in the backward, or none at the first.</summary>
+    private static TransposedProduct NextStepProduct(RecurrentCall call, int d, ArrayView<float> weight, int s, int rows, int units,
+        ArrayView<float> gradients, int ldGradients)
+    {
+        var hasNext = s < call.Steps - 1;
+        var tNext = hasNext ? call.TimeAt(d, s + 1) : 0;
+        return new TransposedProduct
+        {
+            Weight = weight, Vector = gradients.SubView((long)tNext * call.Batch * ldGradients, (long)call.Batch * ldGradients),
+            RowOffset = 0, Rows = hasNext ? rows : 0, Ld = call.StateSize, Units = units, LdVector = ldGradients, VectorOffset = 0,
+            Batch = call.Batch,
+        };
+    }
+
+    /// <summary>
+    /// Runs the whole sequence in one persistent launch when the algorithm allows and it fits; returns false to fall back to steps.
+    /// </summary>
+    private bool TryPersistent<TCell>(RecurrentCall call, int d, ArrayView<float> weightHh, DirectionBuffers buffers, TCell cell,
+        GpuRecurrentAlgorithm algorithm) where TCell : struct, IForwardCell
+    {
+        if (algorithm == GpuRecurrentAlgorithm.Stepwise) return false;
+        var plan = PlanPersistent(call);
+        if (plan is null)
+        {
+            if (algorithm == GpuRecurrentAlgorithm.Persistent)
+                throw new InvalidOperationException($"the persistent kernel does not fit a {call.Layer.Cell.ToName()} layer of hidden size {call.Hidden} with batch {call.Batch}");
+            return false;
+        }
+        var (groups, unitsPerGroup, floats) = plan.Value;
+        var sync = _scratch.Floats(ScratchSlot.Barrier, 2).Cast<int>().SubView(0, 2);
+        sync.MemSetToZero(_accelerator.DefaultStream);
+        var shape = new PersistentShape
+        {
+            Weight = weightHh, States = buffers.States, Sync = sync, Slots = buffers.Slots,
+            Gates = call.Gates, Hidden = call.Hidden, StateSize = call.StateSize, Batch = call.Batch, Steps = call.Steps,
+            Reverse = d, UnitsPerGroup = unitsPerGroup, Groups = groups,
+            Lanes = PersistentRnn.Lanes(call.Batch * call.Gates * unitsPerGroup),
+        };
+        var config = new KernelConfig(new Index1D(groups), new Index1D(LaunchShapes.GroupSize), SharedMemoryConfig.RequestDynamic<float>(floats));
+        Launch(_kernels.Get<PersistentShape, SequenceMask, TCell>(PersistentRnn.Forward), config, shape, call.Mask, cell);
+        return true;
+    }
+
+    /// <summary>
+    /// Runs the whole BPTT time loop in one persistent launch when the algorithm allows and it fits; returns false to fall
+    /// back to steps. <paramref name="hiddenGradients"/> [T, B, G*H] is what the cell writes and the next step multiplies.
+    /// </summary>
+    private bool TryPersistentBackward<TCell>(RecurrentCall call, int d, ArrayView<float> weightHh, ArrayView<float> hiddenGradients,
+        TCell cell, GpuRecurrentAlgorithm algorithm) where TCell : struct, IBackwardCell
+    {
+        if (algorithm == GpuRecurrentAlgorithm.Stepwise) return false;
+        var plan = PlanPersistent(call, backward: true);
+        if (plan is null)
+        {
+            if (algorithm == GpuRecurrentAlgorithm.Persistent)
+                throw new InvalidOperationException($"the persistent backward does not fit a {call.Layer.Cell.ToName()} layer of hidden size {call.Hidden} with batch {call.Batch}");
+            return false;
+        }
+        var (groups, unitsPerGroup, floats) = plan.Value;
+        var sync = _scratch.Floats(ScratchSlot.Barrier, 2).Cast<int>().SubView(0, 2);
+        sync.MemSetToZero(_accelerator.DefaultStream);
+        var shape = new PersistentShape
+        {
+            Weight = weightHh, States = hiddenGradients, Sync = sync, Slots = call.Slots(d, training: true),
+            Gates = call.Gates, Hidden = call.Hidden, StateSize = call.StateSize, Batch = call.Batch, Steps = call.Steps,
+            Reverse = d, UnitsPerGroup = unitsPerGroup, Groups = groups,
+            Lanes = PersistentRnn.Lanes(call.Batch * unitsPerGroup),
+        };
+        var config = new KernelConfig(new Index1D(groups), new Index1D(LaunchShapes.GroupSize), SharedMemoryConfig.RequestDynamic<float>(floats));
+        Launch(_kernels.Get<PersistentShape, SequenceMask, ArrayView<float>, TCell>(PersistentRnn.Backward), config, shape, call.Mask, hiddenGradients, cell);
+        return true;
+    }
+
+    /// <summary>
+    /// Groups, units per group and shared floats of a persistent launch, or null where it does not fit: a cell needing a
+    /// single product per step, a small batch, and each group's rows of W_hh with h(t-1) within 48 KB of shared memory.
+    /// Groups never exceed the multiprocessors, so all are resident at once and the grid barrier cannot deadlock.
+    /// </summary>
+    internal (int Groups, int UnitsPerGroup, int Floats)? PlanPersistent(RecurrentCall call, bool backward = false)
+    {
+        var layer = call.Layer;
+        if (layer.ProjSize > 0 || (layer.Cell == RnnCellKind.Gru && layer.GruVariant == GruVariant.ResetBefore)) return null;
+        if (call.Batch > PersistentMaxBatch) return null;
+        // The kernel's static shared memory (one float per thread for split dot products) counts against the same limit.
+        var limit = ((int)Math.Min(SharedMemoryLimit, _accelerator.MaxSharedMemoryPerGroup) - LaunchShapes.GroupSize * sizeof(float)) / sizeof(float);
+        var groups = Math.Max(1, Math.Min(_accelerator.NumMultiprocessors, call.Hidden));
+        var unitsPerGroup = (call.Hidden + groups - 1) / groups;
+        groups = (call.Hidden + unitsPerGroup - 1) / unitsPerGroup;
+        var floats = backward
+            ? PersistentRnn.BackwardSharedFloats(call.Gates, call.Hidden, unitsPerGroup, call.Batch)
+            : PersistentRnn.SharedFloats(call.Gates, unitsPerGroup, call.StateSize, call.Batch);
+        return floats <= limit ? (groups, unitsPerGroup, (int)floats) : null;
+    }
+
+    private SequenceMask Mask(SequenceLengths? lengths, int steps)
+    {
+        if (lengths is null || lengths.IsFull(steps))
+            return new SequenceMask { Lengths = _scratch.Floats(ScratchSlot.Lengths, 1).Cast<int>(), HasLengths = 0 };
+        var view = _scratch.Floats(ScratchSlot.Lengths, lengths.BatchSize).Cast<int>().SubView(0, lengths.BatchSize);
+        view.CopyFromCPU(_accelerator.DefaultStream, lengths.Values);
+        return new SequenceMask { Lengths = view, HasLengths = 1 };
+    }
+
+    private DirectionWeightViews Views(RnnDirectionWeights w) => new()
+    {
+        WeightIh = F(w.WeightIh, "weight_ih"),
+        WeightHh = F(w.WeightHh, "weight_hh"),
+        BiasIh = w.BiasIh is null ? default : F(w.BiasIh, "bias_ih"),
+        BiasHh = w.BiasHh is null ? default : F(w.BiasHh, "bias_hh"),
+        WeightHr = w.WeightHr is null ? default : F(w.WeightHr, "weight_hr"),
+        PeepI = w.WeightCi is null ? default : F(w.WeightCi, "weight_ci"),
+        PeepF = w.WeightCf is null ? default : F(w.WeightCf, "weight_cf"),
+        PeepO = w.WeightCo is null ? default : F(w.WeightCo, "weight_co"),
+    };
+
+    /// <summary>An absent optional parameter is passed as a valid view the kernel never reads (its flag is off).</summary>
+    private static ArrayView<float> OrUnused(ArrayView<float> view, ArrayView<float> fallback) => view.IsValid ? view : fallback;
+}

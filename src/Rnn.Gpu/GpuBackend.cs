@@ -1,0 +1,300 @@
+using GpuRnn.Gpu.Devices;
+using GpuRnn.Gpu.Kernels;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+
+namespace GpuRnn.Gpu;
+
+/// <summary>
+/// The ILGPU backend: float32 compute on CUDA, OpenCL or ILGPU's CPU accelerator, with every
+/// tensor (parameters, gradients, optimizer state, activations, reserves) resident in the
+/// accelerator's memory; only what the caller downloads comes back. Operations are grouped in
+/// partial files by family; the kernels they launch live in <c>Kernels/</c>, one family per file,
+/// named after their CPU twins. Public calls are serialised, so one instance may be shared by
+/// several threads.
+/// </summary>
+public sealed partial class GpuBackend : IBackend
+{
+    private readonly object _gate = new();
+    private readonly Context _context;
+    private readonly Accelerator _accelerator;
+    private readonly KernelCache _kernels;
+    private readonly LaunchShapes _shapes;
+    private readonly Scratch _scratch;
+    private bool _disposed;
+
+    /// <summary>
+    /// Opens the first usable device of an ILGPU runtime.
+    /// </summary>
+    /// <param name="name"><c>cuda</c>, <c>opencl</c> or <c>ilgpu-cpu</c>.</param>
+    /// <exception cref="BackendUnavailableException">The runtime has no usable device here; the message says why.</exception>
+    public GpuBackend(string name) : this(name, null) { }
+
+    /// <summary>
+    /// Opens a backend; for <c>ilgpu-cpu</c>, <paramref name="simulatedDevice"/> replaces the
+    /// default NVIDIA-shaped CPU device (tests simulate several multiprocessors, so that groups
+    /// run concurrently as they do on a GPU).
+    /// </summary>
+    internal GpuBackend(string name, CPUDevice? simulatedDevice)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        NativeLibraries.Register();
+        if (name is not ("cuda" or "opencl" or "ilgpu-cpu"))
+            throw new BackendUnavailableException($"unknown ILGPU backend '{name}' (expected cuda, opencl or ilgpu-cpu)");
+        var runtime = GpuDevices.Runtime(name);
+        var device = runtime.FirstUsable
+            ?? throw new BackendUnavailableException($"backend '{name}' is not available here: {runtime.Problem}");
+        try
+        {
+            _context = name switch
+            {
+                "cuda" => Context.Create(b => b.Cuda().EnableAlgorithms()),
+                "opencl" => Context.Create(b => b.OpenCL().EnableAlgorithms()),
+                _ => Context.Create(b => b.CPU(simulatedDevice ?? CpuAccelerator.Device).EnableAlgorithms()),
+            };
+            _accelerator = name switch
+            {
+                "cuda" => _context.CreateCudaAccelerator(0),
+                "opencl" => _context.CreateCLAccelerator(0),
+                _ => _context.CreateCPUAccelerator(0),
+            };
+        }
+        catch (Exception e) when (e is not BackendUnavailableException)
+        {
+            _context?.Dispose();
+            throw new BackendUnavailableException($"backend '{name}' could not open {device.Name}: {e.Message}");
+        }
+        Name = name;
+        Description = GpuBackendProvider.Describe(device);
+        _kernels = new KernelCache(_accelerator);
+        _shapes = new LaunchShapes(_accelerator);
+        _scratch = new Scratch(_accelerator);
+    }
+
+    /// <inheritdoc/>
+    public string Name { get; }
+
+    /// <inheritdoc/>
+    public string Description { get; }
+
+    /// <summary>
+    /// Kernel launches made by the calling thread so far, on any ILGPU backend (tests count the
+    /// launches of their own calls, which a shared backend's total would mix with other tests').
+    /// </summary>
+    internal static long LaunchesOnThisThread => _launchesOnThisThread;
+
+    [ThreadStatic]
+    private static long _launchesOnThisThread;
+
+    /// <inheritdoc/>
+    public bool Supports(DType dtype) => dtype is DType.Float32 or DType.Int32;
+
+    /// <inheritdoc/>
+    public Tensor Allocate(Shape shape, DType dtype)
+    {
+        if (!Supports(dtype))
+            throw new ArgumentException($"backend '{Name}' holds float32 and int32 tensors, not {dtype.DisplayName()}");
+        if (shape.ElementCount > int.MaxValue)
+            throw new ArgumentException($"shape {shape} has {shape.ElementCount} elements; backend '{Name}' holds at most {int.MaxValue} per tensor");
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            // A zero-element tensor still gets one element so that its view is valid.
+            var buffer = _accelerator.Allocate1D<float>(Math.Max(1, shape.ElementCount));
+            buffer.MemSetToZero(_accelerator.DefaultStream);
+            return new GpuTensor(this, shape, dtype, buffer);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Upload<T>(ReadOnlySpan<T> source, Tensor destination) where T : unmanaged
+    {
+        lock (_gate)
+        {
+            var dst = Own(destination, nameof(destination));
+            CheckElementType<T>(dst, nameof(destination));
+            if (source.Length != dst.Length)
+                throw new ArgumentException($"source has {source.Length} elements but the destination {destination.Shape} has {dst.Length}");
+            if (source.Length == 0) return;
+            if (typeof(T) == typeof(float)) dst.Floats.CopyFromCPU(_accelerator.DefaultStream, System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(source));
+            else dst.Ints.CopyFromCPU(_accelerator.DefaultStream, System.Runtime.InteropServices.MemoryMarshal.Cast<T, int>(source));
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Download<T>(Tensor source, Span<T> destination) where T : unmanaged
+    {
+        lock (_gate)
+        {
+            var src = Own(source, nameof(source));
+            CheckElementType<T>(src, nameof(source));
+            if (destination.Length != src.Length)
+                throw new ArgumentException($"destination has {destination.Length} elements but the source {source.Shape} has {src.Length}");
+            if (destination.Length == 0) return;
+            _accelerator.DefaultStream.Synchronize();
+            if (typeof(T) == typeof(float)) src.Floats.CopyToCPU(_accelerator.DefaultStream, System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(destination));
+            else src.Ints.CopyToCPU(_accelerator.DefaultStream, System.Runtime.InteropServices.MemoryMarshal.Cast<T, int>(destination));
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Copy(Tensor source, Tensor destination)
+    {
+        lock (_gate)
+        {
+            var src = Own(source, nameof(source));
+            var dst = Own(destination, nameof(destination));
+            TensorChecks.SameCount(source, destination, nameof(source), nameof(destination));
+            TensorChecks.DType(destination, source.DType, nameof(destination));
+            CopyView(src.Floats, dst.Floats);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Fill(Tensor tensor, double value)
+    {
+        lock (_gate)
+        {
+            var t = Own(tensor, nameof(tensor));
+            if (t.Length == 0) return;
+            if (t.DType == DType.Int32) Launch(_kernels.Get<ArrayView<int>, int, int>(Elementwise.FillInt), _shapes.Linear(t.Length), t.Ints, checked((int)value), t.Length);
+            else FillView(t.Floats, (float)value);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Synchronize()
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            _accelerator.Synchronize();
+        }
+    }
+
+    /// <summary>Releases the accelerator; every tensor made by this backend becomes invalid.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _scratch.Dispose();
+            _accelerator.Dispose();
+            _context.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Frees a device buffer under the backend's lock (tensors and reserves are disposed from any
+    /// thread); after the backend is disposed its buffers are already gone with the accelerator.
+    /// </summary>
+    internal void Free(MemoryBuffer buffer)
+    {
+        lock (_gate)
+        {
+            if (!_disposed) buffer.Dispose();
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers for the partial files
+
+    /// <summary>Checks that the tensor is this backend's and alive.</summary>
+    internal GpuTensor Own(Tensor? tensor, string name)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(tensor, name);
+        TensorChecks.Owned(tensor, this, name);
+        return (GpuTensor)tensor;
+    }
+
+    /// <summary><see cref="Own"/> for an optional tensor.</summary>
+    internal GpuTensor? OwnOptional(Tensor? tensor, string name) => tensor is null ? null : Own(tensor, name);
+
+    /// <summary>The float32 view of a float tensor checked by <see cref="TensorChecks.Floats"/>.</summary>
+    internal ArrayView<float> F(Tensor tensor, string name) => Own(tensor, name).Floats;
+
+    private void CheckElementType<T>(GpuTensor t, string name) where T : unmanaged
+    {
+        var wanted = typeof(T) == typeof(float) ? DType.Float32 : typeof(T) == typeof(int) ? DType.Int32 : (DType?)null;
+        if (wanted is null)
+            throw new ArgumentException($"backend '{Name}' holds float32 and int32 tensors; {typeof(T).Name} data cannot be copied");
+        if (wanted != t.DType)
+            throw new ArgumentException($"{name} is {t.DType.DisplayName()} but the host data is {wanted.Value.DisplayName()}");
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    internal void CopyView(ArrayView<float> source, ArrayView<float> destination)
+    {
+        if (source.Length == 0) return;
+        source.CopyTo(_accelerator.DefaultStream, destination);
+    }
+
+    internal void FillView(ArrayView<float> view, float value)
+    {
+        if (view.Length == 0) return;
+        if (value == 0 && !float.IsNegative(value)) view.MemSetToZero(_accelerator.DefaultStream);
+        else Launch(_kernels.Get<ArrayView<float>, float, int>(Elementwise.Fill), _shapes.Linear(view.Length), view, value, (int)view.Length);
+    }
+
+    internal void Launch<T1>(Action<KernelConfig, T1> kernel, KernelConfig config, T1 a1)
+        where T1 : struct
+    {
+        _launchesOnThisThread++;
+        kernel(config, a1);
+    }
+
+    internal void Launch<T1, T2>(Action<KernelConfig, T1, T2> kernel, KernelConfig config, T1 a1, T2 a2)
+        where T1 : struct where T2 : struct
+    {
+        _launchesOnThisThread++;
+        kernel(config, a1, a2);
+    }
+
+    internal void Launch<T1, T2, T3>(Action<KernelConfig, T1, T2, T3> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3)
+        where T1 : struct where T2 : struct where T3 : struct
+    {
+        _launchesOnThisThread++;
+        kernel(config, a1, a2, a3);
+    }
+
+    internal void Launch<T1, T2, T3, T4>(Action<KernelConfig, T1, T2, T3, T4> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct
+    {
+        _launchesOnThisThread++;
+        kernel(config, a1, a2, a3, a4);
+    }
+
+    internal void Launch<T1, T2, T3, T4, T5>(Action<KernelConfig, T1, T2, T3, T4, T5> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct
+    {
+        _launchesOnThisThread++;
+        kernel(config, a1, a2, a3, a4, a5);
+    }
+
+    internal void Launch<T1, T2, T3, T4, T5, T6>(Action<KernelConfig, T1, T2, T3, T4, T5, T6> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct
+    {
+        _launchesOnThisThread++;
+        kernel(config, a1, a2, a3, a4, a5, a6);
+    }
+
+    internal void Launch<T1, T2, T3, T4, T5, T6, T7>(Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct
+    {
+        _launchesOnThisThread++;
+        kernel(config, a1, a2, a3, a4, a5, a6, a7);
+    }
+
+    internal void Launch<T1, T2, T3, T4, T5, T6, T7, T8>(Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct
+    {
+        _launchesOnThisThread++;
+        kernel(config, a1, a2, a3, a4, a5, a6, a7, a8);
+    }
+}

@@ -1,0 +1,30 @@
+using ILGPU;
+
+namespace GpuRnn.Gpu.Kernels;
+
+/// <summary>
+/// Inverted dropout from the counter-based generator: element i's mask depends only on (seed,
+/// offset + i), so it is bit-for-bit the CPU backend's (<c>CpuBackend.Losses.cs</c>, Dropout).
+/// </summary>
+internal static class Dropout
+{
+    /// <summary>mask[i] = keep when Uniform(seed, offset + i) &gt;= p else 0; y[i] = x[i] * mask[i] (y may alias x).</summary>
+    [Kernel]
+    public static void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> mask, DropoutArgs a)
+    {
+        for (var i = Grid.GlobalIndex.X; i < a.Count; i += Grid.DimX * Group.DimX)
+        {
+            var m = CounterRng.Uniform(a.Seed, a.Offset + (ulong)i) >= a.P ? a.Keep : 0f;
+            mask[i] = m;
+            y[i] = x[i] * m;
+        }
+    }
+}
+
+/// <summary>Scalars of one dropout launch.</summary>
+internal struct DropoutArgs
+{
+    public ulong Seed, Offset;
+    public float P, Keep;
+    public int Count;
+}

@@ -1,0 +1,35 @@
+using ILGPU;
+
+namespace GpuRnn.Gpu.Kernels;
+
+/// <summary>
+/// Elman RNN backward epilogue (CPU twin: <c>src/Rnn.Cpu/Kernels/ElmanBackward.cs</c>):
+/// dh(t) = dy(t) + carry + W_hh^T dPre(t+1); dPre = dh act'(h(t)) with tanh' = 1 - h², relu' = [h &gt; 0].
+/// </summary>
+internal struct ElmanBackwardCell : IBackwardCell
+{
+    public ArrayView<float> States;         // reserve h slots [T+1, B, H]
+    public ArrayView<float> OutputGradient; // dy [T, B, D*H]
+    public ArrayView<float> StateCarry;     // [B, H]
+    public ArrayView<float> GateGradients;  // out [T, B, H]
+    public StateSlots Slots;
+    public int Batch, Hidden, LdOutput, OutputOffset, Relu;
+
+    public readonly void Apply(int s, int t, int b, int j, bool active, float recurrent)
+    {
+        var h = Hidden;
+        var ci = b * h + j;
+        var dh = StateCarry[ci] + recurrent;
+        var row = (t * Batch + b) * h + j;
+        if (!active)
+        {
+            StateCarry[ci] = dh;
+            GateGradients[row] = 0f;
+            return;
+        }
+        dh += OutputGradient[(t * Batch + b) * LdOutput + OutputOffset + j];
+        var a = States[(Slots.Output(s, t) * Batch + b) * h + j];
+        GateGradients[row] = dh * (Relu != 0 ? (a > 0f ? 1f : 0f) : 1f - a * a);
+        StateCarry[ci] = 0f;
+    }
+}

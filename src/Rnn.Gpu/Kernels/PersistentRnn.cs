@@ -1,0 +1,202 @@
+using ILGPU;
+
+namespace GpuRnn.Gpu.Kernels;
+
+/// <summary>Shape of one persistent launch.</summary>
+internal struct PersistentShape
+{
+    public ArrayView<float> Weight;  // W_hh [G*H, P]
+    public ArrayView<float> States;  // h slots [S, B, P]: step s reads slot Previous(s, t)
+    public ArrayView<int> Sync;      // [2]: arrivals and generation of the grid barrier, zeroed before launch
+    public StateSlots Slots;
+    public int Gates, Hidden, StateSize, Batch, Steps, Reverse, UnitsPerGroup, Groups;
+    public int Lanes;                // threads per dot product: a power of two with Lanes * products <= 64
+}
+
+/// <summary>
+/// Persistent recurrent forward (Diamos et al. 2016, "Persistent RNNs"): one launch runs every
+/// time step. Each group owns UnitsPerGroup hidden units and keeps their rows of W_hh (all
+/// gates) in shared memory for the whole sequence, so the recurrent weights are read from
+/// device memory once instead of once per step. Per step a group loads h(t-1) [B, P] into shared
+/// memory, computes its products, runs the same cell epilogue as the step-wise kernel, then waits
+/// at a grid-wide barrier until every group has written h(t). ILGPU has no cooperative launch,
+/// so the barrier is an atomic counter with a generation word, and the host launches at most as
+/// many groups as can be resident at once (one per multiprocessor). Used where it fits: small
+/// batches, cells whose step needs a single product (LSTM without projection, GRU reset after,
+/// Elman), and weights + state within 48 KB of shared memory per group.
+/// </summary>
+internal static class PersistentRnn
+{
+    /// <summary>Shared-memory floats one group needs; the host checks it against the 48 KB limit.</summary>
+    public static long SharedFloats(int gates, int unitsPerGroup, int stateSize, int batch) =>
+        (long)gates * unitsPerGroup * PaddedDepth(stateSize) + (long)batch * stateSize + (long)batch * gates * unitsPerGroup;
+
+    /// <summary>Threads per dot product: as many as leave no thread idle, so a batch of one still uses the whole group.</summary>
+    public static int Lanes(int products)
+    {
+        var lanes = 1;
+        while (lanes < 16 && 2 * lanes * products <= LaunchShapes.GroupSize) lanes *= 2;
+        return lanes;
+    }
+
+    /// <summary>Weight rows are padded to an odd stride so the threads of a warp hit distinct banks.</summary>
+    public static int PaddedDepth(int stateSize) => stateSize | 1;
+
+    /// <summary>Grid: Groups (at most one per multiprocessor) x 64 threads, dynamic shared memory of <see cref="SharedFloats"/>.</summary>
+    [Kernel]
+    public static void Forward<TCell>(PersistentShape a, SequenceMask mask, TCell cell) where TCell : struct, IForwardCell
+    {
+        var shared = SharedMemory.GetDynamic<float>();
+        var partials = SharedMemory.Allocate<float>(LaunchShapes.GroupSize);
+        var tid = Group.IdxX;
+        var u0 = Grid.IdxX * a.UnitsPerGroup;
+        var units = a.Hidden - u0 < a.UnitsPerGroup ? a.Hidden - u0 : a.UnitsPerGroup;
+        if (units < 0) units = 0;
+        var columns = a.Gates * units;
+        var depth = PaddedDepth(a.StateSize);
+        var weights = shared.SubView(0, a.Gates * a.UnitsPerGroup * depth);
+        var state = shared.SubView(weights.Length, a.Batch * a.StateSize);
+        var products = shared.SubView(weights.Length + state.Length, a.Batch * a.Gates * a.UnitsPerGroup);
+
+        // Column c = gate c / units of unit u0 + c % units: the rows this group keeps on chip.
+        for (var l = tid; l < columns * a.StateSize; l += Group.DimX)
+        {
+            int c = l / a.StateSize, k = l % a.StateSize;
+            weights[c * depth + k] = a.Weight[(c / units * a.Hidden + u0 + c % units) * a.StateSize + k];
+        }
+
+        for (var s = 0; s < a.Steps; s++)
+        {
+            var t = a.Reverse != 0 ? a.Steps - 1 - s : s;
+            var previous = a.Slots.Previous(s, t) * a.Batch * a.StateSize;
+            for (var l = tid; l < a.Batch * a.StateSize; l += Group.DimX) state[l] = a.States[previous + l];
+            Group.Barrier();
+            // Few products (small batch, few units per group): Lanes threads share each dot product.
+            Products(weights, state, products, partials, depth, a.StateSize, columns, a.Batch, a.Lanes);
+            Group.Barrier();
+            for (var q = tid; q < a.Batch * units; q += Group.DimX)
+            {
+                int b = q / units, u = q % units;
+                cell.Apply(s, t, b, u0 + u, mask.IsActive(t, b), products, b * columns + u, units);
+            }
+            GridBarrier(a.Sync, a.Groups);
+        }
+    }
+
+    /// <summary>Shared-memory floats one group of the persistent backward needs.</summary>
+    public static long BackwardSharedFloats(int gates, int hidden, int unitsPerGroup, int batch) =>
+        (long)unitsPerGroup * PaddedDepth(gates * hidden) + (long)batch * gates * hidden + (long)batch * unitsPerGroup;
+
+    /// <summary>
+    /// Persistent BPTT: one launch walks the steps backwards. Each group owns UnitsPerGroup units
+    /// and keeps their columns of W_hh (every gate row) in shared memory; per step it loads the
+    /// gate gradients of the step processed before [B, G*H] (written by every group), forms
+    /// W_hh^T dPre(t+1) for its units and runs the same backward cell epilogue as the step-wise
+    /// kernel, then waits at the grid barrier until all have written dPre(t). Same fit rules as
+    /// the forward (P = H: no projection).
+    /// </summary>
+    [Kernel]
+    public static void Backward<TCell>(PersistentShape a, SequenceMask mask, ArrayView<float> gateGradients, TCell cell)
+        where TCell : struct, IBackwardCell
+    {
+        var shared = SharedMemory.GetDynamic<float>();
+        var partials = SharedMemory.Allocate<float>(LaunchShapes.GroupSize);
+        var tid = Group.IdxX;
+        var u0 = Grid.IdxX * a.UnitsPerGroup;
+        var units = a.Hidden - u0 < a.UnitsPerGroup ? a.Hidden - u0 : a.UnitsPerGroup;
+        if (units < 0) units = 0;
+        var rows = a.Gates * a.Hidden;
+        var depth = PaddedDepth(rows);
+        var weights = shared.SubView(0, a.UnitsPerGroup * depth);
+        var next = shared.SubView(weights.Length, a.Batch * rows);
+        var products = shared.SubView(weights.Length + next.Length, a.Batch * a.UnitsPerGroup);
+
+        // Column u0 + u of W_hh [G*H, H], every row, stored as row u of the tile.
+        for (var l = tid; l < units * rows; l += Group.DimX)
+        {
+            int r = l / units, u = l % units;
+            weights[u * depth + r] = a.Weight[r * a.StateSize + u0 + u];
+        }
+
+        for (var s = a.Steps - 1; s >= 0; s--)
+        {
+            var t = a.Reverse != 0 ? a.Steps - 1 - s : s;
+            var hasNext = s < a.Steps - 1;
+            if (hasNext)
+            {
+                var tNext = a.Reverse != 0 ? a.Steps - 2 - s : s + 1;
+                var from = tNext * a.Batch * rows;
+                for (var l = tid; l < a.Batch * rows; l += Group.DimX) next[l] = gateGradients[from + l];
+            }
+            Group.Barrier();
+            if (hasNext) Products(weights, next, products, partials, depth, rows, units, a.Batch, a.Lanes);
+            Group.Barrier();
+            for (var q = tid; q < a.Batch * units; q += Group.DimX)
+            {
+                int b = q / units, u = q % units;
+                cell.Apply(s, t, b, u0 + u, mask.IsActive(t, b), hasNext ? products[q] : 0f);
+            }
+            GridBarrier(a.Sync, a.Groups);
+        }
+    }
+
+    /// <summary>products[b * units + u] = Σ_k rows[u * depth + k] · vectors[b * length + k], Lanes threads per sum.</summary>
+    private static void Products(ArrayView<float> rowsTile, ArrayView<float> vectors, ArrayView<float> products, ArrayView<float> partials,
+        int depth, int length, int count, int batch, int lanes)
+    {
+        var tid = Group.IdxX;
+        if (lanes == 1)
+        {
+            for (var q = tid; q < batch * count; q += Group.DimX)
+            {
+                int b = q / count, u = q % count;
+                var sum = 0f;
+                for (var k = 0; k < length; k++) sum += rowsTile[u * depth + k] * vectors[b * length + k];
+                products[q] = sum;
+            }
+            return;
+        }
+        int p = tid / lanes, lane = tid % lanes;
+        var partial = 0f;
+        if (p < batch * count)
+        {
+            int b = p / count, u = p % count;
+            for (var k = lane; k < length; k += lanes) partial += rowsTile[u * depth + k] * vectors[b * length + k];
+        }
+        partials[tid] = partial;
+        Group.Barrier();
+        if (lane == 0 && p < batch * count)
+        {
+            var total = 0f;
+            for (var l = 0; l < lanes; l++) total += partials[tid + l];
+            products[p] = total;
+        }
+    }
+
+    /// <summary>
+    /// Every group of the grid waits here until all have arrived. The last to arrive resets the
+    /// counter and advances the generation the others spin on; atomics read device memory
+    /// directly, and the fences publish each group's writes of h(t) before the others read them.
+    /// </summary>
+    private static void GridBarrier(ArrayView<int> sync, int groups)
+    {
+        Group.Barrier();
+        if (Group.IdxX == 0)
+        {
+            MemoryFence.DeviceLevel();
+            var generation = Atomic.Add(ref sync[1], 0);
+            if (Atomic.Add(ref sync[0], 1) == groups - 1)
+            {
+                Atomic.Exchange(ref sync[0], 0);
+                MemoryFence.DeviceLevel();
+                Atomic.Add(ref sync[1], 1);
+            }
+            else
+            {
+                while (Atomic.Add(ref sync[1], 0) == generation) { }
+            }
+            MemoryFence.DeviceLevel();
+        }
+        Group.Barrier();
+    }
+}

@@ -1,0 +1,253 @@
+using ILGPU;
+
+namespace GpuRnn.Gpu.Kernels;
+
+/// <summary>
+/// The epilogue of a forward step: given the recurrent products of every gate of hidden unit j
+/// for sequence b, applies the gate nonlinearities and the state update (LSTM, GRU, Elman).
+/// </summary>
+internal interface IForwardCell
+{
+    /// <summary>
+    /// Finishes unit <paramref name="j"/> of row <paramref name="b"/> at processing step
+    /// <paramref name="s"/> (time <paramref name="t"/>). Gate g's product is
+    /// <c>products[index + g * stride]</c>.
+    /// </summary>
+    void Apply(int s, int t, int b, int j, bool active, ArrayView<float> products, int index, int stride);
+}
+
+/// <summary>The epilogue of a backward step: the gate gradients of unit j from its share of the recurrent gradient.</summary>
+internal interface IBackwardCell
+{
+    /// <summary>Finishes unit <paramref name="j"/> of row <paramref name="b"/>; <paramref name="recurrent"/> is column j of the transposed product.</summary>
+    void Apply(int s, int t, int b, int j, bool active, float recurrent);
+}
+
+/// <summary>
+/// The recurrent product of a forward step, gates of one unit side by side: for unit u and gate
+/// g &lt; Gates, row RowOffset + g * GateStride + u of Weight [.., K] times row b of Input [B, K].
+/// </summary>
+internal struct RecurrentProduct
+{
+    public ArrayView<float> Weight;  // W_hh [G*H, P] (or W_hr [P, H]) row-major
+    public ArrayView<float> Input;   // h(t-1) [B, K], row stride LdInput
+    public int RowOffset, Gates, GateStride, Units, K, LdInput, Batch, UnitsPerGroup;
+}
+
+/// <summary>
+/// The transposed product of a backward step: for column j &lt; Units,
+/// sum over r &lt; Rows of Weight[(RowOffset + r) * Ld + j] * Vector[b * LdVector + VectorOffset + r].
+/// </summary>
+internal struct TransposedProduct
+{
+    public ArrayView<float> Weight;  // W_hh [G*H, P] (or W_hr [P, H]) row-major, row stride Ld
+    public ArrayView<float> Vector;  // gate gradients of the next step [B, ..], row stride LdVector
+    public int RowOffset, Rows, Ld, Units, LdVector, VectorOffset, Batch;
+}
+
+/// <summary>Which sequences take part in a time step (packed-sequence masking).</summary>
+internal struct SequenceMask
+{
+    public ArrayView<int> Lengths; // [B]
+    public int HasLengths;
+
+    /// <summary>Sequence b takes part in time t when t &lt; its length.</summary>
+    public readonly bool IsActive(int t, int b) => HasLengths == 0 || t < Lengths[b];
+}
+
+/// <summary>
+/// One recurrent step as one launch: the recurrent matrix product with the cell's gate math,
+/// state update and output write fused into its epilogue (Appleyard et al. 2016). Tiles are
+/// staged in shared memory (padded against bank conflicts); each thread accumulates 8 batch
+/// rows in registers. CPU twins: the per-step loops of <c>src/Rnn.Cpu/Kernels/{Lstm,Gru,Elman}{Forward,Backward}.cs</c>.
+/// </summary>
+internal static class RecurrentStep
+{
+    /// <summary>Batch rows per group.</summary>
+    public const int Rows = 8;
+
+    /// <summary>Reduction depth of one shared-memory tile.</summary>
+    public const int Depth = 32;
+
+    private const int Columns = LaunchShapes.GroupSize;
+    private const int WeightStride = Depth + 1;
+
+    /// <summary>Units per group of a forward step: one product column per thread, all gates of a unit in one group.</summary>
+    public static int UnitsPerGroup(int gates) => Columns / gates;
+
+    /// <summary>
+    /// Grid (ceil(Units / UnitsPerGroup), ceil(B / 8)), 64 threads. Thread c computes product
+    /// column c (gate c / UnitsPerGroup of unit c % UnitsPerGroup) for 8 rows; the products go
+    /// through shared memory so that each epilogue sees all gates of its unit.
+    /// </summary>
+    [Kernel]
+    public static void Forward<TCell>(RecurrentProduct p, SequenceMask mask, int s, int t, TCell cell)
+        where TCell : struct, IForwardCell
+    {
+        var wTile = SharedMemory.Allocate<float>(Columns * WeightStride);
+        var hTile = SharedMemory.Allocate<float>(Rows * Depth);
+        var products = SharedMemory.Allocate<float>(Rows * Columns);
+        var tid = Group.IdxX;
+        var upg = p.UnitsPerGroup;
+        var u0 = Grid.IdxX * upg;
+        var b0 = Grid.IdxY * Rows;
+        var columns = p.Gates * upg;
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+
+        for (var k0 = 0; k0 < p.K; k0 += Depth)
+        {
+            for (var l = tid; l < Columns * Depth; l += Columns)
+            {
+                int c = l / Depth, kk = l % Depth;
+                int unit = u0 + c % upg, k = k0 + kk;
+                var v = 0f;
+                if (c < columns && unit < p.Units && k < p.K)
+                    v = p.Weight[(p.RowOffset + c / upg * p.GateStride + unit) * p.K + k];
+                wTile[c * WeightStride + kk] = v;
+            }
+            for (var l = tid; l < Rows * Depth; l += Columns)
+            {
+                int r = l / Depth, kk = l % Depth;
+                int b = b0 + r, k = k0 + kk;
+                hTile[l] = b < p.Batch && k < p.K ? p.Input[b * p.LdInput + k] : 0f;
+            }
+            Group.Barrier();
+            for (var kk = 0; kk < Depth; kk++)
+            {
+                var w = wTile[tid * WeightStride + kk];
+                a0 += w * hTile[kk];
+                a1 += w * hTile[Depth + kk];
+                a2 += w * hTile[2 * Depth + kk];
+                a3 += w * hTile[3 * Depth + kk];
+                a4 += w * hTile[4 * Depth + kk];
+                a5 += w * hTile[5 * Depth + kk];
+                a6 += w * hTile[6 * Depth + kk];
+                a7 += w * hTile[7 * Depth + kk];
+            }
+            Group.Barrier();
+        }
+        products[tid] = a0;
+        products[Columns + tid] = a1;
+        products[2 * Columns + tid] = a2;
+        products[3 * Columns + tid] = a3;
+        products[4 * Columns + tid] = a4;
+        products[5 * Columns + tid] = a5;
+        products[6 * Columns + tid] = a6;
+        products[7 * Columns + tid] = a7;
+        Group.Barrier();
+
+        for (var q = tid; q < Rows * upg; q += Columns)
+        {
+            int r = q / upg, u = q % upg;
+            int b = b0 + r, j = u0 + u;
+            if (b < p.Batch && j < p.Units) cell.Apply(s, t, b, j, mask.IsActive(t, b), products, r * Columns + u, upg);
+        }
+    }
+
+    /// <summary>Columns of the transposed product per group of a backward step.</summary>
+    public const int BackwardColumns = 32;
+
+    /// <summary>
+    /// Grid (ceil(Units / 32), ceil(B / 8)), 64 threads. Column j = j0 + (c mod 32) for 8 rows is
+    /// shared by the two warps, each taking half of every 32-row tile of the reduction (twice the
+    /// groups of one column per thread, so a layer of 512 units keeps 128 SMs busy at batch 64);
+    /// the second warp hands its sums to the first, which runs the cell's backward epilogue.
+    /// </summary>
+    [Kernel]
+    public static void Backward<TCell>(TransposedProduct p, SequenceMask mask, int s, int t, TCell cell)
+        where TCell : struct, IBackwardCell
+    {
+        var wTile = SharedMemory.Allocate<float>(Depth * BackwardColumns);
+        var vTile = SharedMemory.Allocate<float>(Rows * Depth);
+        var partial = SharedMemory.Allocate<float>(Rows * BackwardColumns);
+        var tid = Group.IdxX;
+        int column = tid % BackwardColumns, half = tid / BackwardColumns;
+        var j0 = Grid.IdxX * BackwardColumns;
+        var j = j0 + column;
+        var b0 = Grid.IdxY * Rows;
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+
+        for (var r0 = 0; r0 < p.Rows; r0 += Depth)
+        {
+            for (var l = tid; l < Depth * BackwardColumns; l += Columns)
+            {
+                int rr = l / BackwardColumns, jj = l % BackwardColumns;
+                int r = r0 + rr, col = j0 + jj;
+                wTile[l] = r < p.Rows && col < p.Units ? p.Weight[(p.RowOffset + r) * p.Ld + col] : 0f;
+            }
+            for (var l = tid; l < Rows * Depth; l += Columns)
+            {
+                int bb = l / Depth, rr = l % Depth;
+                int b = b0 + bb, r = r0 + rr;
+                vTile[l] = b < p.Batch && r < p.Rows ? p.Vector[b * p.LdVector + p.VectorOffset + r] : 0f;
+            }
+            Group.Barrier();
+            var end = (half + 1) * (Depth / 2);
+            for (var rr = half * (Depth / 2); rr < end; rr++)
+            {
+                var w = wTile[rr * BackwardColumns + column];
+                a0 += w * vTile[rr];
+                a1 += w * vTile[Depth + rr];
+                a2 += w * vTile[2 * Depth + rr];
+                a3 += w * vTile[3 * Depth + rr];
+                a4 += w * vTile[4 * Depth + rr];
+                a5 += w * vTile[5 * Depth + rr];
+                a6 += w * vTile[6 * Depth + rr];
+                a7 += w * vTile[7 * Depth + rr];
+            }
+            Group.Barrier();
+        }
+        if (half == 1)
+        {
+            partial[column] = a0;
+            partial[BackwardColumns + column] = a1;
+            partial[2 * BackwardColumns + column] = a2;
+            partial[3 * BackwardColumns + column] = a3;
+            partial[4 * BackwardColumns + column] = a4;
+            partial[5 * BackwardColumns + column] = a5;
+            partial[6 * BackwardColumns + column] = a6;
+            partial[7 * BackwardColumns + column] = a7;
+        }
+        Group.Barrier();
+        if (half == 1 || j >= p.Units) return;
+        Finish(cell, mask, s, t, b0, j, p.Batch, a0 + partial[column]);
+        Finish(cell, mask, s, t, b0 + 1, j, p.Batch, a1 + partial[BackwardColumns + column]);
+        Finish(cell, mask, s, t, b0 + 2, j, p.Batch, a2 + partial[2 * BackwardColumns + column]);
+        Finish(cell, mask, s, t, b0 + 3, j, p.Batch, a3 + partial[3 * BackwardColumns + column]);
+        Finish(cell, mask, s, t, b0 + 4, j, p.Batch, a4 + partial[4 * BackwardColumns + column]);
+        Finish(cell, mask, s, t, b0 + 5, j, p.Batch, a5 + partial[5 * BackwardColumns + column]);
+        Finish(cell, mask, s, t, b0 + 6, j, p.Batch, a6 + partial[6 * BackwardColumns + column]);
+        Finish(cell, mask, s, t, b0 + 7, j, p.Batch, a7 + partial[7 * BackwardColumns + column]);
+    }
+
+    private static void Finish<TCell>(TCell cell, SequenceMask mask, int s, int t, int b, int j, int batch, float recurrent)
+        where TCell : struct, IBackwardCell
+    {
+        if (b < batch) cell.Apply(s, t, b, j, mask.IsActive(t, b), recurrent);
+    }
+}
+
+/// <summary>
+/// Where a direction keeps its states. Training keeps every step ([T+1, B, ...], slot 0 = the
+/// initial state going forward in time, slot T going backwards) so BPTT can read them;
+/// inference ping-pongs between two slots.
+/// </summary>
+internal struct StateSlots
+{
+    public int Training, Reverse, Steps;
+
+    /// <summary>The slot holding the state step (s, t) starts from.</summary>
+    public readonly int Previous(int s, int t) => Training != 0 ? (Reverse != 0 ? t + 1 : t) : s & 1;
+
+    /// <summary>The slot step (s, t) writes.</summary>
+    public readonly int Output(int s, int t) => Training != 0 ? (Reverse != 0 ? t : t + 1) : (s + 1) & 1;
+
+    /// <summary>The slot of the initial state.</summary>
+    public readonly int Initial => Training != 0 && Reverse != 0 ? Steps : 0;
+
+    /// <summary>The slot of the final state.</summary>
+    public readonly int Final => Training != 0 ? (Reverse != 0 ? 0 : Steps) : Steps & 1;
+
+    /// <summary>The gate-storage row block of time t: every step in training, one reused block otherwise.</summary>
+    public readonly int GateBlock(int t) => Training != 0 ? t : 0;
+}

@@ -1,0 +1,83 @@
+using ILGPU;
+
+namespace GpuRnn.Gpu.Kernels;
+
+/// <summary>
+/// Deterministic reductions: every sum runs in a fixed order that does not depend on timing, so
+/// repeated runs give identical bits. Group sums go through shared memory with one barrier and
+/// a serial sum by the first thread (no warp shuffles, which ILGPU only emits for CUDA and
+/// Intel OpenCL). CPU twins: <c>SumRows</c> in <c>CpuBackend.Dense.cs</c>,
+/// <c>Optimizers.SumOfSquares</c>.
+/// </summary>
+internal static class Reductions
+{
+    /// <summary>sum[c] = beta * sum[c] + sum over rows of x[r, c]; one thread per column, rows in order (as the CPU sums).</summary>
+    [Kernel]
+    public static void SumRows(ArrayView<float> x, ArrayView<float> sum, int rows, int cols, float beta)
+    {
+        for (var c = Grid.GlobalIndex.X; c < cols; c += Grid.DimX * Group.DimX)
+        {
+            var s = beta == 0f ? 0f : beta * sum[c];
+            for (var r = 0; r < rows; r++) s += x[r * cols + c];
+            sum[c] = s;
+        }
+    }
+
+    /// <summary>
+    /// partials[offset + group] = sum of x[i]^2 in float64 over the group's grid-stride share; the
+    /// host adds the partials in order.
+    /// </summary>
+    [Kernel]
+    public static void SumOfSquaresPartials(ArrayView<float> x, ArrayView<double> partials, int offset, int n)
+    {
+        var shared = SharedMemory.Allocate<double>(LaunchShapes.GroupSize);
+        var s = 0.0;
+        for (var i = Grid.GlobalIndex.X; i < n; i += Grid.DimX * Group.DimX)
+        {
+            double v = x[i];
+            s += v * v;
+        }
+        shared[Group.IdxX] = s;
+        Group.Barrier();
+        if (Group.IdxX == 0)
+        {
+            var total = 0.0;
+            for (var t = 0; t < Group.DimX; t++) total += shared[t];
+            partials[offset + Grid.IdxX] = total;
+        }
+    }
+
+    /// <summary>Sum of a group's per-thread values in thread order, returned to every thread (two barriers).</summary>
+    public static float GroupSum(ArrayView<float> shared, float value)
+    {
+        shared[Group.IdxX] = value;
+        Group.Barrier();
+        if (Group.IdxX == 0)
+        {
+            var total = 0f;
+            for (var t = 0; t < Group.DimX; t++) total += shared[t];
+            shared[Group.DimX] = total;
+        }
+        Group.Barrier();
+        var result = shared[Group.DimX];
+        Group.Barrier();
+        return result;
+    }
+
+    /// <summary>Maximum of a group's per-thread values, returned to every thread.</summary>
+    public static float GroupMax(ArrayView<float> shared, float value)
+    {
+        shared[Group.IdxX] = value;
+        Group.Barrier();
+        if (Group.IdxX == 0)
+        {
+            var best = shared[0];
+            for (var t = 1; t < Group.DimX; t++) best = shared[t] > best ? shared[t] : best;
+            shared[Group.DimX] = best;
+        }
+        Group.Barrier();
+        var result = shared[Group.DimX];
+        Group.Barrier();
+        return result;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Reflection;
+using GpuRnn.Gpu;
+using GpuRnn.Gpu.Kernels;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Backends;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.OpenCL;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+using Xunit;
+
+namespace GpuRnn.Tests.Gpu;
+
+/// <summary>
+/// Every kernel compiled, without a GPU, by ILGPU's own PTX and OpenCL C code generators, the
+/// ones a CUDA or OpenCL device would run. CI has no GPU, so this is where a kernel that only a
+/// GPU backend rejects, an approximate tanh, or a warp shuffle (which ILGPU cannot emit for most
+/// OpenCL runtimes) is caught.
+/// </summary>
+public class GpuKernelCompilationTests
+{
+    [Fact]
+    public void EveryKernelCompilesToPtxForHopperWithoutApproximateTanhOrShuffles()
+    {
+        using var context = Context.Create(b => b.CPU(CPUDeviceKind.Nvidia).EnableAlgorithms());
+        var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_78, null);
+        foreach (var kernel in Kernels())
+        {
+            var ptx = ((PTXCompiledKernel)Compile(backend, kernel)).PTXAssembly;
+            Assert.False(ptx.Contains("tanh.approx", StringComparison.Ordinal), $"{Name(kernel)} uses PTX tanh.approx (relative error near 1e-3)");
+            Assert.False(ptx.Contains("shfl.", StringComparison.Ordinal), $"{Name(kernel)} uses a warp shuffle");
+        }
+    }
+
+    [Fact]
+    public void EveryKernelCompilesToOpenClCWithoutSubgroupShuffles()
+    {
+        using var context = Context.Create(b => b.CPU(CPUDeviceKind.Nvidia).EnableAlgorithms());
+        // OpenCL C 2.0 with the generic address space and float64, no sub-groups: what PoCL offers.
+        var capabilities = new CLCapabilityContext(false, true, true, false, false);
+        var backend = new CLBackend(context, capabilities, CLDeviceVendor.Other, CLCVersion.CL20);
+        foreach (var kernel in Kernels())
+        {
+            var source = ((CLCompiledKernel)Compile(backend, kernel)).Source;
+            Assert.False(source.Contains("sub_group", StringComparison.Ordinal), $"{Name(kernel)} uses sub-group operations");
+        }
+    }
+
+    [Fact]
+    public void TheCatalogueHoldsEveryCellOfEveryPass()
+    {
+        var names = Kernels().Select(Name).ToList();
+        foreach (var cell in new[] { nameof(LstmForwardCell), nameof(LstmProjectionCell), nameof(GruResetAfterCell), nameof(GruResetGateCell), nameof(GruCandidateCell), nameof(ElmanForwardCell) })
+            Assert.Contains($"{nameof(RecurrentStep)}.{nameof(RecurrentStep.Forward)}<{cell}>", names);
+        foreach (var cell in new[] { nameof(LstmBackwardCell), nameof(ProjectedStateGradientCell), nameof(InitialStateGradientCell), nameof(GruResetAfterBackwardCell), nameof(GruUpdateBackwardCell), nameof(GruResetBackwardCell), nameof(ElmanBackwardCell) })
+            Assert.Contains($"{nameof(RecurrentStep)}.{nameof(RecurrentStep.Backward)}<{cell}>", names);
+        Assert.Contains($"{nameof(PersistentRnn)}.{nameof(PersistentRnn.Forward)}<{nameof(LstmForwardCell)}>", names);
+        Assert.Contains($"{nameof(Gemm)}.{nameof(Gemm.Tiled)}", names);
+    }
+
+    /// <summary>Every [Kernel] method, generic ones instantiated with every cell their constraint admits.</summary>
+    private static IEnumerable<MethodInfo> Kernels()
+    {
+        var types = typeof(GpuBackend).Assembly.GetTypes();
+        foreach (var method in types.SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)))
+        {
+            if (method.GetCustomAttribute<KernelAttribute>() is null) continue;
+            if (!method.IsGenericMethodDefinition)
+            {
+                yield return method;
+                continue;
+            }
+            var constraint = method.GetGenericArguments().Single().GetGenericParameterConstraints().Single(c => c.IsInterface);
+            foreach (var cell in types.Where(t => t.IsValueType && constraint.IsAssignableFrom(t)))
+                yield return method.MakeGenericMethod(cell);
+        }
+    }
+
+    private static CompiledKernel Compile(ILGPU.Backends.Backend backend, MethodInfo kernel)
+    {
+        try
+        {
+            return backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(kernel), KernelSpecialization.Empty);
+        }
+        catch (Exception e)
+        {
+            Assert.Fail($"{Name(kernel)} does not compile for {backend.BackendType}: {e.GetType().Name}: {e.Message}");
+            throw;
+        }
+    }
+
+    private static string Name(MethodInfo m) =>
+        $"{m.DeclaringType!.Name}.{m.Name}" + (m.IsGenericMethod ? $"<{m.GetGenericArguments()[0].Name}>" : "");
+}
