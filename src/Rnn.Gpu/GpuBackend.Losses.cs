@@ -17,7 +17,7 @@ public sealed partial class GpuBackend
             CheckIds(idView, n, vocab, nameof(ids));
             var count = n * dim;
             if (count == 0) return;
-            Launch(_kernels.Get<ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int>(Embedding.Forward), _shapes.Linear(count),
+            Launch(_kernels.Get<ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int>(Kernels.Embedding.Forward), _shapes.Linear(count),
                 idView, F(table, nameof(table)), F(output, nameof(output)), count, dim);
         }
     }
@@ -34,7 +34,7 @@ public sealed partial class GpuBackend
             if (n == 0 || dim == 0 || vocab == 0) return;
             // Enough vocabulary chunks to give every resident thread a column, no more than rows exist.
             var chunks = Math.Clamp(_shapes.MaxGroups * LaunchShapes.GroupSize / dim, 1, vocab);
-            Launch(_kernels.Get<ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>(Embedding.Backward),
+            Launch(_kernels.Get<ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>(Kernels.Embedding.Backward),
                 _shapes.Linear((long)dim * chunks), idView, F(dOutput, nameof(dOutput)), F(dTable, nameof(dTable)), n, dim, vocab, chunks);
         }
     }
@@ -57,7 +57,7 @@ public sealed partial class GpuBackend
         if (n == 0) return;
         var firstBad = _scratch.Floats(ScratchSlot.RowStatistics, 1).Cast<int>().SubView(0, 1);
         Launch(_kernels.Get<ArrayView<int>, int, int>(Elementwise.FillInt), new KernelConfig(1, 1), firstBad, int.MaxValue, 1);
-        Launch(_kernels.Get<ArrayView<int>, ArrayView<int>, int, int>(Embedding.CheckIds), _shapes.Linear(n), ids, firstBad, n, vocab);
+        Launch(_kernels.Get<ArrayView<int>, ArrayView<int>, int, int>(Kernels.Embedding.CheckIds), _shapes.Linear(n), ids, firstBad, n, vocab);
         Span<int> index = stackalloc int[1];
         firstBad.CopyToCPU(_accelerator.DefaultStream, index);
         if (index[0] == int.MaxValue) return;
