@@ -7,7 +7,7 @@ namespace GpuRnn.Cli.Commands;
 /// then every device the ILGPU runtimes see (name, kind, memory, warp size) and why an installed
 /// runtime's device is unusable.
 /// </summary>
-public static class DevicesCommand
+internal static class DevicesCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Create(CliConsole console)
