@@ -67,7 +67,7 @@ public sealed class Trainer : IDisposable
     /// <exception cref="ArgumentException">A setting is invalid, the vocabularies differ, or the text is shorter than one batch.</exception>
     public Trainer(CharRnnModel model, TextCorpus corpus, TrainingOptions? options = null, OptimizerConfig? optimizer = null,
         LearningRateSchedule? schedule = null)
-        : this(model, Checked(corpus).Vocabulary, optimizer ?? new OptimizerConfig(),
+        : this(model, (corpus ?? throw new ArgumentNullException(nameof(corpus))).Vocabulary, optimizer ?? new OptimizerConfig(),
             schedule ?? new LearningRateSchedule((optimizer ?? new OptimizerConfig()).DefaultLearningRate),
             options ?? new TrainingOptions(), corpus.Train, corpus.Validation, corpus.Name)
     {
@@ -228,12 +228,6 @@ public sealed class Trainer : IDisposable
 
     private TrainingResult Diverged(string what) => new(TrainingStatus.Diverged, Step,
         $"{what}; training stopped (try a lower --lr or a --clip limit)");
-
-    private static TextCorpus Checked(TextCorpus corpus)
-    {
-        ArgumentNullException.ThrowIfNull(corpus);
-        return corpus;
-    }
 
     private static string Describe(double v) => double.IsNaN(v) ? "NaN" : v > 0 ? "infinite" : "-infinite";
 }
