@@ -3,4 +3,4 @@ namespace GpuRnn.Cli;
 /// <summary>Where a command writes: results to <paramref name="Out"/>, errors to <paramref name="Error"/>.</summary>
 /// <param name="Out">Standard output.</param>
 /// <param name="Error">Standard error.</param>
-internal sealed record CliConsole(TextWriter Out, TextWriter Error);
+public sealed record CliConsole(TextWriter Out, TextWriter Error);

@@ -6,7 +6,7 @@ namespace GpuRnn.Cli;
 /// Spectre.Console on the command's output: live progress and colour on a terminal, plain text
 /// when the output is redirected or captured (CI logs, tests).
 /// </summary>
-internal static class CliDisplay
+public static class CliDisplay
 {
     /// <summary>Whether the output is an interactive terminal.</summary>
     public static bool IsInteractive(CliConsole console) =>

@@ -1,7 +1,7 @@
 namespace GpuRnn.Cli;
 
 /// <summary>The exit codes of <c>gpurnn</c>.</summary>
-internal static class ExitCodes
+public static class ExitCodes
 {
     /// <summary>Success.</summary>
     public const int Ok = 0;
@@ -28,7 +28,7 @@ internal static class ExitCodes
 /// <summary>A failure a command detected itself, with the exit code it maps to.</summary>
 /// <param name="message">One line saying what is wrong, naming the expected and the actual value.</param>
 /// <param name="exitCode">One of <see cref="ExitCodes"/>.</param>
-internal sealed class CliException(string message, int exitCode = ExitCodes.BadInput) : Exception(message)
+public sealed class CliException(string message, int exitCode = ExitCodes.BadInput) : Exception(message)
 {
     /// <summary>The process exit code for this failure.</summary>
     public int ExitCode { get; } = exitCode;
@@ -39,7 +39,7 @@ internal sealed class CliException(string message, int exitCode = ExitCodes.BadI
 /// so no command ever prints a stack trace. Set GPURNN_DEBUG=1 to also print the trace of
 /// unexpected failures.
 /// </summary>
-internal static class CliErrors
+public static class CliErrors
 {
     /// <summary>Runs <paramref name="body"/> and maps any exception it throws to a one-line error and exit code.</summary>
     public static int Guard(CliConsole console, Func<int> body)

@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace GpuRnn.Cli;
 
 /// <summary>Options shared by several commands, so each is spelled and described once.</summary>
-internal static class CommonOptions
+public static class CommonOptions
 {
     /// <summary><c>--backend</c>: cpu, ilgpu-cpu, cuda, opencl or auto (the default).</summary>
     public static Option<string> Backend() => new("--backend")

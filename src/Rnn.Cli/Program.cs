@@ -4,7 +4,7 @@ using GpuRnn.Cli.Commands;
 namespace GpuRnn.Cli;
 
 /// <summary>The <c>gpurnn</c> entry point: one subcommand per job, each in <c>Commands/</c>.</summary>
-internal static class Program
+public static class Program
 {
     /// <summary>Parses the command line and runs the chosen command; returns the exit code.</summary>
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);

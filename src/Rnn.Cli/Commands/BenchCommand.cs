@@ -12,7 +12,7 @@ namespace GpuRnn.Cli.Commands;
 /// backend, side by side in one run, and prints a table with GFLOP/s and each backend's time
 /// relative to the first.
 /// </summary>
-internal static class BenchCommand
+public static class BenchCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Create(CliConsole console)

@@ -7,7 +7,7 @@ namespace GpuRnn.Cli.Commands;
 /// then every device the ILGPU runtimes see (name, kind, memory, warp size) and why an installed
 /// runtime's device is unusable.
 /// </summary>
-internal static class DevicesCommand
+public static class DevicesCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Create(CliConsole console)

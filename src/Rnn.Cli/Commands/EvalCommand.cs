@@ -5,7 +5,7 @@ using GpuRnn.Cli.Training;
 namespace GpuRnn.Cli.Commands;
 
 /// <summary><c>gpurnn eval</c>: loss, bits per character and next-character accuracy of a trained model on a text file.</summary>
-internal static class EvalCommand
+public static class EvalCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Create(CliConsole console)

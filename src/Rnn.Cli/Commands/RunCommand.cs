@@ -8,7 +8,7 @@ namespace GpuRnn.Cli.Commands;
 /// <c>gpurnn run</c>: runs a recurrent stack saved as safetensors (PyTorch names) on an input file
 /// and writes <c>y</c>, <c>hn</c> and, for LSTM, <c>cn</c> in the model's dtype.
 /// </summary>
-internal static class RunCommand
+public static class RunCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Create(CliConsole console)

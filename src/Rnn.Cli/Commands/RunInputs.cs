@@ -12,7 +12,7 @@ namespace GpuRnn.Cli.Commands;
 /// <param name="H0">h0 [L*D, B, P], or null.</param>
 /// <param name="C0">c0 [L*D, B, H], or null.</param>
 /// <param name="Lengths">Per-sequence lengths [B], each in [1, T], or null.</param>
-internal sealed record RunInputs(HostTensor X, HostTensor? H0, HostTensor? C0, int[]? Lengths)
+public sealed record RunInputs(HostTensor X, HostTensor? H0, HostTensor? C0, int[]? Lengths)
 {
     /// <summary>The names an input file may hold.</summary>
     public static readonly IReadOnlyList<string> Names = ["x", "h0", "c0", "lengths"];

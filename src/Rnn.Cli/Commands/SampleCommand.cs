@@ -7,7 +7,7 @@ namespace GpuRnn.Cli.Commands;
 /// <c>gpurnn sample</c>: generates text from a trained character model, by drawing characters
 /// (temperature, top-k) or by beam search for the most probable continuation.
 /// </summary>
-internal static class SampleCommand
+public static class SampleCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Create(CliConsole console)

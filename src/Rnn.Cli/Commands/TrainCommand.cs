@@ -10,7 +10,7 @@ namespace GpuRnn.Cli.Commands;
 /// built-in arithmetic corpus), shows progress, validates, samples, and writes a checkpoint, a
 /// metrics file and a loss plot into its run folder. Ctrl-C saves a checkpoint and stops.
 /// </summary>
-internal static class TrainCommand
+public static class TrainCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Create(CliConsole console)

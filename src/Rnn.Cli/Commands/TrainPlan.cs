@@ -3,7 +3,7 @@ using System.Globalization;
 namespace GpuRnn.Cli.Commands;
 
 /// <summary>The defaults of <c>gpurnn train</c>: sized so that a run on the built-in corpus finishes in about three minutes on two CPU cores.</summary>
-internal static class TrainDefaults
+public static class TrainDefaults
 {
     /// <summary>The recurrent cell.</summary>
     public const string Cell = "lstm";
@@ -49,7 +49,7 @@ internal static class TrainDefaults
 /// <param name="CheckpointPath">Where checkpoints are written.</param>
 /// <param name="RunFolder">Where the metrics and the plot are written (the checkpoint's folder).</param>
 /// <param name="Resume">The checkpoint continued from, or null for a fresh run.</param>
-internal sealed record TrainPlan(TextCorpus Corpus, CharModelSpec Spec, OptimizerConfig Optimizer, LearningRateSchedule Schedule,
+public sealed record TrainPlan(TextCorpus Corpus, CharModelSpec Spec, OptimizerConfig Optimizer, LearningRateSchedule Schedule,
     TrainingOptions Options, string CheckpointPath, string RunFolder, TrainingSnapshot? Resume)
 {
     /// <summary>Resolves a request; bad values throw <see cref="CliException"/> with one line naming the option.</summary>

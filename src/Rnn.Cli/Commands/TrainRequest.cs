@@ -4,7 +4,7 @@ namespace GpuRnn.Cli.Commands;
 /// What <c>gpurnn train</c> was given on the command line; null means not given (a default, or
 /// when resuming, the checkpoint's value applies).
 /// </summary>
-internal sealed record TrainRequest
+public sealed record TrainRequest
 {
     /// <summary>A UTF-8 text file to train on, or null for the built-in arithmetic corpus.</summary>
     public string? Data { get; init; }

@@ -1,7 +1,7 @@
 namespace GpuRnn.Cli.Training;
 
 /// <summary>Draws the training and validation loss curves of a run as a PNG (ScottPlot).</summary>
-internal static class LossPlot
+public static class LossPlot
 {
     /// <summary>Writes the plot of <paramref name="rows"/> to <paramref name="path"/>.</summary>
     public static void Save(string path, IReadOnlyList<MetricsRow> rows, string title)

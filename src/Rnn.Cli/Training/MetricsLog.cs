@@ -10,7 +10,7 @@ namespace GpuRnn.Cli.Training;
 /// <param name="CharactersPerSecond">Training throughput of the step.</param>
 /// <param name="ValidationLoss">Validation loss in nats per character, or NaN.</param>
 /// <param name="ValidationAccuracy">Validation next-character accuracy in [0, 1], or NaN.</param>
-internal readonly record struct MetricsRow(long Step, double TrainLoss, double LearningRate, double GradientNorm, double CharactersPerSecond,
+public readonly record struct MetricsRow(long Step, double TrainLoss, double LearningRate, double GradientNorm, double CharactersPerSecond,
     double ValidationLoss, double ValidationAccuracy);
 
 /// <summary>
@@ -18,7 +18,7 @@ internal readonly record struct MetricsRow(long Step, double TrainLoss, double L
 /// one row per step, validation columns filled at evaluation steps. A resumed run keeps the rows up
 /// to the step it resumes from and appends.
 /// </summary>
-internal sealed class MetricsLog : IDisposable
+public sealed class MetricsLog : IDisposable
 {
     /// <summary>The header line.</summary>
     public const string Header = "step,train_loss,learning_rate,grad_norm,chars_per_second,val_loss,val_bpc,val_accuracy";

@@ -4,7 +4,7 @@ using Spectre.Console;
 namespace GpuRnn.Cli.Training;
 
 /// <summary>Shows training progress: a live bar on a terminal, periodic plain lines otherwise.</summary>
-internal interface IProgressDisplay
+public interface IProgressDisplay
 {
     /// <summary>After every step: step, loss, characters per second and the time left.</summary>
     void Update(in StepReport report, double charactersPerSecond, TimeSpan remaining);
@@ -14,7 +14,7 @@ internal interface IProgressDisplay
 }
 
 /// <summary>Formatting shared by both displays.</summary>
-internal static class ProgressText
+public static class ProgressText
 {
     /// <summary>e.g. <c>step 120/800  loss 1.2345  14,210 chars/s  ETA 1m05s</c>.</summary>
     public static string Describe(in StepReport r, double charactersPerSecond, TimeSpan remaining) =>
@@ -29,7 +29,7 @@ internal static class ProgressText
 /// <summary>Plain lines about twenty times per run, for logs, pipes and tests.</summary>
 /// <param name="output">Where lines go.</param>
 /// <param name="totalSteps">The last step, which sets the interval.</param>
-internal sealed class LineProgress(TextWriter output, long totalSteps) : IProgressDisplay
+public sealed class LineProgress(TextWriter output, long totalSteps) : IProgressDisplay
 {
     private readonly long _every = Math.Max(1, totalSteps / 20);
 
@@ -47,7 +47,7 @@ internal sealed class LineProgress(TextWriter output, long totalSteps) : IProgre
 /// <summary>A Spectre.Console progress bar that redraws in place, with other lines printed above it.</summary>
 /// <param name="console">The terminal.</param>
 /// <param name="task">The bar's task, valued in steps.</param>
-internal sealed class LiveProgress(IAnsiConsole console, ProgressTask task) : IProgressDisplay
+public sealed class LiveProgress(IAnsiConsole console, ProgressTask task) : IProgressDisplay
 {
     /// <summary>Runs <paramref name="body"/> while a live bar for steps up to <paramref name="totalSteps"/> is shown.</summary>
     public static T Show<T>(IAnsiConsole console, long startStep, long totalSteps, Func<IProgressDisplay, T> body)

@@ -7,7 +7,7 @@ namespace GpuRnn.Cli.Training;
 /// Watches a training run for the CLI: feeds the progress display and the metrics file, prints
 /// each validation result and writes checkpoints when the trainer asks.
 /// </summary>
-internal sealed class TrainingReporter : ITrainingObserver
+public sealed class TrainingReporter : ITrainingObserver
 {
     private readonly MetricsLog _metrics;
     private readonly string _checkpointPath;
