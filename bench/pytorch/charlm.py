@@ -12,6 +12,7 @@ character predicted. Weights are initialised by PyTorch's defaults (its own rand
 the comparison is between independent runs of the same configuration.
 
     python3 bench/pytorch/charlm.py --data ../shared/data/tinyshakespeare.txt --steps 1000 --seed 1
+    python3 bench/pytorch/charlm.py --data ... --device cuda        # cuDNN, TF32 off
 """
 import argparse
 import math
@@ -46,7 +47,8 @@ def streams(tokens, batch):
 
 def chunk(tokens, batch, length, offset, steps):
     # inputs[t, b] = tokens[b * length + offset + t]; targets one character later
-    idx = torch.arange(batch).unsqueeze(0) * length + offset + torch.arange(steps).unsqueeze(1)
+    d = tokens.device
+    idx = torch.arange(batch, device=d).unsqueeze(0) * length + offset + torch.arange(steps, device=d).unsqueeze(1)
     return tokens[idx], tokens[idx + 1]
 
 
@@ -83,20 +85,25 @@ def main():
     p.add_argument("--clip", type=float, default=5.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu", help="cpu, or cuda for cuDNN")
+    p.add_argument("--tf32", type=int, default=0, help="1 lets cuDNN and cuBLAS use TF32 (PyTorch's cuDNN default)")
     a = p.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
+    torch.backends.cuda.matmul.allow_tf32 = bool(a.tf32)
+    torch.backends.cudnn.allow_tf32 = bool(a.tf32)
+    dev = torch.device(a.device)
 
     text = open(a.data, encoding="utf-8").read()
     vocab = sorted(set(text))
     lookup = {c: i for i, c in enumerate(vocab)}
-    ids = torch.tensor([lookup[c] for c in text], dtype=torch.long)
+    ids = torch.tensor([lookup[c] for c in text], dtype=torch.long, device=dev)
     split = int(len(ids) * 0.9)
     train, valid = ids[:split], ids[split:]
     train, length = streams(train, a.batch)
     chunks = length // a.seq
 
-    model = CharModel(len(vocab), a.embedding, a.hidden, a.layers, a.dropout, a.cell)
+    model = CharModel(len(vocab), a.embedding, a.hidden, a.layers, a.dropout, a.cell).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     state = None
     start = time.time()
@@ -114,11 +121,14 @@ def main():
         opt.step()
         if (step + 1) % 100 == 0:
             print(f"step {step + 1}/{a.steps} loss {loss.item():.4f}", flush=True)
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
     seconds = time.time() - start
     val_loss, accuracy = evaluate(model, valid, a.batch, a.seq)
     print(f"pytorch {torch.__version__}: validation loss {val_loss:.4f} nats, {val_loss / math.log(2):.3f} bits/char, "
           f"accuracy {100 * accuracy:.1f}%; {a.steps} steps in {seconds:.1f}s "
-          f"({a.steps * a.batch * a.seq / seconds:,.0f} chars/s, {a.threads} threads)")
+          f"({a.steps * a.batch * a.seq / seconds:,.0f} chars/s, "
+          f"{'cuDNN ' + torch.cuda.get_device_name() + (' tf32' if a.tf32 else ' fp32') if dev.type == 'cuda' else str(a.threads) + ' threads'})")
 
 
 if __name__ == "__main__":

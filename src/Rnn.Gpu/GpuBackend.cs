@@ -35,6 +35,19 @@ public sealed partial class GpuBackend : IBackend
     public GpuBackend(string name) : this(name, null) { }
 
     /// <summary>
+    /// ILGPU's optimisation level for CUDA kernels: O1 (ILGPU's release default) unless
+    /// GPURNN_ILGPU_OPTIMIZATION names O0, O1 or O2, so the levels can be compared on a GPU.
+    /// </summary>
+    private static OptimizationLevel CudaOptimization() =>
+        Environment.GetEnvironmentVariable("GPURNN_ILGPU_OPTIMIZATION")?.Trim().ToUpperInvariant() switch
+        {
+            "O0" => OptimizationLevel.O0,
+            "O2" => OptimizationLevel.O2,
+            null or "" or "O1" => OptimizationLevel.O1,
+            var other => throw new BackendUnavailableException($"GPURNN_ILGPU_OPTIMIZATION is '{other}' (expected O0, O1 or O2)"),
+        };
+
+    /// <summary>
     /// Opens a backend; for <c>ilgpu-cpu</c>, <paramref name="simulatedDevice"/> replaces the
     /// default NVIDIA-shaped CPU device (tests simulate several multiprocessors, so that groups
     /// run concurrently as they do on a GPU).
@@ -52,7 +65,7 @@ public sealed partial class GpuBackend : IBackend
         {
             _context = name switch
             {
-                "cuda" => Context.Create(b => b.Cuda().EnableAlgorithms()),
+                "cuda" => Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(CudaOptimization())),
                 "opencl" => Context.Create(b => b.OpenCL().EnableAlgorithms()),
                 _ => Context.Create(b => b.CPU(simulatedDevice ?? CpuAccelerator.Device).EnableAlgorithms()),
             };

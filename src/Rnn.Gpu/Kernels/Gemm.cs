@@ -26,8 +26,11 @@ internal static class Gemm
     public const int TileM = 64;
     public const int TileN = 32;
     public const int TileK = 16;
-    private const int StrideA = TileM + 1;
-    private const int StrideB = TileN + 1;
+    /// <summary>Shared row stride of the A tile, padded so the transposed stores do not conflict.</summary>
+    public const int StrideA = TileM + 1;
+
+    /// <summary>Shared row stride of the B tile.</summary>
+    public const int StrideB = TileN + 1;
 
     /// <summary>Grid: (ceil(M / 64), ceil(N / 32)) groups of 64 threads.</summary>
     [Kernel]
@@ -41,29 +44,19 @@ internal static class Gemm
         var n0 = Grid.IdxY * TileN;
         Float4 r0 = default, r1 = default, r2 = default, r3 = default, r4 = default, r5 = default, r6 = default, r7 = default;
 
+        // Operand tiles are loaded one ahead into registers (TileStaging.cs): their global loads overlap the arithmetic.
+        var aNext = Staged16.Load(new GemmTileA(p, m0, 0), tid, LaunchShapes.GroupSize);
+        var bNext = Staged8.Load(new GemmTileB(p, n0, 0), tid, LaunchShapes.GroupSize);
         for (var k0 = 0; k0 < p.K; k0 += TileK)
         {
-            for (var l = tid; l < TileM * TileK; l += Group.DimX)
-            {
-                int kk, mm;
-                if (p.TransA == 0) { kk = l % TileK; mm = l / TileK; }
-                else { mm = l % TileM; kk = l / TileM; }
-                int gm = m0 + mm, gk = k0 + kk;
-                var v = 0f;
-                if (gm < p.M && gk < p.K) v = p.TransA == 0 ? p.A[gm * p.Lda + gk] : p.A[gk * p.Lda + gm];
-                aTile[kk * StrideA + mm] = v;
-            }
-            for (var l = tid; l < TileN * TileK; l += Group.DimX)
-            {
-                int kk, nn;
-                if (p.TransB == 0) { nn = l % TileN; kk = l / TileN; }
-                else { kk = l % TileK; nn = l / TileK; }
-                int gn = n0 + nn, gk = k0 + kk;
-                var v = 0f;
-                if (gn < p.N && gk < p.K) v = p.TransB == 0 ? p.B[gk * p.Ldb + gn] : p.B[gn * p.Ldb + gk];
-                bTile[kk * StrideB + nn] = v;
-            }
+            aNext.Store(new GemmTileA(p, m0, k0), aTile, tid, LaunchShapes.GroupSize);
+            bNext.Store(new GemmTileB(p, n0, k0), bTile, tid, LaunchShapes.GroupSize);
             Group.Barrier();
+            if (k0 + TileK < p.K)
+            {
+                aNext = Staged16.Load(new GemmTileA(p, m0, k0 + TileK), tid, LaunchShapes.GroupSize);
+                bNext = Staged8.Load(new GemmTileB(p, n0, k0 + TileK), tid, LaunchShapes.GroupSize);
+            }
             for (var kk = 0; kk < TileK; kk++)
             {
                 var bRow = kk * StrideB + tx;
@@ -112,4 +105,40 @@ internal static class Gemm
         if (p.Beta != 0f) v += p.Beta * p.C[index];
         p.C[index] = v;
     }
+}
+
+/// <summary>The A operand's 64 x 16 tile, read along A's contiguous axis, stored k-major.</summary>
+internal readonly struct GemmTileA(GemmArgs p, int m0, int k0) : ITileSource
+{
+    public float Load(int l)
+    {
+        int kk, mm;
+        if (p.TransA == 0) { kk = l % Gemm.TileK; mm = l / Gemm.TileK; }
+        else { mm = l % Gemm.TileM; kk = l / Gemm.TileM; }
+        int gm = m0 + mm, gk = k0 + kk;
+        if (gm >= p.M || gk >= p.K) return 0f;
+        return p.TransA == 0 ? p.A[gm * p.Lda + gk] : p.A[gk * p.Lda + gm];
+    }
+
+    public int SharedIndex(int l) => p.TransA == 0
+        ? l % Gemm.TileK * Gemm.StrideA + l / Gemm.TileK
+        : l / Gemm.TileM * Gemm.StrideA + l % Gemm.TileM;
+}
+
+/// <summary>The B operand's 16 x 32 tile, read along B's contiguous axis, stored k-major.</summary>
+internal readonly struct GemmTileB(GemmArgs p, int n0, int k0) : ITileSource
+{
+    public float Load(int l)
+    {
+        int kk, nn;
+        if (p.TransB == 0) { nn = l % Gemm.TileN; kk = l / Gemm.TileN; }
+        else { kk = l % Gemm.TileK; nn = l / Gemm.TileK; }
+        int gn = n0 + nn, gk = k0 + kk;
+        if (gn >= p.N || gk >= p.K) return 0f;
+        return p.TransB == 0 ? p.B[gk * p.Ldb + gn] : p.B[gn * p.Ldb + gk];
+    }
+
+    public int SharedIndex(int l) => p.TransB == 0
+        ? l / Gemm.TileN * Gemm.StrideB + l % Gemm.TileN
+        : l % Gemm.TileK * Gemm.StrideB + l / Gemm.TileK;
 }

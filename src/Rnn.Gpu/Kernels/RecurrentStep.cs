@@ -70,7 +70,8 @@ internal static class RecurrentStep
     public const int Depth = 32;
 
     private const int Columns = LaunchShapes.GroupSize;
-    private const int WeightStride = Depth + 1;
+    /// <summary>Row stride of the forward weight tile in shared memory, padded against bank conflicts.</summary>
+    public const int WeightStride = Depth + 1;
 
     /// <summary>Units per group of a forward step: one product column per thread, all gates of a unit in one group.</summary>
     public static int UnitsPerGroup(int gates) => Columns / gates;
@@ -94,24 +95,25 @@ internal static class RecurrentStep
         var columns = p.Gates * upg;
         float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
 
+        // The weight row of each product column, once, so that tile loads do no division by the units per group.
+        var weightRows = SharedMemory.Allocate<int>(Columns);
+        var unitOfThread = u0 + tid % upg;
+        weightRows[tid] = tid < columns && unitOfThread < p.Units ? p.RowOffset + tid / upg * p.GateStride + unitOfThread : -1;
+        Group.Barrier();
+
+        // Tiles are loaded one ahead into registers (TileStaging.cs), so their global loads overlap the arithmetic.
+        var wNext = Staged32.Load(new StepWeightTile(p, weightRows, 0), tid, Columns);
+        var hNext = Staged4.Load(new StepInputTile(p, b0, 0), tid, Columns);
         for (var k0 = 0; k0 < p.K; k0 += Depth)
         {
-            for (var l = tid; l < Columns * Depth; l += Columns)
-            {
-                int c = l / Depth, kk = l % Depth;
-                int unit = u0 + c % upg, k = k0 + kk;
-                var v = 0f;
-                if (c < columns && unit < p.Units && k < p.K)
-                    v = p.Weight[(p.RowOffset + c / upg * p.GateStride + unit) * p.K + k];
-                wTile[c * WeightStride + kk] = v;
-            }
-            for (var l = tid; l < Rows * Depth; l += Columns)
-            {
-                int r = l / Depth, kk = l % Depth;
-                int b = b0 + r, k = k0 + kk;
-                hTile[l] = b < p.Batch && k < p.K ? p.Input[b * p.LdInput + k] : 0f;
-            }
+            wNext.Store(new StepWeightTile(p, weightRows, k0), wTile, tid, Columns);
+            hNext.Store(new StepInputTile(p, b0, k0), hTile, tid, Columns);
             Group.Barrier();
+            if (k0 + Depth < p.K)
+            {
+                wNext = Staged32.Load(new StepWeightTile(p, weightRows, k0 + Depth), tid, Columns);
+                hNext = Staged4.Load(new StepInputTile(p, b0, k0 + Depth), tid, Columns);
+            }
             for (var kk = 0; kk < Depth; kk++)
             {
                 var w = wTile[tid * WeightStride + kk];
@@ -167,21 +169,18 @@ internal static class RecurrentStep
         var b0 = Grid.IdxY * Rows;
         float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
 
+        var wNext = Staged16.Load(new TransposedWeightTile(p, j0, 0), tid, Columns);
+        var vNext = Staged4.Load(new GradientTile(p, b0, 0), tid, Columns);
         for (var r0 = 0; r0 < p.Rows; r0 += Depth)
         {
-            for (var l = tid; l < Depth * BackwardColumns; l += Columns)
-            {
-                int rr = l / BackwardColumns, jj = l % BackwardColumns;
-                int r = r0 + rr, col = j0 + jj;
-                wTile[l] = r < p.Rows && col < p.Units ? p.Weight[(p.RowOffset + r) * p.Ld + col] : 0f;
-            }
-            for (var l = tid; l < Rows * Depth; l += Columns)
-            {
-                int bb = l / Depth, rr = l % Depth;
-                int b = b0 + bb, r = r0 + rr;
-                vTile[l] = b < p.Batch && r < p.Rows ? p.Vector[b * p.LdVector + p.VectorOffset + r] : 0f;
-            }
+            wNext.Store(new TransposedWeightTile(p, j0, r0), wTile, tid, Columns);
+            vNext.Store(new GradientTile(p, b0, r0), vTile, tid, Columns);
             Group.Barrier();
+            if (r0 + Depth < p.Rows)
+            {
+                wNext = Staged16.Load(new TransposedWeightTile(p, j0, r0 + Depth), tid, Columns);
+                vNext = Staged4.Load(new GradientTile(p, b0, r0 + Depth), tid, Columns);
+            }
             var end = (half + 1) * (Depth / 2);
             for (var rr = half * (Depth / 2); rr < end; rr++)
             {
@@ -225,6 +224,57 @@ internal static class RecurrentStep
     {
         if (b < batch) cell.Apply(s, t, b, j, mask.IsActive(t, b), recurrent);
     }
+}
+
+/// <summary>
+/// A forward step's weight tile: 64 product columns (all gates of UnitsPerGroup units) by Depth
+/// of K; <c>rows</c> holds each column's weight row, or −1 past the layer's units.
+/// </summary>
+internal readonly struct StepWeightTile(RecurrentProduct p, ArrayView<int> rows, int k0) : ITileSource
+{
+    public float Load(int l)
+    {
+        int row = rows[l / RecurrentStep.Depth], k = k0 + l % RecurrentStep.Depth;
+        return row >= 0 && k < p.K ? p.Weight[row * p.K + k] : 0f;
+    }
+
+    public int SharedIndex(int l) => l / RecurrentStep.Depth * RecurrentStep.WeightStride + l % RecurrentStep.Depth;
+}
+
+/// <summary>A forward step's input tile: 8 batch rows of h(t−1) by Depth of K.</summary>
+internal readonly struct StepInputTile(RecurrentProduct p, int b0, int k0) : ITileSource
+{
+    public float Load(int l)
+    {
+        int b = b0 + l / RecurrentStep.Depth, k = k0 + l % RecurrentStep.Depth;
+        return b < p.Batch && k < p.K ? p.Input[b * p.LdInput + k] : 0f;
+    }
+
+    public int SharedIndex(int l) => l;
+}
+
+/// <summary>A backward step's weight tile: Depth rows of the reduction by 32 columns, read along the columns.</summary>
+internal readonly struct TransposedWeightTile(TransposedProduct p, int j0, int r0) : ITileSource
+{
+    public float Load(int l)
+    {
+        int r = r0 + l / RecurrentStep.BackwardColumns, col = j0 + l % RecurrentStep.BackwardColumns;
+        return r < p.Rows && col < p.Units ? p.Weight[(p.RowOffset + r) * p.Ld + col] : 0f;
+    }
+
+    public int SharedIndex(int l) => l;
+}
+
+/// <summary>A backward step's gate-gradient tile: 8 batch rows by Depth rows of the reduction.</summary>
+internal readonly struct GradientTile(TransposedProduct p, int b0, int r0) : ITileSource
+{
+    public float Load(int l)
+    {
+        int b = b0 + l / RecurrentStep.Depth, r = r0 + l % RecurrentStep.Depth;
+        return b < p.Batch && r < p.Rows ? p.Vector[b * p.LdVector + p.VectorOffset + r] : 0f;
+    }
+
+    public int SharedIndex(int l) => l;
 }
 
 /// <summary>

@@ -28,9 +28,14 @@ public class GpuKernelCompilationTests
     {
         using var context = Context.Create(b => b.CPU(CPUDeviceKind.Nvidia).EnableAlgorithms());
         var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_78, null);
+        // GPURNN_DUMP_PTX=folder keeps each kernel's PTX, for ptxas -v's register and spill report on a GPU machine.
+        var dump = Environment.GetEnvironmentVariable("GPURNN_DUMP_PTX");
+        if (!string.IsNullOrEmpty(dump)) Directory.CreateDirectory(dump);
         foreach (var kernel in Kernels())
         {
             var ptx = ((PTXCompiledKernel)Compile(backend, kernel)).PTXAssembly;
+            if (!string.IsNullOrEmpty(dump))
+                File.WriteAllText(Path.Combine(dump, Name(kernel).Replace('<', '_').Replace(">", "", StringComparison.Ordinal) + ".ptx"), ptx);
             Assert.False(ptx.Contains("tanh.approx", StringComparison.Ordinal), $"{Name(kernel)} uses PTX tanh.approx (relative error near 1e-3)");
             Assert.False(ptx.Contains("shfl.", StringComparison.Ordinal), $"{Name(kernel)} uses a warp shuffle");
         }

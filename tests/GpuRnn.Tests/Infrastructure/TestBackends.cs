@@ -26,8 +26,22 @@ public static class TestBackends
         return entry.Backend;
     }
 
+    /// <summary>
+    /// GPURNN_TEST_BACKENDS (comma-separated names) narrows a run to those backends, e.g.
+    /// <c>cpu,cuda</c> on a GPU machine, where the ilgpu-cpu simulator would only repeat what CI
+    /// already proves; the others skip with that reason.
+    /// </summary>
+    private static string? NotSelected(string name)
+    {
+        var selected = Environment.GetEnvironmentVariable("GPURNN_TEST_BACKENDS");
+        if (string.IsNullOrWhiteSpace(selected)) return null;
+        var names = selected.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return names.Contains(name, StringComparer.OrdinalIgnoreCase) ? null : $"GPURNN_TEST_BACKENDS={selected} leaves it out";
+    }
+
     private static (IBackend?, string?) Create(string name)
     {
+        if (NotSelected(name) is { } reason) return (null, reason);
         var info = Backend.Probe().FirstOrDefault(i => i.Name == name);
         if (info is null) return (null, "unknown backend");
         if (!info.IsAvailable) return (null, info.UnavailableReason);
