@@ -55,7 +55,7 @@ fi
 if want profile; then
   say profile
   NCU=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
-  for cfg in lstm-1024-b64 lstm-512-b1; do
+  for cfg in lstm-med gru-med lstm-1024-b64 lstm-512-b1; do
     timeout 90 $NCU --clock-control none --metrics gpu__time_duration.sum --csv --print-units base \
       $CLI bench --backend cuda --configs $cfg --reps 1 --warmup 1 > $W/ncu-$cfg.csv 2> $W/ncu-$cfg.err
     echo "ncu $cfg exit $?"; tail -3 $W/ncu-$cfg.err
@@ -65,16 +65,23 @@ fi
 
 if want train; then
   say train
+  T=.gpu/tinyshakespeare.txt
+  big="--cell lstm --hidden 512 --layers 2 --embedding 64 --batch 64 --seq 100 --clip 5 --lr 0.002"
   {
-    T=.gpu/tinyshakespeare.txt
-    timeout 100 $CLI train --backend cuda --out $W/runs/builtin-cuda/model.safetensors 2>&1 | tail -4
-    timeout 60 $CLI train --backend cpu --steps 300 --out $W/runs/builtin-cpu/model.safetensors 2>&1 | tail -3
-    big="--cell lstm --hidden 512 --layers 2 --embedding 64 --batch 64 --seq 100 --clip 5 --lr 0.002"
-    timeout 120 $CLI train --backend cuda --data $T $big --steps 300 --eval-every 0 --out $W/runs/ts-cuda/model.safetensors 2>&1 | tail -4
-    timeout 60 $CLI train --backend cpu --data $T $big --steps 10 --eval-every 0 --out $W/runs/ts-cpu/model.safetensors 2>&1 | tail -3
-    timeout 90 python3 bench/pytorch/charlm.py --data $T --device cuda --cell lstm --hidden 512 --layers 2 --embedding 64 \
-      --batch 64 --seq 100 --clip 5 --lr 0.002 --steps 300 2>&1 | tail -2
-    timeout 60 python3 bench/pytorch/charlm.py --data $T --device cuda --steps 2500 2>&1 | tail -1
-  } 2>&1 | tee $OUT/train.log
+    echo "## gpurnn train (built-in corpus, defaults) --backend cuda"
+    timeout 100 $CLI train --backend cuda --out $W/runs/builtin-cuda/model.safetensors
+    echo "## gpurnn train (built-in corpus, defaults, 300 steps) --backend cpu"
+    timeout 60 $CLI train --backend cpu --steps 300 --out $W/runs/builtin-cpu/model.safetensors
+    echo "## pytorch charlm.py (defaults) on tinyshakespeare, cuDNN"
+    timeout 60 python3 bench/pytorch/charlm.py --data $T --device cuda --steps 2500
+    echo "## gpurnn train tinyshakespeare $big --steps 300 --backend cuda"
+    timeout 120 $CLI train --backend cuda --data $T $big --steps 300 --eval-every 0 --out $W/runs/ts-cuda/model.safetensors
+    echo "## gpurnn train tinyshakespeare $big --steps 10 --backend cpu"
+    timeout 60 $CLI train --backend cpu --data $T $big --steps 10 --eval-every 0 --out $W/runs/ts-cpu/model.safetensors
+    echo "## pytorch charlm.py $big --steps 300, cuDNN"
+    timeout 90 python3 bench/pytorch/charlm.py --data $T --device cuda $big --steps 300
+  } > $OUT/train.log 2>&1
+  grep -E "^## |chars/s|validation|arithmetic check" $OUT/train.log | grep -v "^step "
 fi
+
 say done

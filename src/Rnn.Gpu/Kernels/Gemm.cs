@@ -45,17 +45,17 @@ internal static class Gemm
         Float4 r0 = default, r1 = default, r2 = default, r3 = default, r4 = default, r5 = default, r6 = default, r7 = default;
 
         // Operand tiles are loaded one ahead into registers (TileStaging.cs): their global loads overlap the arithmetic.
-        var aNext = Staged16.Load(new GemmTileA(p, m0, 0), tid, LaunchShapes.GroupSize);
-        var bNext = Staged8.Load(new GemmTileB(p, n0, 0), tid, LaunchShapes.GroupSize);
+        var aNext = Staged16.Load(new GemmTileA(p, m0, tid, 0), 0);
+        var bNext = Staged8.Load(new GemmTileB(p, n0, tid, 0), 0);
         for (var k0 = 0; k0 < p.K; k0 += TileK)
         {
-            aNext.Store(new GemmTileA(p, m0, k0), aTile, tid, LaunchShapes.GroupSize);
-            bNext.Store(new GemmTileB(p, n0, k0), bTile, tid, LaunchShapes.GroupSize);
+            aNext.Store(new GemmTileA(p, m0, tid, k0), aTile, 0);
+            bNext.Store(new GemmTileB(p, n0, tid, k0), bTile, 0);
             Group.Barrier();
             if (k0 + TileK < p.K)
             {
-                aNext = Staged16.Load(new GemmTileA(p, m0, k0 + TileK), tid, LaunchShapes.GroupSize);
-                bNext = Staged8.Load(new GemmTileB(p, n0, k0 + TileK), tid, LaunchShapes.GroupSize);
+                aNext = Staged16.Load(new GemmTileA(p, m0, tid, k0 + TileK), 0);
+                bNext = Staged8.Load(new GemmTileB(p, n0, tid, k0 + TileK), 0);
             }
             for (var kk = 0; kk < TileK; kk++)
             {
@@ -107,38 +107,49 @@ internal static class Gemm
     }
 }
 
-/// <summary>The A operand's 64 x 16 tile, read along A's contiguous axis, stored k-major.</summary>
-internal readonly struct GemmTileA(GemmArgs p, int m0, int k0) : ITileSource
+/// <summary>
+/// The A operand's 64 x 16 tile, read along A's contiguous axis, stored k-major. Element i of
+/// thread tid: row tid / 16 + 4i at depth tid % 16 for a row-major A; row tid at depth i for a
+/// transposed one (64 consecutive m of one k row per pass).
+/// </summary>
+internal readonly struct GemmTileA(GemmArgs p, int m0, int tid, int k0) : ITileSource
 {
-    public float Load(int l)
+    private const int RowsPerPass = LaunchShapes.GroupSize / Gemm.TileK;
+
+    private int Row(int i) => p.TransA == 0 ? tid / Gemm.TileK + RowsPerPass * i : tid;
+
+    private int Depth(int i) => p.TransA == 0 ? tid % Gemm.TileK : i;
+
+    public float Load(int i)
     {
-        int kk, mm;
-        if (p.TransA == 0) { kk = l % Gemm.TileK; mm = l / Gemm.TileK; }
-        else { mm = l % Gemm.TileM; kk = l / Gemm.TileM; }
-        int gm = m0 + mm, gk = k0 + kk;
+        int gm = m0 + Row(i), gk = k0 + Depth(i);
         if (gm >= p.M || gk >= p.K) return 0f;
         return p.TransA == 0 ? p.A[gm * p.Lda + gk] : p.A[gk * p.Lda + gm];
     }
 
-    public int SharedIndex(int l) => p.TransA == 0
-        ? l % Gemm.TileK * Gemm.StrideA + l / Gemm.TileK
-        : l / Gemm.TileM * Gemm.StrideA + l % Gemm.TileM;
+    public int SharedIndex(int i) => Depth(i) * Gemm.StrideA + Row(i);
 }
 
-/// <summary>The B operand's 16 x 32 tile, read along B's contiguous axis, stored k-major.</summary>
-internal readonly struct GemmTileB(GemmArgs p, int n0, int k0) : ITileSource
+/// <summary>
+/// The B operand's 16 x 32 tile, read along B's contiguous axis, stored k-major. Element i of
+/// thread tid: depth tid / 32 + 2i, column tid % 32 for a row-major B; column tid / 16 + 4i at
+/// depth tid % 16 for a transposed one.
+/// </summary>
+internal readonly struct GemmTileB(GemmArgs p, int n0, int tid, int k0) : ITileSource
 {
-    public float Load(int l)
+    private const int DepthPerPass = LaunchShapes.GroupSize / Gemm.TileN;
+    private const int ColumnsPerPass = LaunchShapes.GroupSize / Gemm.TileK;
+
+    private int Column(int i) => p.TransB == 0 ? tid % Gemm.TileN : tid / Gemm.TileK + ColumnsPerPass * i;
+
+    private int Depth(int i) => p.TransB == 0 ? tid / Gemm.TileN + DepthPerPass * i : tid % Gemm.TileK;
+
+    public float Load(int i)
     {
-        int kk, nn;
-        if (p.TransB == 0) { nn = l % Gemm.TileN; kk = l / Gemm.TileN; }
-        else { kk = l % Gemm.TileK; nn = l / Gemm.TileK; }
-        int gn = n0 + nn, gk = k0 + kk;
+        int gn = n0 + Column(i), gk = k0 + Depth(i);
         if (gn >= p.N || gk >= p.K) return 0f;
         return p.TransB == 0 ? p.B[gk * p.Ldb + gn] : p.B[gn * p.Ldb + gk];
     }
 
-    public int SharedIndex(int l) => p.TransB == 0
-        ? l / Gemm.TileN * Gemm.StrideB + l % Gemm.TileN
-        : l % Gemm.TileK * Gemm.StrideB + l / Gemm.TileK;
+    public int SharedIndex(int i) => Depth(i) * Gemm.StrideB + Column(i);
 }

@@ -102,17 +102,17 @@ internal static class RecurrentStep
         Group.Barrier();
 
         // Tiles are loaded one ahead into registers (TileStaging.cs), so their global loads overlap the arithmetic.
-        var wNext = Staged32.Load(new StepWeightTile(p, weightRows, 0), tid, Columns);
-        var hNext = Staged4.Load(new StepInputTile(p, b0, 0), tid, Columns);
+        var wNext = Staged32.Load(new StepWeightTile(p, weightRows, tid, 0), 0);
+        var hNext = Staged4.Load(new StepInputTile(p, b0, tid, 0), 0);
         for (var k0 = 0; k0 < p.K; k0 += Depth)
         {
-            wNext.Store(new StepWeightTile(p, weightRows, k0), wTile, tid, Columns);
-            hNext.Store(new StepInputTile(p, b0, k0), hTile, tid, Columns);
+            wNext.Store(new StepWeightTile(p, weightRows, tid, k0), wTile, 0);
+            hNext.Store(new StepInputTile(p, b0, tid, k0), hTile, 0);
             Group.Barrier();
             if (k0 + Depth < p.K)
             {
-                wNext = Staged32.Load(new StepWeightTile(p, weightRows, k0 + Depth), tid, Columns);
-                hNext = Staged4.Load(new StepInputTile(p, b0, k0 + Depth), tid, Columns);
+                wNext = Staged32.Load(new StepWeightTile(p, weightRows, tid, k0 + Depth), 0);
+                hNext = Staged4.Load(new StepInputTile(p, b0, tid, k0 + Depth), 0);
             }
             for (var kk = 0; kk < Depth; kk++)
             {
@@ -147,44 +147,55 @@ internal static class RecurrentStep
     }
 
     /// <summary>Columns of the transposed product per group of a backward step.</summary>
-    public const int BackwardColumns = 32;
+    public const int BackwardColumns = 16;
+
+    /// <summary>Threads that share one column's reduction, each over a quarter of every tile.</summary>
+    private const int BackwardParts = Columns / BackwardColumns;
 
     /// <summary>
-    /// Grid (ceil(Units / 32), ceil(B / 8)), 64 threads. Column j = j0 + (c mod 32) for 8 rows is
-    /// shared by the two warps, each taking half of every 32-row tile of the reduction (twice the
-    /// groups of one column per thread, so a layer of 512 units keeps 128 SMs busy at batch 64);
-    /// the second warp hands its sums to the first, which runs the cell's backward epilogue.
+    /// Row stride of the backward weight tile in shared memory: 18, so that the two parts a warp
+    /// holds (rows 8 apart) read disjoint halves of the 32 banks.
+    /// </summary>
+    public const int BackwardStride = BackwardColumns + 2;
+
+    /// <summary>
+    /// Grid (ceil(Units / 16), ceil(B / 8)), 64 threads. Column j = j0 + (c mod 16) for 8 rows is
+    /// shared by four threads, each taking a quarter of every 32-row tile of the reduction (the
+    /// reduction over G·H rows is four times as long as the forward's, so splitting it keeps the
+    /// chain per thread as short and the grid as large: 512 groups at H = 1024, B = 64). The other
+    /// three hand their sums to the first through shared memory, which adds them in a fixed order
+    /// and runs the cell's backward epilogue.
     /// </summary>
     [Kernel]
     public static void Backward<TCell>(TransposedProduct p, SequenceMask mask, int s, int t, TCell cell)
         where TCell : struct, IBackwardCell
     {
-        var wTile = SharedMemory.Allocate<float>(Depth * BackwardColumns);
+        var wTile = SharedMemory.Allocate<float>(Depth * BackwardStride);
         var vTile = SharedMemory.Allocate<float>(Rows * Depth);
-        var partial = SharedMemory.Allocate<float>(Rows * BackwardColumns);
+        var partial = SharedMemory.Allocate<float>((BackwardParts - 1) * Rows * BackwardColumns);
         var tid = Group.IdxX;
-        int column = tid % BackwardColumns, half = tid / BackwardColumns;
+        int column = tid % BackwardColumns, part = tid / BackwardColumns;
         var j0 = Grid.IdxX * BackwardColumns;
         var j = j0 + column;
         var b0 = Grid.IdxY * Rows;
         float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
 
-        var wNext = Staged16.Load(new TransposedWeightTile(p, j0, 0), tid, Columns);
-        var vNext = Staged4.Load(new GradientTile(p, b0, 0), tid, Columns);
+        var wNext = Staged8.Load(new TransposedWeightTile(p, j0, tid, 0), 0);
+        var vNext = Staged4.Load(new GradientTile(p, b0, tid, 0), 0);
         for (var r0 = 0; r0 < p.Rows; r0 += Depth)
         {
-            wNext.Store(new TransposedWeightTile(p, j0, r0), wTile, tid, Columns);
-            vNext.Store(new GradientTile(p, b0, r0), vTile, tid, Columns);
+            wNext.Store(new TransposedWeightTile(p, j0, tid, r0), wTile, 0);
+            vNext.Store(new GradientTile(p, b0, tid, r0), vTile, 0);
             Group.Barrier();
             if (r0 + Depth < p.Rows)
             {
-                wNext = Staged16.Load(new TransposedWeightTile(p, j0, r0 + Depth), tid, Columns);
-                vNext = Staged4.Load(new GradientTile(p, b0, r0 + Depth), tid, Columns);
+                wNext = Staged8.Load(new TransposedWeightTile(p, j0, tid, r0 + Depth), 0);
+                vNext = Staged4.Load(new GradientTile(p, b0, tid, r0 + Depth), 0);
             }
-            var end = (half + 1) * (Depth / 2);
-            for (var rr = half * (Depth / 2); rr < end; rr++)
+            var end = (part + 1) * (Depth / BackwardParts);
+            for (var rr = part * (Depth / BackwardParts); rr < end; rr++)
             {
-                var w = wTile[rr * BackwardColumns + column];
+                var w = wTile[rr * BackwardStride + column];
                 a0 += w * vTile[rr];
                 a1 += w * vTile[Depth + rr];
                 a2 += w * vTile[2 * Depth + rr];
@@ -196,27 +207,36 @@ internal static class RecurrentStep
             }
             Group.Barrier();
         }
-        if (half == 1)
+        if (part > 0)
         {
-            partial[column] = a0;
-            partial[BackwardColumns + column] = a1;
-            partial[2 * BackwardColumns + column] = a2;
-            partial[3 * BackwardColumns + column] = a3;
-            partial[4 * BackwardColumns + column] = a4;
-            partial[5 * BackwardColumns + column] = a5;
-            partial[6 * BackwardColumns + column] = a6;
-            partial[7 * BackwardColumns + column] = a7;
+            var o = (part - 1) * Rows * BackwardColumns + column;
+            partial[o] = a0;
+            partial[o + BackwardColumns] = a1;
+            partial[o + 2 * BackwardColumns] = a2;
+            partial[o + 3 * BackwardColumns] = a3;
+            partial[o + 4 * BackwardColumns] = a4;
+            partial[o + 5 * BackwardColumns] = a5;
+            partial[o + 6 * BackwardColumns] = a6;
+            partial[o + 7 * BackwardColumns] = a7;
         }
         Group.Barrier();
-        if (half == 1 || j >= p.Units) return;
-        Finish(cell, mask, s, t, b0, j, p.Batch, a0 + partial[column]);
-        Finish(cell, mask, s, t, b0 + 1, j, p.Batch, a1 + partial[BackwardColumns + column]);
-        Finish(cell, mask, s, t, b0 + 2, j, p.Batch, a2 + partial[2 * BackwardColumns + column]);
-        Finish(cell, mask, s, t, b0 + 3, j, p.Batch, a3 + partial[3 * BackwardColumns + column]);
-        Finish(cell, mask, s, t, b0 + 4, j, p.Batch, a4 + partial[4 * BackwardColumns + column]);
-        Finish(cell, mask, s, t, b0 + 5, j, p.Batch, a5 + partial[5 * BackwardColumns + column]);
-        Finish(cell, mask, s, t, b0 + 6, j, p.Batch, a6 + partial[6 * BackwardColumns + column]);
-        Finish(cell, mask, s, t, b0 + 7, j, p.Batch, a7 + partial[7 * BackwardColumns + column]);
+        if (part > 0 || j >= p.Units) return;
+        Finish(cell, mask, s, t, b0, j, p.Batch, a0 + Others(partial, 0, column));
+        Finish(cell, mask, s, t, b0 + 1, j, p.Batch, a1 + Others(partial, 1, column));
+        Finish(cell, mask, s, t, b0 + 2, j, p.Batch, a2 + Others(partial, 2, column));
+        Finish(cell, mask, s, t, b0 + 3, j, p.Batch, a3 + Others(partial, 3, column));
+        Finish(cell, mask, s, t, b0 + 4, j, p.Batch, a4 + Others(partial, 4, column));
+        Finish(cell, mask, s, t, b0 + 5, j, p.Batch, a5 + Others(partial, 5, column));
+        Finish(cell, mask, s, t, b0 + 6, j, p.Batch, a6 + Others(partial, 6, column));
+        Finish(cell, mask, s, t, b0 + 7, j, p.Batch, a7 + Others(partial, 7, column));
+    }
+
+    /// <summary>The other three parts' sums for one row and column, added in a fixed order.</summary>
+    private static float Others(ArrayView<float> partial, int row, int column)
+    {
+        var i = row * BackwardColumns + column;
+        const int part = Rows * BackwardColumns;
+        return partial[i] + partial[i + part] + partial[i + 2 * part];
     }
 
     private static void Finish<TCell>(TCell cell, SequenceMask mask, int s, int t, int b, int j, int batch, float recurrent)
@@ -227,54 +247,69 @@ internal static class RecurrentStep
 }
 
 /// <summary>
-/// A forward step's weight tile: 64 product columns (all gates of UnitsPerGroup units) by Depth
-/// of K; <c>rows</c> holds each column's weight row, or −1 past the layer's units.
+/// A forward step's weight tile, 64 product columns (all gates of UnitsPerGroup units) by Depth
+/// of K: the thread's element i is column tid / 32 + 2i at depth tid % 32, so a warp reads 32
+/// consecutive k of one weight row. <c>rows</c> holds each column's weight row, or −1 past the
+/// layer's units.
 /// </summary>
-internal readonly struct StepWeightTile(RecurrentProduct p, ArrayView<int> rows, int k0) : ITileSource
+internal readonly struct StepWeightTile(RecurrentProduct p, ArrayView<int> rows, int tid, int k0) : ITileSource
 {
-    public float Load(int l)
+    private const int ColumnsPerPass = LaunchShapes.GroupSize / RecurrentStep.Depth;
+
+    public float Load(int i)
     {
-        int row = rows[l / RecurrentStep.Depth], k = k0 + l % RecurrentStep.Depth;
+        int row = rows[tid / RecurrentStep.Depth + ColumnsPerPass * i], k = k0 + tid % RecurrentStep.Depth;
         return row >= 0 && k < p.K ? p.Weight[row * p.K + k] : 0f;
     }
 
-    public int SharedIndex(int l) => l / RecurrentStep.Depth * RecurrentStep.WeightStride + l % RecurrentStep.Depth;
+    public int SharedIndex(int i) =>
+        (tid / RecurrentStep.Depth + ColumnsPerPass * i) * RecurrentStep.WeightStride + tid % RecurrentStep.Depth;
 }
 
-/// <summary>A forward step's input tile: 8 batch rows of h(t−1) by Depth of K.</summary>
-internal readonly struct StepInputTile(RecurrentProduct p, int b0, int k0) : ITileSource
+/// <summary>A forward step's input tile, 8 batch rows of h(t−1) by Depth of K: element i is row tid / 32 + 2i at depth tid % 32.</summary>
+internal readonly struct StepInputTile(RecurrentProduct p, int b0, int tid, int k0) : ITileSource
 {
-    public float Load(int l)
+    private const int RowsPerPass = LaunchShapes.GroupSize / RecurrentStep.Depth;
+
+    public float Load(int i)
     {
-        int b = b0 + l / RecurrentStep.Depth, k = k0 + l % RecurrentStep.Depth;
+        int b = b0 + tid / RecurrentStep.Depth + RowsPerPass * i, k = k0 + tid % RecurrentStep.Depth;
         return b < p.Batch && k < p.K ? p.Input[b * p.LdInput + k] : 0f;
     }
 
-    public int SharedIndex(int l) => l;
+    public int SharedIndex(int i) => tid + LaunchShapes.GroupSize * i;
 }
 
-/// <summary>A backward step's weight tile: Depth rows of the reduction by 32 columns, read along the columns.</summary>
-internal readonly struct TransposedWeightTile(TransposedProduct p, int j0, int r0) : ITileSource
+/// <summary>
+/// A backward step's weight tile, Depth rows of the reduction by 16 columns, read along the
+/// columns: element i is row tid / 16 + 4i, column tid % 16.
+/// </summary>
+internal readonly struct TransposedWeightTile(TransposedProduct p, int j0, int tid, int r0) : ITileSource
 {
-    public float Load(int l)
+    private const int RowsPerPass = LaunchShapes.GroupSize / RecurrentStep.BackwardColumns;
+
+    public float Load(int i)
     {
-        int r = r0 + l / RecurrentStep.BackwardColumns, col = j0 + l % RecurrentStep.BackwardColumns;
+        int r = r0 + tid / RecurrentStep.BackwardColumns + RowsPerPass * i, col = j0 + tid % RecurrentStep.BackwardColumns;
         return r < p.Rows && col < p.Units ? p.Weight[(p.RowOffset + r) * p.Ld + col] : 0f;
     }
 
-    public int SharedIndex(int l) => l;
+    public int SharedIndex(int i) =>
+        (tid / RecurrentStep.BackwardColumns + RowsPerPass * i) * RecurrentStep.BackwardStride + tid % RecurrentStep.BackwardColumns;
 }
 
-/// <summary>A backward step's gate-gradient tile: 8 batch rows by Depth rows of the reduction.</summary>
-internal readonly struct GradientTile(TransposedProduct p, int b0, int r0) : ITileSource
+/// <summary>A backward step's gate-gradient tile, 8 batch rows by Depth rows of the reduction: element i is row tid / 32 + 2i, depth tid % 32.</summary>
+internal readonly struct GradientTile(TransposedProduct p, int b0, int tid, int r0) : ITileSource
 {
-    public float Load(int l)
+    private const int RowsPerPass = LaunchShapes.GroupSize / RecurrentStep.Depth;
+
+    public float Load(int i)
     {
-        int b = b0 + l / RecurrentStep.Depth, r = r0 + l % RecurrentStep.Depth;
+        int b = b0 + tid / RecurrentStep.Depth + RowsPerPass * i, r = r0 + tid % RecurrentStep.Depth;
         return b < p.Batch && r < p.Rows ? p.Vector[b * p.LdVector + p.VectorOffset + r] : 0f;
     }
 
-    public int SharedIndex(int l) => l;
+    public int SharedIndex(int i) => tid + LaunchShapes.GroupSize * i;
 }
 
 /// <summary>

@@ -4,20 +4,22 @@ using ILGPU;
 namespace GpuRnn.Gpu.Kernels;
 
 /// <summary>
-/// One operand tile of a tiled product: where element <c>l</c> (0 ≤ l &lt; the tile's size) comes
-/// from in global memory (zero outside the matrix) and where it goes in shared memory.
+/// One thread's share of an operand tile of a tiled product: its i-th element is element
+/// <c>tid + 64·i</c> of the tile. Implementations work out the thread's fixed coordinates once,
+/// so that after inlining (i is a constant in every call) an element costs one multiply-add and
+/// a bounds test rather than a division and a remainder.
 /// </summary>
 internal interface ITileSource
 {
-    /// <summary>Element l of the tile from global memory, or 0 past the matrix's edge.</summary>
-    float Load(int l);
+    /// <summary>The thread's element i from global memory, or 0 past the matrix's edge.</summary>
+    float Load(int i);
 
-    /// <summary>Where element l goes in the shared-memory tile.</summary>
-    int SharedIndex(int l);
+    /// <summary>Where the thread's element i goes in the shared-memory tile.</summary>
+    int SharedIndex(int i);
 }
 
 /// <summary>
-/// A thread's share of a shared-memory tile held in registers, elements <c>first + i·step</c>.
+/// A thread's share of a shared-memory tile held in registers, its elements first, first + 1, ….
 /// The kernels load the next tile into these while they compute on the current one, so every
 /// load of a tile is in flight at once and overlaps the arithmetic. Written as separate loads
 /// into separate registers rather than a loop of load-then-store, which the GPU runs one global
@@ -29,14 +31,14 @@ internal struct Staged2
     public float A, B;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Staged2 Load<T>(T tile, int first, int step) where T : struct, ITileSource =>
-        new() { A = tile.Load(first), B = tile.Load(first + step) };
+    public static Staged2 Load<T>(T tile, int first) where T : struct, ITileSource =>
+        new() { A = tile.Load(first), B = tile.Load(first + 1) };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void Store<T>(T tile, ArrayView<float> shared, int first, int step) where T : struct, ITileSource
+    public readonly void Store<T>(T tile, ArrayView<float> shared, int first) where T : struct, ITileSource
     {
         shared[tile.SharedIndex(first)] = A;
-        shared[tile.SharedIndex(first + step)] = B;
+        shared[tile.SharedIndex(first + 1)] = B;
     }
 }
 
@@ -46,14 +48,14 @@ internal struct Staged4
     public Staged2 Low, High;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Staged4 Load<T>(T tile, int first, int step) where T : struct, ITileSource =>
-        new() { Low = Staged2.Load(tile, first, step), High = Staged2.Load(tile, first + 2 * step, step) };
+    public static Staged4 Load<T>(T tile, int first) where T : struct, ITileSource =>
+        new() { Low = Staged2.Load(tile, first), High = Staged2.Load(tile, first + 2) };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void Store<T>(T tile, ArrayView<float> shared, int first, int step) where T : struct, ITileSource
+    public readonly void Store<T>(T tile, ArrayView<float> shared, int first) where T : struct, ITileSource
     {
-        Low.Store(tile, shared, first, step);
-        High.Store(tile, shared, first + 2 * step, step);
+        Low.Store(tile, shared, first);
+        High.Store(tile, shared, first + 2);
     }
 }
 
@@ -63,14 +65,14 @@ internal struct Staged8
     public Staged4 Low, High;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Staged8 Load<T>(T tile, int first, int step) where T : struct, ITileSource =>
-        new() { Low = Staged4.Load(tile, first, step), High = Staged4.Load(tile, first + 4 * step, step) };
+    public static Staged8 Load<T>(T tile, int first) where T : struct, ITileSource =>
+        new() { Low = Staged4.Load(tile, first), High = Staged4.Load(tile, first + 4) };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void Store<T>(T tile, ArrayView<float> shared, int first, int step) where T : struct, ITileSource
+    public readonly void Store<T>(T tile, ArrayView<float> shared, int first) where T : struct, ITileSource
     {
-        Low.Store(tile, shared, first, step);
-        High.Store(tile, shared, first + 4 * step, step);
+        Low.Store(tile, shared, first);
+        High.Store(tile, shared, first + 4);
     }
 }
 
@@ -80,14 +82,14 @@ internal struct Staged16
     public Staged8 Low, High;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Staged16 Load<T>(T tile, int first, int step) where T : struct, ITileSource =>
-        new() { Low = Staged8.Load(tile, first, step), High = Staged8.Load(tile, first + 8 * step, step) };
+    public static Staged16 Load<T>(T tile, int first) where T : struct, ITileSource =>
+        new() { Low = Staged8.Load(tile, first), High = Staged8.Load(tile, first + 8) };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void Store<T>(T tile, ArrayView<float> shared, int first, int step) where T : struct, ITileSource
+    public readonly void Store<T>(T tile, ArrayView<float> shared, int first) where T : struct, ITileSource
     {
-        Low.Store(tile, shared, first, step);
-        High.Store(tile, shared, first + 8 * step, step);
+        Low.Store(tile, shared, first);
+        High.Store(tile, shared, first + 8);
     }
 }
 
@@ -97,13 +99,13 @@ internal struct Staged32
     public Staged16 Low, High;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Staged32 Load<T>(T tile, int first, int step) where T : struct, ITileSource =>
-        new() { Low = Staged16.Load(tile, first, step), High = Staged16.Load(tile, first + 16 * step, step) };
+    public static Staged32 Load<T>(T tile, int first) where T : struct, ITileSource =>
+        new() { Low = Staged16.Load(tile, first), High = Staged16.Load(tile, first + 16) };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void Store<T>(T tile, ArrayView<float> shared, int first, int step) where T : struct, ITileSource
+    public readonly void Store<T>(T tile, ArrayView<float> shared, int first) where T : struct, ITileSource
     {
-        Low.Store(tile, shared, first, step);
-        High.Store(tile, shared, first + 16 * step, step);
+        Low.Store(tile, shared, first);
+        High.Store(tile, shared, first + 16);
     }
 }
