@@ -153,14 +153,16 @@ internal static class RecurrentStep
     private const int BackwardParts = Columns / BackwardColumns;
 
     /// <summary>
-    /// Row stride of the backward weight tile in shared memory: 18, so that the two parts a warp
-    /// holds (rows 8 apart) read disjoint halves of the 32 banks.
+    /// Rows of the reduction per backward tile: 128, four times the forward's depth, because a
+    /// backward tile feeds 16 columns rather than 64, and the tile loads and barriers need as
+    /// much arithmetic behind them.
     /// </summary>
-    public const int BackwardStride = BackwardColumns + 2;
+    public const int BackwardDepth = 128;
 
     /// <summary>
     /// Grid (ceil(Units / 16), ceil(B / 8)), 64 threads. Column j = j0 + (c mod 16) for 8 rows is
-    /// shared by four threads, each taking a quarter of every 32-row tile of the reduction (the
+    /// shared by four threads, each taking every fourth row of each 128-row tile (rows 4i + part:
+    /// the two parts a warp holds then read opposite halves of the 32 banks) of the reduction (the
     /// reduction over G·H rows is four times as long as the forward's, so splitting it keeps the
     /// chain per thread as short and the grid as large: 512 groups at H = 1024, B = 64). The other
     /// three hand their sums to the first through shared memory, which adds them in a fixed order
@@ -170,8 +172,8 @@ internal static class RecurrentStep
     public static void Backward<TCell>(TransposedProduct p, SequenceMask mask, int s, int t, TCell cell)
         where TCell : struct, IBackwardCell
     {
-        var wTile = SharedMemory.Allocate<float>(Depth * BackwardStride);
-        var vTile = SharedMemory.Allocate<float>(Rows * Depth);
+        var wTile = SharedMemory.Allocate<float>(BackwardDepth * BackwardColumns);
+        var vTile = SharedMemory.Allocate<float>(Rows * BackwardDepth);
         var partial = SharedMemory.Allocate<float>((BackwardParts - 1) * Rows * BackwardColumns);
         var tid = Group.IdxX;
         int column = tid % BackwardColumns, part = tid / BackwardColumns;
@@ -180,30 +182,29 @@ internal static class RecurrentStep
         var b0 = Grid.IdxY * Rows;
         float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
 
-        var wNext = Staged8.Load(new TransposedWeightTile(p, j0, tid, 0), 0);
-        var vNext = Staged4.Load(new GradientTile(p, b0, tid, 0), 0);
-        for (var r0 = 0; r0 < p.Rows; r0 += Depth)
+        var wNext = Staged32.Load(new TransposedWeightTile(p, j0, tid, 0), 0);
+        var vNext = Staged16.Load(new GradientTile(p, b0, tid, 0), 0);
+        for (var r0 = 0; r0 < p.Rows; r0 += BackwardDepth)
         {
             wNext.Store(new TransposedWeightTile(p, j0, tid, r0), wTile, 0);
             vNext.Store(new GradientTile(p, b0, tid, r0), vTile, 0);
             Group.Barrier();
-            if (r0 + Depth < p.Rows)
+            if (r0 + BackwardDepth < p.Rows)
             {
-                wNext = Staged8.Load(new TransposedWeightTile(p, j0, tid, r0 + Depth), 0);
-                vNext = Staged4.Load(new GradientTile(p, b0, tid, r0 + Depth), 0);
+                wNext = Staged32.Load(new TransposedWeightTile(p, j0, tid, r0 + BackwardDepth), 0);
+                vNext = Staged16.Load(new GradientTile(p, b0, tid, r0 + BackwardDepth), 0);
             }
-            var end = (part + 1) * (Depth / BackwardParts);
-            for (var rr = part * (Depth / BackwardParts); rr < end; rr++)
+            for (var rr = part; rr < BackwardDepth; rr += BackwardParts)
             {
-                var w = wTile[rr * BackwardStride + column];
+                var w = wTile[rr * BackwardColumns + column];
                 a0 += w * vTile[rr];
-                a1 += w * vTile[Depth + rr];
-                a2 += w * vTile[2 * Depth + rr];
-                a3 += w * vTile[3 * Depth + rr];
-                a4 += w * vTile[4 * Depth + rr];
-                a5 += w * vTile[5 * Depth + rr];
-                a6 += w * vTile[6 * Depth + rr];
-                a7 += w * vTile[7 * Depth + rr];
+                a1 += w * vTile[BackwardDepth + rr];
+                a2 += w * vTile[2 * BackwardDepth + rr];
+                a3 += w * vTile[3 * BackwardDepth + rr];
+                a4 += w * vTile[4 * BackwardDepth + rr];
+                a5 += w * vTile[5 * BackwardDepth + rr];
+                a6 += w * vTile[6 * BackwardDepth + rr];
+                a7 += w * vTile[7 * BackwardDepth + rr];
             }
             Group.Barrier();
         }
@@ -281,8 +282,8 @@ internal readonly struct StepInputTile(RecurrentProduct p, int b0, int tid, int 
 }
 
 /// <summary>
-/// A backward step's weight tile, Depth rows of the reduction by 16 columns, read along the
-/// columns: element i is row tid / 16 + 4i, column tid % 16.
+/// A backward step's weight tile, BackwardDepth rows of the reduction by 16 columns, read along
+/// the columns: element i is row tid / 16 + 4i, column tid % 16.
 /// </summary>
 internal readonly struct TransposedWeightTile(TransposedProduct p, int j0, int tid, int r0) : ITileSource
 {
@@ -294,18 +295,21 @@ internal readonly struct TransposedWeightTile(TransposedProduct p, int j0, int t
         return r < p.Rows && col < p.Units ? p.Weight[(p.RowOffset + r) * p.Ld + col] : 0f;
     }
 
-    public int SharedIndex(int i) =>
-        (tid / RecurrentStep.BackwardColumns + RowsPerPass * i) * RecurrentStep.BackwardStride + tid % RecurrentStep.BackwardColumns;
+    public int SharedIndex(int i) => tid + LaunchShapes.GroupSize * i;
 }
 
-/// <summary>A backward step's gate-gradient tile, 8 batch rows by Depth rows of the reduction: element i is row tid / 32 + 2i, depth tid % 32.</summary>
+/// <summary>
+/// A backward step's gate-gradient tile, 8 batch rows by BackwardDepth rows of the reduction:
+/// element i is batch row i / 2 at depth tid + 64·(i mod 2), so a warp reads 32 consecutive
+/// gate gradients of one row.
+/// </summary>
 internal readonly struct GradientTile(TransposedProduct p, int b0, int tid, int r0) : ITileSource
 {
-    private const int RowsPerPass = LaunchShapes.GroupSize / RecurrentStep.Depth;
+    private const int PassesPerRow = RecurrentStep.BackwardDepth / LaunchShapes.GroupSize;
 
     public float Load(int i)
     {
-        int b = b0 + tid / RecurrentStep.Depth + RowsPerPass * i, r = r0 + tid % RecurrentStep.Depth;
+        int b = b0 + i / PassesPerRow, r = r0 + tid + LaunchShapes.GroupSize * (i % PassesPerRow);
         return b < p.Batch && r < p.Rows ? p.Vector[b * p.LdVector + p.VectorOffset + r] : 0f;
     }
 
