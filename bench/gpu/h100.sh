@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything the GPU issue measures, in one device call (device time is short): run from the
 # repository root on the GPU machine with .gpu/ carried (bench/gpu/publish.sh makes it).
-#   bench/gpu/h100.sh info tests bench profile train     (any subset, in this order)
+#   bench/gpu/h100.sh info ptxas tests bench cudabench levels profile train   (any subset; run in this order)
 # Each step has its own time limit, so one that hangs or fails leaves the others' results.
 # Logs go to $OUT (the device tool's folder) or /tmp/gpurnn-out.
 set -uo pipefail
@@ -44,6 +44,13 @@ if want bench; then
     --peers cudnn,cudnn-tf32 --sgemm 0 --reps 11 --warmup 3 --json $OUT/bench.json 2>&1 | tee $OUT/bench.log | tail -40
 fi
 
+if want cudabench; then
+  say cudabench
+  # GpuRnn's cuda backend alone (no peers): a quick before/after of a kernel change within one call's budget.
+  (cd $W && timeout 120 $CLI bench --backend cuda --configs lstm-small,lstm-med,gru-med,lstm-1024-b64 --reps 11) 2>&1 \
+    | grep -E "^│ (lstm|gru)" | tee -a $OUT/bench.log
+fi
+
 if want levels; then
   say levels
   for level in O1 O2; do
@@ -55,7 +62,7 @@ fi
 if want profile; then
   say profile
   NCU=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
-  for cfg in lstm-med gru-med lstm-1024-b64 lstm-512-b1; do
+  for cfg in ${PROFILE_CONFIGS:-lstm-med gru-med lstm-1024-b64 lstm-512-b1}; do
     timeout 90 $NCU --clock-control none --metrics gpu__time_duration.sum --csv --print-units base \
       $CLI bench --backend cuda --configs $cfg --reps 1 --warmup 1 > $W/ncu-$cfg.csv 2> $W/ncu-$cfg.err
     echo "ncu $cfg exit $?"; tail -3 $W/ncu-$cfg.err

@@ -86,6 +86,16 @@ public sealed partial class GpuBackend
     internal void SumRowsView(ArrayView<float> x, ArrayView<float> sum, int rows, int cols, float beta)
     {
         if (cols == 0) return;
+        if (rows > Reductions.RowsPerChunk)
+        {
+            // Two passes: chunks of rows in parallel, then the chunks in order (Reductions.SumRowChunks).
+            var chunks = LaunchShapes.Blocks(rows, Reductions.RowsPerChunk);
+            var partials = _scratch.Floats(ScratchSlot.ColumnPartials, (long)chunks * cols);
+            Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, int, int>(Reductions.SumRowChunks),
+                LaunchShapes.Grid2D(LaunchShapes.Blocks(cols, LaunchShapes.GroupSize), chunks), x, partials, rows, cols);
+            x = partials;
+            rows = chunks;
+        }
         Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, int, int, float>(Reductions.SumRows), _shapes.Linear(cols),
             x, sum, rows, cols, beta);
     }

@@ -69,4 +69,5 @@ internal enum ScratchSlot
     RowStatistics,
     Barrier,
     Lengths,
+    ColumnPartials,
 }

@@ -23,6 +23,28 @@ internal static class Reductions
         }
     }
 
+    /// <summary>Rows per chunk of <see cref="SumRowChunks"/>.</summary>
+    public const int RowsPerChunk = 64;
+
+    /// <summary>
+    /// The first pass of a long column sum: grid (ceil(cols / 64), ceil(rows / 64)), partials[chunk, c]
+    /// = sum of x[r, c] over the chunk's 64 rows in order. One thread per column alone keeps only
+    /// cols threads busy through all rows (a bias gradient of 2048 columns over 3200 rows took
+    /// 376 µs on an H100, 2.5% of its bandwidth); chunks give every column ceil(rows / 64)
+    /// threads, and <see cref="SumRows"/> then adds the chunks in order, so the order stays fixed.
+    /// </summary>
+    [Kernel]
+    public static void SumRowChunks(ArrayView<float> x, ArrayView<float> partials, int rows, int cols)
+    {
+        var c = Grid.IdxX * Group.DimX + Group.IdxX;
+        if (c >= cols) return;
+        var first = Grid.IdxY * RowsPerChunk;
+        var end = first + RowsPerChunk < rows ? first + RowsPerChunk : rows;
+        var s = 0f;
+        for (var r = first; r < end; r++) s += x[r * cols + c];
+        partials[Grid.IdxY * cols + c] = s;
+    }
+
     /// <summary>
     /// partials[offset + group] = sum of x[i]^2 in float64 over the group's grid-stride share; the
     /// host adds the partials in order.

@@ -64,6 +64,24 @@ public class GpuDenseOpsTests
 
     [Theory]
     [MemberData(nameof(TestBackends.Accelerated), MemberType = typeof(TestBackends))]
+    public void LongColumnSumsTakeTheChunkedPathAndMatchTheCpu(string backend)
+    {
+        var gpu = TestBackends.Get(backend);
+        var rng = TestRandom.Create();
+        // More rows than one chunk of SumRowChunks, a ragged last chunk, and columns past one group.
+        int rows = 64 * 3 + 1 + rng.Next(60), cols = 65 + rng.Next(30);
+        var x = GpuReference.Random(rng, gpu, new Shape(rows, cols));
+        foreach (var beta in new[] { 0.0, 1.0, 0.5 })
+        {
+            var sum = GpuReference.Random(rng, gpu, new Shape(cols));
+            GpuReference.Cpu.SumRows(x.Cpu, sum.Cpu, beta);
+            gpu.SumRows(x.Gpu, sum.Gpu, beta);
+            GpuReference.AssertMatches(sum.Gpu, sum.Cpu, Tolerance.Forward32, $"sum of {rows} rows, beta {beta}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestBackends.Accelerated), MemberType = typeof(TestBackends))]
     public void BiasRowSumsAndElementwiseOpsMatchTheCpu(string backend)
     {
         var gpu = TestBackends.Get(backend);
