@@ -63,17 +63,17 @@ public sealed class TrainingReporter : ITrainingObserver
     }
 
     /// <inheritdoc/>
-    public void OnCheckpoint(Trainer trainer)
+    public void OnCheckpoint(TrainingLoop trainer)
     {
         ArgumentNullException.ThrowIfNull(trainer);
         Save(trainer);
     }
 
     /// <summary>Writes a checkpoint of the trainer's current state.</summary>
-    public void Save(Trainer trainer)
+    public void Save(TrainingLoop trainer)
     {
         ArgumentNullException.ThrowIfNull(trainer);
-        TrainingCheckpoint.Save(_checkpointPath, trainer.Capture());
+        trainer.SaveCheckpoint(_checkpointPath);
         _metrics.Flush();
         LastSavedStep = trainer.Step;
     }
