@@ -16,8 +16,8 @@ public sealed record LabelledSeries(string Id, string? Label, double[] Features,
 
 /// <summary>
 /// The data of many-to-one classification. Either texts, one per line as
-/// <c>label&lt;TAB&gt;text</c> (<c>label,text</c> in a <c>.csv</c> file; the text is the rest of
-/// the line), or numeric sequences, one row per step as <c>sequence_id&lt;TAB&gt;label&lt;TAB&gt;x1&lt;TAB&gt;...&lt;TAB&gt;xF</c>,
+/// <c>label&lt;TAB&gt;text</c> (<c>label,text</c> in a <c>.csv</c> file, or in any file whose first line has commas and no tab;
+/// the text is the rest of the line), or numeric sequences, one row per step as <c>sequence_id&lt;TAB&gt;label&lt;TAB&gt;x1&lt;TAB&gt;...&lt;TAB&gt;xF</c>,
 /// a sequence's rows consecutive and in time order. A file is numeric when its first row has at
 /// least three fields and every one from the third on is a number; a first line whose first field
 /// is <c>sequence_id</c> or <c>id</c> is a header. Blank lines and lines starting with '#' are
@@ -53,8 +53,11 @@ public sealed class ClassificationFile
 
     /// <summary>Reads a labelled file, detecting texts or numeric sequences.</summary>
     /// <exception cref="InvalidDataException">A line is malformed; the message names the file and the line.</exception>
-    public static ClassificationFile Read(string path) =>
-        Parse(DataFile.ReadLines(path), DataFile.Describe(path), DataFile.Separator(path), labelled: true, featureSize: null);
+    public static ClassificationFile Read(string path)
+    {
+        var lines = DataFile.ReadLines(path);
+        return Parse(lines, DataFile.Describe(path), DataFile.Separator(path, lines), labelled: true, featureSize: null);
+    }
 
     /// <summary>
     /// Parses lines. <paramref name="featureSize"/> null detects the kind; 0 reads texts; F &gt; 0

@@ -37,9 +37,19 @@ public static class DataFile
     /// <summary>An error at a line: <c>data file 'x', line 3: message</c>.</summary>
     public static InvalidDataException Error(string source, int line, string message) => new($"{Where(source, line)}: {message}");
 
-    /// <summary>The field separator of a table file: a comma for <c>.csv</c>, else a tab.</summary>
-    public static char Separator(string path) =>
-        string.Equals(Path.GetExtension(path), ".csv", StringComparison.OrdinalIgnoreCase) ? ',' : '\t';
+    /// <summary>
+    /// The field separator of a table: a comma for a <c>.csv</c> file, a tab for <c>.tsv</c>; otherwise
+    /// (another extension, standard input) a tab when the first data line has one, else a comma.
+    /// </summary>
+    public static char Separator(string? path, IReadOnlyList<DataLine> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        var extension = path is null ? "" : Path.GetExtension(path).ToLowerInvariant();
+        if (extension == ".csv") return ',';
+        if (extension == ".tsv") return '\t';
+        var first = lines.FirstOrDefault(l => !IsBlankOrComment(l.Text)).Text ?? "";
+        return first.Contains('\t') || !first.Contains(',') ? '\t' : ',';
+    }
 
     /// <summary>The name of a separator for messages.</summary>
     public static string SeparatorName(char separator) => separator == '\t' ? "<TAB>" : separator.ToString();
