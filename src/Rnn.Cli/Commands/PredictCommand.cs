@@ -40,11 +40,13 @@ public static class PredictCommand
         var fromStdin = inputPath is null or "-";
         var source = fromStdin ? "standard input" : DataFile.Describe(inputPath!);
         var lines = fromStdin ? DataFile.Lines(console.In.ReadToEnd()) : DataFile.ReadLines(inputPath!);
+        // The inputs are read and checked before a backend starts, so a malformed line is the only thing printed.
+        var inputs = TaskPredictor.Read(snapshot.Spec, lines, source, DataFile.Separator(fromStdin ? null : inputPath, lines));
         using var backend = CommonOptions.CreateBackend(backendName, console.Error);
         var (model, _) = TaskCheckpoint.LoadModel(modelPath, backend);
         using (model)
         {
-            foreach (var line in TaskPredictor.Predict(model, lines, source, DataFile.Separator(fromStdin ? null : inputPath, lines), beam, top))
+            foreach (var line in TaskPredictor.Predict(model, inputs, beam, top))
                 console.Out.WriteLine(line);
         }
         return ExitCodes.Ok;

@@ -26,15 +26,65 @@ public static class TaskPredictor
     public static IReadOnlyList<string> Predict(TaskModel model, IReadOnlyList<DataLine> lines, string source, char separator = '\t', int beam = 1, int top = 5)
     {
         ArgumentNullException.ThrowIfNull(model);
+        return Predict(model, Read(model.Spec, lines, source, separator), beam, top);
+    }
+
+    /// <summary>
+    /// Reads and checks the input lines for a model of <paramref name="spec"/> without running it,
+    /// so that a malformed line is reported before a backend starts.
+    /// </summary>
+    /// <exception cref="InvalidDataException">There is no input, or a line is malformed; the message names the source and the line.</exception>
+    public static PredictionInput Read(TaskSpec spec, IReadOnlyList<DataLine> lines, string source, char separator = '\t')
+    {
+        ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(lines);
-        var spec = model.Spec;
         if (!lines.Any(l => !DataFile.IsBlankOrComment(l.Text))) throw new InvalidDataException($"{source} has no input lines");
         switch (spec.Task)
         {
             case TaskKind.Classify:
+                return new PredictionInput(spec, TaskExamples.FromClassificationFile(spec, ClassificationFile.Parse(lines, source, separator, labelled: false, featureSize: spec.FeatureSize)), null);
+            case TaskKind.Adding:
+                return new PredictionInput(spec, TaskExamples.FromAddingLines(lines, source, labelled: false), null);
+            case TaskKind.Tag:
             {
-                var file = ClassificationFile.Parse(lines, source, separator, labelled: false, featureSize: spec.FeatureSize);
-                var examples = TaskExamples.FromClassificationFile(spec, file);
+                var sentences = ConllFile.ParseUntagged(lines);
+                return new PredictionInput(spec, sentences.Select(s => TaskExamples.FromSentence(spec, s, source)).ToList(), sentences);
+            }
+            case TaskKind.Copy:
+                return new PredictionInput(spec, TaskExamples.FromSymbolLines(lines, source, labelled: false), null);
+            case TaskKind.Seq2Seq:
+                return new PredictionInput(spec, ParallelTextFile.ParseSources(lines).Select(p => TaskExamples.FromPair(spec, p, source)).ToList(), null);
+            default:
+            {
+                var examples = new List<SequenceExample>();
+                foreach (var (number, text) in lines)
+                {
+                    if (string.IsNullOrWhiteSpace(text)) continue;
+                    var ids = TaskExamples.Words(spec, text);
+                    if (ids.Length == 0) throw DataFile.Error(source, number, "the line has no words");
+                    examples.Add(new SequenceExample { Length = ids.Length, Tokens = ids, Line = number });
+                }
+                return new PredictionInput(spec, examples, null);
+            }
+        }
+    }
+
+    /// <summary>The output lines for inputs read by <see cref="Read"/> with this model's spec (or its checkpoint's).</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="input">The inputs.</param>
+    /// <param name="beam">Seq2seq beam width (1 = greedy).</param>
+    /// <param name="top">Word model: next words shown.</param>
+    public static IReadOnlyList<string> Predict(TaskModel model, PredictionInput input, int beam = 1, int top = 5)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(input);
+        var spec = model.Spec;
+        if (input.Spec.Task != spec.Task) throw new ArgumentException($"the inputs were read for a {input.Spec.Task.ToName()} model, not for this {spec.Task.ToName()} model");
+        var examples = input.Examples;
+        switch (spec.Task)
+        {
+            case TaskKind.Classify:
+            {
                 var probabilities = ((SequenceClassifier)model).Predict(examples);
                 return examples.Select((e, i) =>
                 {
@@ -44,14 +94,11 @@ public static class TaskPredictor
                 }).ToList();
             }
             case TaskKind.Adding:
-            {
-                var values = ((SequenceClassifier)model).Predict(TaskExamples.FromAddingLines(lines, source, labelled: false));
-                return values.Select(v => I($"{v[0]:F4}")).ToList();
-            }
+                return ((SequenceClassifier)model).Predict(examples).Select(v => I($"{v[0]:F4}")).ToList();
             case TaskKind.Tag:
             {
-                var sentences = ConllFile.ParseUntagged(lines);
-                var predicted = ((SequenceTagger)model).Predict(sentences.Select(s => TaskExamples.FromSentence(spec, s, source)).ToList());
+                var sentences = input.Sentences!;
+                var predicted = ((SequenceTagger)model).Predict(examples);
                 var output = new List<string>();
                 for (var i = 0; i < sentences.Count; i++)
                 {
@@ -61,27 +108,18 @@ public static class TaskPredictor
                 return output;
             }
             case TaskKind.Copy:
-            {
-                var predicted = ((SequenceTagger)model).Predict(TaskExamples.FromSymbolLines(lines, source, labelled: false));
-                return predicted.Select(p => string.Join(' ', p.Select(id => spec.OutputVocabulary![id]))).ToList();
-            }
+                return ((SequenceTagger)model).Predict(examples).Select(p => string.Join(' ', p.Select(id => spec.OutputVocabulary![id]))).ToList();
             case TaskKind.Seq2Seq:
-            {
-                var examples = ParallelTextFile.ParseSources(lines).Select(p => TaskExamples.FromPair(spec, p, source)).ToList();
                 return ((Seq2SeqModel)model).Decode(examples, beam).Select(o => TaskEvaluator.Text(spec.OutputVocabulary!, o, spec.OutputTokenization)).ToList();
-            }
             default:
             {
                 var tagger = (SequenceTagger)model;
                 var output = new List<string>();
-                foreach (var (number, text) in lines)
+                var v = spec.OutputSize;
+                foreach (var example in examples)
                 {
-                    if (string.IsNullOrWhiteSpace(text)) continue;
-                    var ids = TaskExamples.Words(spec, text);
-                    if (ids.Length == 0) throw DataFile.Error(source, number, "the line has no words");
-                    var rows = tagger.LogProbabilities([new SequenceExample { Length = ids.Length, Tokens = ids }])[0];
-                    var v = spec.OutputSize;
-                    var last = rows.AsSpan((ids.Length - 1) * v, v).ToArray();
+                    var rows = tagger.LogProbabilities([example])[0];
+                    var last = rows.AsSpan((example.Length - 1) * v, v).ToArray();
                     var best = Enumerable.Range(0, v).OrderByDescending(w => last[w]).ThenBy(w => w).Take(top);
                     output.Add(string.Join("  ", best.Select(w => I($"{spec.OutputVocabulary![w]} {Math.Exp(last[w]):F3}"))));
                 }
@@ -91,4 +129,24 @@ public static class TaskPredictor
     }
 
     private static string I(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>Prediction inputs read and checked by <see cref="TaskPredictor.Read"/>.</summary>
+public sealed class PredictionInput
+{
+    internal PredictionInput(TaskSpec spec, IReadOnlyList<SequenceExample> examples, IReadOnlyList<TaggedSentence>? sentences)
+    {
+        Spec = spec;
+        Examples = examples;
+        Sentences = sentences;
+    }
+
+    /// <summary>The spec the inputs were read for.</summary>
+    public TaskSpec Spec { get; }
+
+    /// <summary>One example per input (a line, a sentence, or a numeric sequence's rows).</summary>
+    public IReadOnlyList<SequenceExample> Examples { get; }
+
+    /// <summary>Tagging: the input sentences, whose tokens the output repeats.</summary>
+    public IReadOnlyList<TaggedSentence>? Sentences { get; }
 }
