@@ -27,13 +27,13 @@ public static class TrainCommand
         var seq = new Option<int?>("--seq") { Description = $"Characters per stream per step, the BPTT length (default {TrainDefaults.Seq})" };
         var steps = new Option<long?>("--steps") { Description = $"Train to this step (default {TrainDefaults.Steps})" };
         var epochs = new Option<int?>("--epochs") { Description = "Train for this many passes over the training text instead" };
-        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 0.005 for adam/adamw, 0.002 rmsprop, 1 sgd)" };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 0.005 for adam/adamw, 0.002 rmsprop, 1 sgd; --task adding: 0.01 with adam)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "adam (default), adamw, sgd or rmsprop" };
         var momentum = new Option<double?>("--momentum") { Description = "Momentum for sgd and rmsprop (default 0)" };
         var weightDecay = new Option<double?>("--weight-decay") { Description = "Weight decay (default 0; 0.01 for adamw)" };
         var schedule = new Option<string?>("--schedule") { Description = "Learning rate: constant (default), step (halved every quarter of the run) or cosine (down to a tenth)" };
         var warmup = new Option<long?>("--warmup") { Description = "Steps of linear learning-rate warm-up (default 0)" };
-        var clip = new Option<double?>("--clip") { Description = $"Global gradient-norm limit, 0 = off (default {TrainDefaults.Clip})" };
+        var clip = new Option<double?>("--clip") { Description = $"Global gradient-norm limit, 0 = off (default {TrainDefaults.Clip}; --task adding: {TaskDefaults.Clip(TaskKind.Adding)})" };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of the initial weights and dropout masks (default 0)" };
         var backend = CommonOptions.Backend();
         var output = new Option<string?>("--out") { Description = "Checkpoint file; its folder gets metrics.csv and loss.png (default runs/<time>/model.safetensors)" };

@@ -187,7 +187,12 @@ public static class TaskSetup
             {
                 if (fresh) spec = (spec with { FeatureSize = AddingProblem.FeatureSize, Length = settings!.Length, EmbeddingSize = 0 }).Validate();
                 if (path is not null)
-                    return (spec, Fixed(name, TaskExamples.FromAddingLines(DataFile.ReadLines(path), source, labelled: true), source, seed));
+                {
+                    var examples = TaskExamples.FromAddingLines(DataFile.ReadLines(path), source, labelled: true);
+                    // A file's sequences have their own length, which the spec then describes (the longest).
+                    if (fresh) spec = spec with { Length = examples.Max(e => e.Length) };
+                    return (spec, Fixed(name, examples, source, seed));
+                }
                 var length = spec.Length;
                 return (spec, new GeneratedTaskData(name, n => AddingProblem.Example(TrainStream, n, length),
                     Enumerable.Range(0, 1000).Select(i => AddingProblem.Example(ValidationStream, i, length)).ToList()));
@@ -200,7 +205,19 @@ public static class TaskSetup
                         InputVocabulary = CopyProblem.Vocabulary, OutputVocabulary = CopyProblem.Vocabulary,
                         InputTokenization = Tokenization.Whitespace, Length = settings!.Length, CopyCount = settings.CopyCount,
                     }).Validate();
-                if (path is not null) return (spec, Fixed(name, TaskExamples.FromSymbolLines(DataFile.ReadLines(path), source, labelled: true), source, seed));
+                if (path is not null)
+                {
+                    var examples = TaskExamples.FromSymbolLines(DataFile.ReadLines(path), source, labelled: true);
+                    // The delay and count the file's first sequence shows (its recalled symbols are its non-blank
+                    // targets), so that the memoryless baseline printed is the file's.
+                    if (fresh)
+                    {
+                        var recalled = examples[0].Targets!.Count(t => t != 0);
+                        if (recalled > 0 && examples[0].Length > 2 * recalled)
+                            spec = spec with { CopyCount = recalled, Length = examples[0].Length - 2 * recalled };
+                    }
+                    return (spec, Fixed(name, examples, source, seed));
+                }
                 int delay = spec.Length, count = spec.CopyCount;
                 return (spec, new GeneratedTaskData(name, n => CopyProblem.Example(TrainStream, n, delay, count),
                     Enumerable.Range(0, 500).Select(i => CopyProblem.Example(ValidationStream, i, delay, count)).ToList()));
