@@ -16,8 +16,15 @@ public static class CommonOptions
     public static IBackend CreateBackend(string name, CliConsole console)
     {
         ArgumentNullException.ThrowIfNull(console);
+        return CreateBackend(name, console.Out);
+    }
+
+    /// <summary>Creates the backend named on the command line and prints which one runs on <paramref name="log"/> (standard error where standard output carries results).</summary>
+    public static IBackend CreateBackend(string name, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
         var backend = GpuRnn.Backend.Create(name);
-        console.Out.WriteLine($"backend: {backend.Name} ({backend.Description})");
+        log.WriteLine($"backend: {backend.Name} ({backend.Description})");
         return backend;
     }
 }

@@ -7,17 +7,21 @@ namespace GpuRnn.Cli;
 public static class Program
 {
     /// <summary>Parses the command line and runs the chosen command; returns the exit code.</summary>
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error, Console.In);
 
     /// <summary>
     /// Runs <c>gpurnn</c> in-process with the given output streams (what tests call). Every failure
     /// is one line <c>gpurnn: error: ...</c> on <paramref name="stderr"/> and a non-zero exit code
     /// (<see cref="ExitCodes"/>).
     /// </summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <param name="args">The command line.</param>
+    /// <param name="stdout">Standard output.</param>
+    /// <param name="stderr">Standard error.</param>
+    /// <param name="stdin">Standard input (none when null).</param>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TextReader? stdin = null)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var console = new CliConsole(stdout, stderr);
+        var console = new CliConsole(stdout, stderr) { In = stdin ?? TextReader.Null };
         var root = new RootCommand("gpurnn: train and run RNN, LSTM and GRU models on GPUs (ILGPU) or the CPU")
         {
             RunCommand.Create(console),
@@ -25,6 +29,7 @@ public static class Program
             TrainCommand.Create(console),
             SampleCommand.Create(console),
             EvalCommand.Create(console),
+            PredictCommand.Create(console),
             BenchCommand.Create(console),
         };
         return CliErrors.Guard(console, () =>

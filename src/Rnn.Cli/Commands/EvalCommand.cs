@@ -4,28 +4,38 @@ using GpuRnn.Cli.Training;
 
 namespace GpuRnn.Cli.Commands;
 
-/// <summary><c>gpurnn eval</c>: loss, bits per character and next-character accuracy of a trained model on a text file.</summary>
+/// <summary>
+/// <c>gpurnn eval</c>: a trained model on labelled data. For a character model: loss, bits per
+/// character and accuracy on a text file. For a task model: the task's measures (accuracy and a
+/// confusion matrix, entity F1, exact match, squared error, perplexity) on a file in the task's
+/// format, or without a file on fresh built-in examples.
+/// </summary>
 public static class EvalCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Create(CliConsole console)
     {
         var model = new Option<string>("--model") { Description = "A checkpoint written by gpurnn train (.safetensors)", Required = true };
-        var data = new Option<string>("--data") { Description = "UTF-8 text file to evaluate on (all of it)", Required = true };
-        var batch = new Option<int?>("--batch") { Description = "Parallel streams (default: the model's training batch)" };
-        var seq = new Option<int?>("--seq") { Description = "Characters per chunk (default: the model's training length)" };
+        var data = new Option<string?>("--data") { Description = "Data to evaluate on, in the training format (all of it); a task model trained on built-in data may leave it out" };
+        var batch = new Option<int?>("--batch") { Description = "Parallel streams or examples (default: the model's training batch)" };
+        var seq = new Option<int?>("--seq") { Description = "Characters (charlm) or words (wordlm) per chunk (default: the model's training length)" };
+        var beam = new Option<int>("--beam") { Description = "seq2seq: beam width (default 1, greedy)", DefaultValueFactory = _ => 1 };
         var backend = CommonOptions.Backend();
-        var command = new Command("eval", "Evaluate a trained model on a text file") { model, data, batch, seq, backend };
-        command.SetAction(p => Execute(console, p.GetRequiredValue(model), p.GetRequiredValue(data), p.GetValue(batch), p.GetValue(seq), p.GetValue(backend) ?? "auto"));
+        var command = new Command("eval", "Evaluate a trained model on labelled data") { model, data, batch, seq, beam, backend };
+        command.SetAction(p => Execute(console, p.GetRequiredValue(model), p.GetValue(data), p.GetValue(batch), p.GetValue(seq), p.GetValue(backend) ?? "auto", p.GetValue(beam)));
         return command;
     }
 
     /// <summary>Evaluates and prints the result; returns the exit code.</summary>
-    public static int Execute(CliConsole console, string modelPath, string dataPath, int? batch, int? seq, string backendName)
+    public static int Execute(CliConsole console, string modelPath, string? dataPath, int? batch, int? seq, string backendName, int beam = 1)
     {
         ArgumentNullException.ThrowIfNull(console);
         if (batch is <= 0) throw new CliException($"--batch must be positive, got {batch}", ExitCodes.Usage);
         if (seq is <= 0) throw new CliException($"--seq must be positive, got {seq}", ExitCodes.Usage);
+        if (beam <= 0) throw new CliException($"--beam must be positive, got {beam}", ExitCodes.Usage);
+        if (TaskCheckpoint.IsTaskCheckpoint(modelPath)) return EvaluateTask(console, modelPath, dataPath, batch, seq, backendName, beam);
+        if (beam != 1) throw new CliException("--beam applies to a seq2seq model, not to a character model", ExitCodes.Usage);
+        if (dataPath is null) throw new CliException("--data is required to evaluate a character model (a UTF-8 text file)", ExitCodes.Usage);
         var snapshot = TrainingCheckpoint.Load(modelPath);
         var text = TextCorpus.ReadText(dataPath);
         int[] ids;
@@ -40,6 +50,30 @@ public static class EvalCommand
             var stats = Evaluator.Evaluate(model, ids, batch ?? snapshot.Options.Batch, seq ?? snapshot.Options.SequenceLength);
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"evaluated {stats.Count:N0} characters of {dataPath}: {TrainingReporter.Describe(stats)}"));
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static int EvaluateTask(CliConsole console, string modelPath, string? dataPath, int? batch, int? seq, string backendName, int beam)
+    {
+        var snapshot = TaskCheckpoint.Load(modelPath);
+        var spec = snapshot.Spec;
+        if (beam != 1 && spec.Task != TaskKind.Seq2Seq) throw new CliException($"--beam applies to a seq2seq model, not to --task {spec.Task.ToName()}", ExitCodes.Usage);
+        if (seq is not null && spec.Task != TaskKind.WordLm) throw new CliException($"--seq applies to a character or word language model, not to --task {spec.Task.ToName()}", ExitCodes.Usage);
+        var window = seq ?? snapshot.Options.SequenceLength;
+        var builtIn = TaskSetup.BuiltInName(spec.Task);
+        if (dataPath is null && snapshot.DataName != builtIn)
+            throw new CliException($"{modelPath}: was trained on {snapshot.DataName}; give --data to evaluate it (built-in examples exist only for a model trained on the {builtIn})", ExitCodes.Usage);
+        // The data is read and checked before a backend starts, so a malformed line costs nothing.
+        var examples = dataPath is null ? TaskSetup.BuiltInTest(spec, window) : TaskSetup.ReadFile(spec, dataPath, window);
+        using var backend = CommonOptions.CreateBackend(backendName, console);
+        var (model, _) = TaskCheckpoint.LoadModel(modelPath, backend);
+        using (model)
+        {
+            var report = TaskEvaluator.Evaluate(model, examples, batch ?? snapshot.Options.Batch, beam);
+            var what = dataPath is null ? $"fresh examples of the {builtIn}" : dataPath;
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"evaluated {examples.Count:N0} {(spec.Task == TaskKind.WordLm ? "windows" : "examples")} of {what}: {report.Summary}"));
+            foreach (var line in report.Details) console.Out.WriteLine(line);
         }
         return ExitCodes.Ok;
     }

@@ -27,13 +27,13 @@ public static class TrainCommand
         var seq = new Option<int?>("--seq") { Description = $"Characters per stream per step, the BPTT length (default {TrainDefaults.Seq})" };
         var steps = new Option<long?>("--steps") { Description = $"Train to this step (default {TrainDefaults.Steps})" };
         var epochs = new Option<int?>("--epochs") { Description = "Train for this many passes over the training text instead" };
-        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 0.005 for adam/adamw, 0.002 rmsprop, 1 sgd)" };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 0.005 for adam/adamw, 0.002 rmsprop, 1 sgd; --task adding: 0.01 with adam)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "adam (default), adamw, sgd or rmsprop" };
         var momentum = new Option<double?>("--momentum") { Description = "Momentum for sgd and rmsprop (default 0)" };
         var weightDecay = new Option<double?>("--weight-decay") { Description = "Weight decay (default 0; 0.01 for adamw)" };
         var schedule = new Option<string?>("--schedule") { Description = "Learning rate: constant (default), step (halved every quarter of the run) or cosine (down to a tenth)" };
         var warmup = new Option<long?>("--warmup") { Description = "Steps of linear learning-rate warm-up (default 0)" };
-        var clip = new Option<double?>("--clip") { Description = $"Global gradient-norm limit, 0 = off (default {TrainDefaults.Clip})" };
+        var clip = new Option<double?>("--clip") { Description = $"Global gradient-norm limit, 0 = off (default {TrainDefaults.Clip}; --task adding: {TaskDefaults.Clip(TaskKind.Adding)})" };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of the initial weights and dropout masks (default 0)" };
         var backend = CommonOptions.Backend();
         var output = new Option<string?>("--out") { Description = "Checkpoint file; its folder gets metrics.csv and loss.png (default runs/<time>/model.safetensors)" };
@@ -42,11 +42,23 @@ public static class TrainCommand
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Steps between checkpoints (default: as --eval-every; 0 = only at the end)" };
         var sampleLength = new Option<int>("--sample-length") { Description = "Characters sampled at the end", DefaultValueFactory = _ => 200 };
         var temperature = new Option<double>("--temperature") { Description = "Temperature of that sample", DefaultValueFactory = _ => 0.8 };
+        var task = new Option<string?>("--task") { Description = "charlm (default: the character model), classify, tag, seq2seq, adding, copy or wordlm" };
+        var bidirectional = new Option<bool?>("--bidirectional") { Description = "classify, tag, adding: bidirectional layers (default: on for tag)" };
+        var pool = new Option<string?>("--pool") { Description = "classify, adding: last (final state, default) or mean (of the outputs)" };
+        var length = new Option<int?>("--length") { Description = "adding: sequence length T (default 50); copy: delay T (default 10)" };
+        var copyCount = new Option<int?>("--copy-count") { Description = $"copy: symbols to remember (default {TaskDefaults.CopyCount})" };
+        var tokenize = new Option<string?>("--tokenize") { Description = "classify, seq2seq, wordlm: char, word or space; seq2seq also SOURCE,TARGET (defaults: word; char for seq2seq files, word,char built in)" };
+        var minCount = new Option<int?>("--min-count") { Description = "Input tokens seen fewer times in training are read as <unk> (default 1)" };
+        var softmax = new Option<string?>("--softmax") { Description = "wordlm: class (class-based, default) or full" };
+        var classes = new Option<int?>("--classes") { Description = "wordlm: classes of the class-based softmax (default about sqrt(V))" };
+        var reverseSource = new Option<bool?>("--reverse-source") { Description = "seq2seq: the encoder reads the source backwards (default true)" };
+        var beam = new Option<int>("--beam") { Description = "seq2seq: beam width of the final evaluation (default 1, greedy)", DefaultValueFactory = _ => 1 };
 
-        var command = new Command("train", "Train a character-level language model; with no options, an LSTM on a built-in arithmetic corpus")
+        var command = new Command("train", "Train a model: a character-level language model (with no options, an LSTM on a built-in arithmetic corpus) or, with --task, a sequence task")
         {
             data, cell, hidden, layers, embedding, dropout, init, forgetBias, batch, seq, steps, epochs, lr, optimizer, momentum,
             weightDecay, schedule, warmup, clip, seed, backend, output, resume, evalEvery, checkpointEvery, sampleLength, temperature,
+            task, bidirectional, pool, length, copyCount, tokenize, minCount, softmax, classes, reverseSource, beam,
         };
         command.SetAction(p => Execute(console, new TrainRequest
         {
@@ -77,6 +89,17 @@ public static class TrainCommand
             CheckpointEvery = p.GetValue(checkpointEvery),
             SampleLength = p.GetValue(sampleLength),
             Temperature = p.GetValue(temperature),
+            Task = p.GetValue(task),
+            Bidirectional = p.GetValue(bidirectional),
+            Pool = p.GetValue(pool),
+            Length = p.GetValue(length),
+            CopyCount = p.GetValue(copyCount),
+            Tokenize = p.GetValue(tokenize),
+            MinCount = p.GetValue(minCount),
+            Softmax = p.GetValue(softmax),
+            Classes = p.GetValue(classes),
+            ReverseSource = p.GetValue(reverseSource),
+            Beam = p.GetValue(beam),
         }));
         return command;
     }
@@ -85,6 +108,21 @@ public static class TrainCommand
     public static int Execute(CliConsole console, TrainRequest request, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(request);
+        var charModel = request.Task is null || request.Task.Trim().Equals("charlm", StringComparison.OrdinalIgnoreCase);
+        if (request.Resume is not null && TaskCheckpoint.IsTaskCheckpoint(request.Resume))
+        {
+            if (request.Task is not null && charModel)
+                throw new CliException($"{request.Resume}: is a checkpoint of --task {TaskCheckpoint.Load(request.Resume).Spec.Task.ToName()}, not of the character model (leave --task out)");
+            return TaskTrainCommand.Execute(console, request, TaskCheckpoint.Load(request.Resume), cancellation);
+        }
+        if (!charModel)
+        {
+            if (request.Resume is not null)
+                throw new CliException($"{request.Resume}: is a checkpoint of the character model (charlm), not of --task {request.Task} (leave --task out to continue it)");
+            return TaskTrainCommand.Execute(console, request, null, cancellation);
+        }
+        RefuseTaskOptions(request);
         var plan = TrainPlan.Resolve(request);
         var output = console.Out;
         using var backend = CommonOptions.CreateBackend(request.Backend, console);
@@ -137,6 +175,17 @@ public static class TrainCommand
         Summarize(console, plan, trainer, reporter, request);
         output.WriteLine($"wrote {plan.CheckpointPath}, {metricsPath}, {plotPath}");
         return ExitCodes.Ok;
+    }
+
+    private static void RefuseTaskOptions(TrainRequest r)
+    {
+        var given = new (bool Given, string Option)[]
+        {
+            (r.Bidirectional is not null, "--bidirectional"), (r.Pool is not null, "--pool"), (r.Length is not null, "--length"),
+            (r.CopyCount is not null, "--copy-count"), (r.Tokenize is not null, "--tokenize"), (r.MinCount is not null, "--min-count"),
+            (r.Softmax is not null, "--softmax"), (r.Classes is not null, "--classes"), (r.ReverseSource is not null, "--reverse-source"), (r.Beam != 1, "--beam"),
+        }.FirstOrDefault(g => g.Given);
+        if (given.Given) throw new CliException($"{given.Option} applies to a --task other than charlm (the character model)", ExitCodes.Usage);
     }
 
     private static TrainingResult RunWithProgress(CliConsole console, Trainer trainer, TrainingReporter reporter, CancellationToken token)

@@ -60,14 +60,14 @@ public sealed record TrainPlan(TextCorpus Corpus, CharModelSpec Spec, OptimizerC
         var resume = r.Resume is null ? null : TrainingCheckpoint.Load(r.Resume);
         var corpus = LoadCorpus(r, resume);
         var spec = resume is null ? NewSpec(r, corpus) : CheckSpec(r, resume);
-        var optimizer = resume is null ? NewOptimizer(r) : CheckOptimizer(r, resume);
+        var optimizer = resume is null ? NewOptimizer(r) : CheckOptimizer(r, resume.Optimizer);
         int batch = r.Batch ?? resume?.Options.Batch ?? TrainDefaults.Batch, seq = r.Seq ?? resume?.Options.SequenceLength ?? TrainDefaults.Seq;
         if (resume is not null && (batch != resume.Options.Batch || seq != resume.Options.SequenceLength))
             throw Mismatch($"--batch {batch} --seq {seq}", $"batch {resume.Options.Batch}, seq {resume.Options.SequenceLength}");
         // Checks the text against one batch now, with a message naming the options to change.
         var chunks = new StreamBatcher(corpus.Train, batch, seq, $"the training text of {corpus.Name}").ChunksPerEpoch;
         var steps = ResolveSteps(r, resume, chunks);
-        var schedule = ResolveSchedule(r, resume, optimizer.Kind, steps);
+        var schedule = ResolveSchedule(r, resume?.Schedule, optimizer.Kind, steps);
         var evalEvery = r.EvalEvery ?? resume?.Options.EvalEvery ?? TrainDefaults.EvalEvery;
         var options = new TrainingOptions(batch, seq, steps, r.Clip ?? resume?.Options.Clip ?? TrainDefaults.Clip, evalEvery,
             r.CheckpointEvery ?? resume?.Options.CheckpointEvery ?? evalEvery, 0, resume?.Options.Seed ?? r.Seed ?? 0);
@@ -78,7 +78,7 @@ public sealed record TrainPlan(TextCorpus Corpus, CharModelSpec Spec, OptimizerC
         return new TrainPlan(corpus, spec, optimizer, schedule, options, path, folder, resume);
     }
 
-    private static void CheckValues(TrainRequest r)
+    internal static void CheckValues(TrainRequest r)
     {
         static void Positive(string name, long? v)
         {
@@ -150,15 +150,14 @@ public sealed record TrainPlan(TextCorpus Corpus, CharModelSpec Spec, OptimizerC
         return s;
     }
 
-    private static OptimizerConfig NewOptimizer(TrainRequest r)
+    internal static OptimizerConfig NewOptimizer(TrainRequest r)
     {
         var kind = Parse(() => OptimizerConfig.ParseKind(r.Optimizer ?? "adam"));
         return Parse(() => new OptimizerConfig(kind, r.Momentum ?? 0, r.WeightDecay).Validate());
     }
 
-    private static OptimizerConfig CheckOptimizer(TrainRequest r, TrainingSnapshot resume)
+    internal static OptimizerConfig CheckOptimizer(TrainRequest r, OptimizerConfig o)
     {
-        var o = resume.Optimizer;
         if (r.Optimizer is not null && Parse(() => OptimizerConfig.ParseKind(r.Optimizer)) != o.Kind)
             throw Mismatch($"--optimizer {r.Optimizer}", $"optimizer {OptimizerConfig.NameOf(o.Kind)}");
         if (r.Momentum is { } m && m != o.Momentum) throw Mismatch($"--momentum {Format(m)}", $"momentum {Format(o.Momentum)}");
@@ -174,11 +173,10 @@ public sealed record TrainPlan(TextCorpus Corpus, CharModelSpec Spec, OptimizerC
         return steps;
     }
 
-    private static LearningRateSchedule ResolveSchedule(TrainRequest r, TrainingSnapshot? resume, OptimizerKind kind, long steps)
+    internal static LearningRateSchedule ResolveSchedule(TrainRequest r, LearningRateSchedule? saved, OptimizerKind kind, long steps, double? defaultRate = null)
     {
-        var saved = resume?.Schedule;
         if (saved is not null && r.LearningRate is null && r.Schedule is null && r.Warmup is null) return saved;
-        var lr = r.LearningRate ?? saved?.BaseRate ?? TrainDefaults.LearningRate(kind);
+        var lr = r.LearningRate ?? saved?.BaseRate ?? defaultRate ?? TrainDefaults.LearningRate(kind);
         var shape = Parse(() => r.Schedule is null ? saved?.Kind ?? ScheduleKind.Constant : LearningRateSchedule.ParseKind(r.Schedule));
         var warmup = r.Warmup ?? saved?.WarmupSteps ?? 0;
         // Step: halve four times over the run; cosine: down to a tenth of the peak at the last step.
@@ -187,7 +185,7 @@ public sealed record TrainPlan(TextCorpus Corpus, CharModelSpec Spec, OptimizerC
         return Parse(schedule.Validate);
     }
 
-    private static string PrepareFolder(string path)
+    internal static string PrepareFolder(string path)
     {
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full))
@@ -207,16 +205,16 @@ public sealed record TrainPlan(TextCorpus Corpus, CharModelSpec Spec, OptimizerC
         return folder;
     }
 
-    private static T Parse<T>(Func<T> parse)
+    internal static T Parse<T>(Func<T> parse)
     {
         try { return parse(); }
         catch (ArgumentException e) { throw new CliException(e.Message, ExitCodes.Usage); }
     }
 
-    private static CliException Mismatch(string given, string saved) =>
+    internal static CliException Mismatch(string given, string saved) =>
         new($"{given} does not match the checkpoint being resumed ({saved}); leave the option out to keep the checkpoint's value");
 
-    private static string Format<T>(T value) => value switch
+    internal static string Format<T>(T value) => value switch
     {
         double d => d.ToString(CultureInfo.InvariantCulture),
         bool b => b ? "true" : "false",

@@ -6,6 +6,39 @@ namespace GpuRnn.Cli.Commands;
 /// </summary>
 public sealed record TrainRequest
 {
+    /// <summary>charlm (the character model, the default), classify, tag, seq2seq, adding, copy or wordlm.</summary>
+    public string? Task { get; init; }
+
+    /// <summary>Bidirectional recurrent layers (classify, tag).</summary>
+    public bool? Bidirectional { get; init; }
+
+    /// <summary>Many-to-one pooling: last or mean.</summary>
+    public string? Pool { get; init; }
+
+    /// <summary>Adding: sequence length T; copy: the delay T.</summary>
+    public int? Length { get; init; }
+
+    /// <summary>Copy: symbols to remember.</summary>
+    public int? CopyCount { get; init; }
+
+    /// <summary>Tokenization of texts: char, word or space; <c>SRC,TGT</c> for seq2seq.</summary>
+    public string? Tokenize { get; init; }
+
+    /// <summary>Input tokens seen fewer times in training are read as &lt;unk&gt;.</summary>
+    public int? MinCount { get; init; }
+
+    /// <summary>Word model output layer: full or class.</summary>
+    public string? Softmax { get; init; }
+
+    /// <summary>Classes of the class-based softmax (0 = about sqrt(V)).</summary>
+    public int? Classes { get; init; }
+
+    /// <summary>Seq2seq: read the source backwards.</summary>
+    public bool? ReverseSource { get; init; }
+
+    /// <summary>Seq2seq: beam width of the final evaluation (1 = greedy).</summary>
+    public int Beam { get; init; } = 1;
+
     /// <summary>A UTF-8 text file to train on, or null for the built-in arithmetic corpus.</summary>
     public string? Data { get; init; }
 

@@ -4,7 +4,11 @@ namespace GpuRnn.Cli.Training;
 public static class LossPlot
 {
     /// <summary>Writes the plot of <paramref name="rows"/> to <paramref name="path"/>.</summary>
-    public static void Save(string path, IReadOnlyList<MetricsRow> rows, string title)
+    /// <param name="path">The PNG file.</param>
+    /// <param name="rows">The metrics.</param>
+    /// <param name="title">The plot's title.</param>
+    /// <param name="lossName">The y axis's label.</param>
+    public static void Save(string path, IReadOnlyList<MetricsRow> rows, string title, string lossName = "loss (nats per character)")
     {
         ArgumentNullException.ThrowIfNull(rows);
         var plot = new ScottPlot.Plot();
@@ -25,7 +29,7 @@ public static class LossPlot
         }
         plot.Title(title);
         plot.XLabel("step");
-        plot.YLabel("loss (nats per character)");
+        plot.YLabel(lossName);
         plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         plot.SavePng(path, 900, 540);
     }

@@ -16,7 +16,9 @@ public readonly record struct MetricsRow(long Step, double TrainLoss, double Lea
 /// <summary>
 /// The run's metrics as CSV (<c>step,train_loss,learning_rate,grad_norm,chars_per_second,val_loss,val_bpc,val_accuracy</c>),
 /// one row per step, validation columns filled at evaluation steps. A resumed run keeps the rows up
-/// to the step it resumes from and appends.
+/// to the step it resumes from and appends. The task models write their own unit in the throughput
+/// column's name (<c>sequences_per_second</c>, <c>tokens_per_second</c>), and val_bpc is the
+/// validation loss in bits (empty for a squared error).
 /// </summary>
 public sealed class MetricsLog : IDisposable
 {
@@ -27,12 +29,15 @@ public sealed class MetricsLog : IDisposable
     private readonly List<MetricsRow> _rows;
     private MetricsRow? _pending;
 
-    private MetricsLog(string path, List<MetricsRow> rows)
+    private readonly bool _bits;
+
+    private MetricsLog(string path, List<MetricsRow> rows, string unit, bool bits)
     {
         Path = path;
         _rows = rows;
+        _bits = bits;
         _writer = new StreamWriter(path, append: false);
-        _writer.WriteLine(Header);
+        _writer.WriteLine(Header.Replace("chars_per_second", unit + "_per_second", StringComparison.Ordinal));
         foreach (var row in rows) _writer.WriteLine(Format(row));
         _writer.Flush();
     }
@@ -44,7 +49,11 @@ public sealed class MetricsLog : IDisposable
     public IReadOnlyList<MetricsRow> Rows => _rows;
 
     /// <summary>Creates the file, keeping the rows of an existing one up to <paramref name="keepThrough"/> (a resumed run's step).</summary>
-    public static MetricsLog Open(string path, long keepThrough)
+    /// <param name="path">The file.</param>
+    /// <param name="keepThrough">The step of a resumed run (0 for a fresh one).</param>
+    /// <param name="unit">What the throughput counts: <c>chars</c>, <c>sequences</c> or <c>tokens</c>.</param>
+    /// <param name="lossInNats">Whether the loss is a cross-entropy (so val_bpc is written).</param>
+    public static MetricsLog Open(string path, long keepThrough, string unit = "chars", bool lossInNats = true)
     {
         var rows = new List<MetricsRow>();
         if (keepThrough > 0 && File.Exists(path))
@@ -54,7 +63,7 @@ public sealed class MetricsLog : IDisposable
                 if (TryParse(line, out var row) && row.Step <= keepThrough) rows.Add(row);
             }
         }
-        return new MetricsLog(path, rows);
+        return new MetricsLog(path, rows, unit, lossInNats);
     }
 
     /// <summary>Records a step; it is written when the next step or an evaluation arrives.</summary>
@@ -96,10 +105,10 @@ public sealed class MetricsLog : IDisposable
         _pending = null;
     }
 
-    private static string Format(MetricsRow r)
+    private string Format(MetricsRow r)
     {
         static string F(double v, string format) => double.IsNaN(v) ? "" : v.ToString(format, CultureInfo.InvariantCulture);
-        var bpc = r.ValidationLoss / Math.Log(2);
+        var bpc = _bits ? r.ValidationLoss / Math.Log(2) : double.NaN;
         return string.Join(',', r.Step.ToString(CultureInfo.InvariantCulture), F(r.TrainLoss, "R"), F(r.LearningRate, "R"), F(r.GradientNorm, "R"),
             F(r.CharactersPerSecond, "F0"), F(r.ValidationLoss, "R"), F(bpc, "R"), F(r.ValidationAccuracy, "R"));
     }

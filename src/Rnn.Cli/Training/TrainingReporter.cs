@@ -16,9 +16,19 @@ public sealed class TrainingReporter : ITrainingObserver
     private long _characters;
     private double _stepSeconds;
 
+    private readonly Func<LossStats, string> _describe;
+
     /// <summary>Creates the reporter for a run that starts at <paramref name="startStep"/>.</summary>
-    public TrainingReporter(IProgressDisplay display, MetricsLog metrics, string checkpointPath, long startStep, long lastSavedStep)
+    /// <param name="display">Where progress is shown.</param>
+    /// <param name="metrics">The metrics file.</param>
+    /// <param name="checkpointPath">Where checkpoints are written.</param>
+    /// <param name="startStep">The step the run starts at.</param>
+    /// <param name="lastSavedStep">The step of the checkpoint resumed from, or -1.</param>
+    /// <param name="describe">How a validation result is written (default: <see cref="Describe"/>).</param>
+    public TrainingReporter(IProgressDisplay display, MetricsLog metrics, string checkpointPath, long startStep, long lastSavedStep,
+        Func<LossStats, string>? describe = null)
     {
+        _describe = describe ?? Describe;
         Display = display;
         _metrics = metrics;
         _checkpointPath = checkpointPath;
@@ -59,21 +69,21 @@ public sealed class TrainingReporter : ITrainingObserver
     public void OnEvaluation(in EvaluationReport report)
     {
         _metrics.AddEvaluation(report);
-        Display.WriteLine($"validation at step {report.Step}: {Describe(report.Validation)}");
+        Display.WriteLine($"validation at step {report.Step}: {_describe(report.Validation)}");
     }
 
     /// <inheritdoc/>
-    public void OnCheckpoint(Trainer trainer)
+    public void OnCheckpoint(TrainingLoop trainer)
     {
         ArgumentNullException.ThrowIfNull(trainer);
         Save(trainer);
     }
 
     /// <summary>Writes a checkpoint of the trainer's current state.</summary>
-    public void Save(Trainer trainer)
+    public void Save(TrainingLoop trainer)
     {
         ArgumentNullException.ThrowIfNull(trainer);
-        TrainingCheckpoint.Save(_checkpointPath, trainer.Capture());
+        trainer.SaveCheckpoint(_checkpointPath);
         _metrics.Flush();
         LastSavedStep = trainer.Step;
     }

@@ -29,7 +29,7 @@ public interface ITrainingObserver
     void OnEvaluation(in EvaluationReport report);
 
     /// <summary>When the trainer's checkpoint interval comes round (not at the end: the caller saves then).</summary>
-    void OnCheckpoint(Trainer trainer);
+    void OnCheckpoint(TrainingLoop trainer);
 }
 
 /// <summary>How a training run ended.</summary>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace GpuRnn;
 
 /// <summary>
@@ -10,13 +8,10 @@ namespace GpuRnn;
 /// Every random draw is counter-based and every reduction has a fixed order, so a run that is
 /// captured, restored and continued gives the same parameters as one that never stopped.
 /// </summary>
-public sealed class Trainer : IDisposable
+public sealed class Trainer : TrainingLoop
 {
     private readonly int[] _inputs;
     private readonly int[] _targets;
-    private double _lossSinceEvaluation;
-    private long _stepsSinceEvaluation;
-    private Tensor[]? _parameterValues;
 
     /// <summary>Prepares training of <paramref name="model"/> (which the caller keeps and disposes).</summary>
     /// <param name="model">The model to train.</param>
@@ -30,25 +25,13 @@ public sealed class Trainer : IDisposable
     /// <exception cref="ArgumentException">A setting is invalid or the text is shorter than one batch.</exception>
     public Trainer(CharRnnModel model, Vocabulary vocabulary, OptimizerConfig optimizer, LearningRateSchedule schedule,
         TrainingOptions options, int[] train, int[] validation, string dataName)
+        : base(Checked(model, vocabulary, validation).Parameters, optimizer, schedule, options)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(vocabulary);
-        ArgumentNullException.ThrowIfNull(schedule);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(validation);
-        options.Validate();
-        schedule.Validate();
-        if (vocabulary.Count != model.Spec.VocabSize)
-            throw new ArgumentException($"the vocabulary has {vocabulary.Count} characters but the model's is {model.Spec.VocabSize}");
-        if (validation.Length < 2) throw new ArgumentException($"the validation text needs at least 2 characters, got {validation.Length}");
         Model = model;
         Vocabulary = vocabulary;
-        Schedule = schedule;
-        Options = options;
         Validation = validation;
         DataName = dataName;
         Batcher = new StreamBatcher(train, options.Batch, options.SequenceLength);
-        Optimizer = Optimizer.Create(model.Parameters, optimizer);
         State = model.CreateState(options.Batch);
         _inputs = new int[Batcher.CharactersPerChunk];
         _targets = new int[Batcher.CharactersPerChunk];
@@ -79,15 +62,6 @@ public sealed class Trainer : IDisposable
     /// <summary>Its characters.</summary>
     public Vocabulary Vocabulary { get; }
 
-    /// <summary>The optimizer and its state.</summary>
-    public Optimizer Optimizer { get; }
-
-    /// <summary>The learning rate of every step.</summary>
-    public LearningRateSchedule Schedule { get; }
-
-    /// <summary>Batch shape, steps, clipping, evaluation.</summary>
-    public TrainingOptions Options { get; }
-
     /// <summary>Where each step's chunk comes from.</summary>
     public StreamBatcher Batcher { get; }
 
@@ -100,73 +74,27 @@ public sealed class Trainer : IDisposable
     /// <summary>What the text is.</summary>
     public string DataName { get; }
 
-    /// <summary>Steps completed.</summary>
-    public long Step { get; private set; }
-
-    /// <summary>The latest validation result, if any.</summary>
-    public EvaluationReport? LastEvaluation { get; private set; }
-
-    /// <summary>
-    /// Trains until <see cref="TrainingOptions.Steps"/> steps are complete, cancellation is requested
-    /// (checked between steps), or the loss or gradient stops being finite.
-    /// </summary>
-    public TrainingResult Run(ITrainingObserver? observer = null, CancellationToken cancellation = default)
+    /// <inheritdoc/>
+    protected override LossStats TrainStep(long step)
     {
-        var clock = new Stopwatch();
-        while (Step < Options.Steps)
-        {
-            if (cancellation.IsCancellationRequested) return new TrainingResult(TrainingStatus.Cancelled, Step);
-            clock.Restart();
-            if (Batcher.StartsEpoch(Step)) State.Reset();
-            Batcher.Fill(Step, _inputs, _targets);
-            Model.ZeroGrad();
-            var stats = Model.TrainStep(_inputs, _targets, Options.SequenceLength, State);
-            var loss = stats.Loss;
-            if (!double.IsFinite(loss))
-                return Diverged($"the training loss became {Describe(loss)} at step {Step + 1}");
-            var norm = GradientClipping.ClipGlobalNorm(Model.Parameters, Options.Clip);
-            if (!double.IsFinite(norm))
-                return Diverged($"the gradient norm became {Describe(norm)} at step {Step + 1}");
-            var rate = Schedule.RateAt(Step);
-            Optimizer.Step(rate);
-            // A finite loss and gradient can still overflow a weight; such a state is never reported or saved.
-            var size = ParameterSquares();
-            if (!double.IsFinite(size))
-                return Diverged($"the parameters became {Describe(size)} in the update of step {Step + 1}");
-            Step++;
-            _lossSinceEvaluation += loss;
-            _stepsSinceEvaluation++;
-            clock.Stop();
-            observer?.OnStep(new StepReport(Step, Options.Steps, loss, rate, norm, Batcher.CharactersPerChunk, clock.Elapsed.TotalSeconds));
-            if ((Options.EvalEvery > 0 && Step % Options.EvalEvery == 0) || Step == Options.Steps)
-            {
-                var report = EvaluateNow();
-                observer?.OnEvaluation(report);
-            }
-            if (Options.CheckpointEvery > 0 && Step % Options.CheckpointEvery == 0 && Step < Options.Steps)
-                observer?.OnCheckpoint(this);
-        }
-        return new TrainingResult(TrainingStatus.Completed, Step);
+        if (Batcher.StartsEpoch(step)) State.Reset();
+        Batcher.Fill(step, _inputs, _targets);
+        return Model.TrainStep(_inputs, _targets, Options.SequenceLength, State);
     }
 
-    /// <summary>Evaluates on the validation text now and records the result.</summary>
-    public EvaluationReport EvaluateNow()
-    {
-        var validation = Evaluator.Evaluate(Model, Validation, Options.Batch, Options.SequenceLength, Options.EvalMaxCharacters);
-        var train = _stepsSinceEvaluation > 0 ? _lossSinceEvaluation / _stepsSinceEvaluation : double.NaN;
-        _lossSinceEvaluation = 0;
-        _stepsSinceEvaluation = 0;
-        var report = new EvaluationReport(Step, validation, train);
-        LastEvaluation = report;
-        return report;
-    }
+    /// <inheritdoc/>
+    protected override LossStats Validate() =>
+        Evaluator.Evaluate(Model, Validation, Options.Batch, Options.SequenceLength, Options.EvalMaxCharacters);
+
+    /// <inheritdoc/>
+    public override void SaveCheckpoint(string path) => TrainingCheckpoint.Save(path, Capture());
 
     /// <summary>A host copy of everything needed to continue exactly (for a checkpoint).</summary>
     public TrainingSnapshot Capture() => new(
         Model.Spec, Vocabulary, Optimizer.Config, Schedule, Options, Step, Optimizer.StepCount,
         Model.Rnn.DropoutSeed, Model.DropoutCounter,
         Model.StateDict(),
-        Optimizer.State.Select(kv => new KeyValuePair<string, HostTensor>(kv.Key, kv.Value.ToHost())).ToList(),
+        CaptureOptimizerState(),
         State.Hidden.ToHost(), State.Cell?.ToHost(), DataName);
 
     /// <summary>
@@ -187,47 +115,32 @@ public sealed class Trainer : IDisposable
             throw new InvalidDataException($"the checkpoint was trained with batch {snapshot.Options.Batch} and seq {snapshot.Options.SequenceLength}, not {Options.Batch} and {Options.SequenceLength}");
         var parameters = snapshot.Parameters.ToDictionary(kv => kv.Key, kv => kv.Value);
         Model.LoadStateDict(parameters, "checkpoint");
-        var state = snapshot.OptimizerState.ToDictionary(kv => kv.Key, kv => kv.Value);
-        foreach (var (name, tensor) in Optimizer.State)
-        {
-            if (!state.TryGetValue(name, out var saved))
-                throw new InvalidDataException($"checkpoint: optimizer state '{name}' is missing");
-            if (saved.Shape != tensor.Shape)
-                throw new InvalidDataException($"checkpoint: optimizer state '{name}' has shape {saved.Shape} but {tensor.Shape} was expected");
-            tensor.CopyFrom(saved.ConvertTo(tensor.DType));
-        }
-        if (state.Count != Optimizer.State.Count)
-            throw new InvalidDataException($"checkpoint: has {state.Count} optimizer state tensors but {Optimizer.Config.Kind} keeps {Optimizer.State.Count}");
         if (snapshot.Hidden.Shape != State.Hidden.Shape)
             throw new InvalidDataException($"checkpoint: the carried hidden state has shape {snapshot.Hidden.Shape} but {State.Hidden.Shape} was expected");
+        if (State.Cell is not null && (snapshot.Cell is null || snapshot.Cell.Shape != State.Cell.Shape))
+            throw new InvalidDataException($"checkpoint: the carried cell state is missing or not {State.Cell.Shape}");
+        RestoreOptimizer(snapshot.OptimizerState, snapshot.OptimizerStep, snapshot.Step);
         State.Hidden.CopyFrom(snapshot.Hidden.ConvertTo(State.Hidden.DType));
-        if (State.Cell is not null)
-        {
-            if (snapshot.Cell is null || snapshot.Cell.Shape != State.Cell.Shape)
-                throw new InvalidDataException($"checkpoint: the carried cell state is missing or not {State.Cell.Shape}");
-            State.Cell.CopyFrom(snapshot.Cell.ConvertTo(State.Cell.DType));
-        }
-        Optimizer.StepCount = snapshot.OptimizerStep;
+        State.Cell?.CopyFrom(snapshot.Cell!.ConvertTo(State.Cell.DType));
         Model.Rnn.DropoutSeed = snapshot.DropoutSeed;
         Model.DropoutCounter = snapshot.DropoutCounter;
-        Step = snapshot.Step;
     }
 
     /// <summary>Frees the optimizer state and the carried hidden state (not the model).</summary>
-    public void Dispose()
+    public override void Dispose()
     {
-        Optimizer.Dispose();
+        base.Dispose();
         State.Dispose();
     }
 
-    private double ParameterSquares()
+    private static CharRnnModel Checked(CharRnnModel model, Vocabulary vocabulary, int[] validation)
     {
-        var values = _parameterValues ??= Model.Parameters.Select(p => p.Value).ToArray();
-        return Model.Backend.SumOfSquares(values);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        ArgumentNullException.ThrowIfNull(validation);
+        if (vocabulary.Count != model.Spec.VocabSize)
+            throw new ArgumentException($"the vocabulary has {vocabulary.Count} characters but the model's is {model.Spec.VocabSize}");
+        if (validation.Length < 2) throw new ArgumentException($"the validation text needs at least 2 characters, got {validation.Length}");
+        return model;
     }
-
-    private TrainingResult Diverged(string what) => new(TrainingStatus.Diverged, Step,
-        $"{what}; training stopped (try a lower --lr or a --clip limit)");
-
-    private static string Describe(double v) => double.IsNaN(v) ? "NaN" : v > 0 ? "infinite" : "-infinite";
 }

@@ -29,11 +29,15 @@ public static class Gpurnn
     }
 
     /// <summary>Runs <c>gpurnn args...</c>.</summary>
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => RunWithInput(null, args);
+
+    /// <summary>Runs <c>gpurnn args...</c> with <paramref name="stdin"/> as its standard input.</summary>
+    public static Result RunWithInput(string? stdin, params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = Program.Run(args, stdout, stderr);
+        using var input = new StringReader(stdin ?? "");
+        var code = Program.Run(args, stdout, stderr, stdin is null ? null : input);
         return new Result(code, stdout.ToString(), stderr.ToString());
     }
 }

@@ -119,7 +119,7 @@ public class TrainerTests
 
         public void OnEvaluation(in EvaluationReport report) { }
 
-        public void OnCheckpoint(Trainer trainer) { }
+        public void OnCheckpoint(TrainingLoop trainer) { }
     }
 
     private sealed class CancelAfter(int steps, CancellationTokenSource source) : ITrainingObserver
@@ -131,6 +131,6 @@ public class TrainerTests
 
         public void OnEvaluation(in EvaluationReport report) { }
 
-        public void OnCheckpoint(Trainer trainer) { }
+        public void OnCheckpoint(TrainingLoop trainer) { }
     }
 }

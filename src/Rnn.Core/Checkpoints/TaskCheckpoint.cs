@@ -1,0 +1,130 @@
+using System.Globalization;
+
+namespace GpuRnn;
+
+/// <summary>
+/// Training checkpoints of the sequence tasks as safetensors files, laid out as
+/// <see cref="TrainingCheckpoint"/>'s: the parameters under their module names, the optimizer state
+/// as <c>optimizer.{parameter}.{buffer}</c>, and metadata with the format, the task spec (task,
+/// architecture, vocabularies, labels, tags, word classes) as JSON under <c>model</c>, the
+/// optimizer, schedule and training options, the step, the optimizer's step, the dropout stream
+/// and the data's name. Files are written atomically.
+/// </summary>
+public static class TaskCheckpoint
+{
+    /// <summary>The value of the <c>format</c> metadata that marks a GpuRnn task checkpoint.</summary>
+    public const string FormatName = "gpurnn.task_model";
+
+    /// <summary>The version of the layout written.</summary>
+    public const int FormatVersion = 1;
+
+    private const string OptimizerPrefix = "optimizer.";
+
+    /// <summary>Writes <paramref name="snapshot"/> to <paramref name="path"/> atomically (temporary file, flush, rename).</summary>
+    public static void Save(string path, TaskSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var tensors = new List<KeyValuePair<string, HostTensor>>(snapshot.Parameters);
+        foreach (var (name, t) in snapshot.OptimizerState) tensors.Add(new(OptimizerPrefix + name, t));
+        static string N(long v) => v.ToString(CultureInfo.InvariantCulture);
+        static string U(ulong v) => v.ToString(CultureInfo.InvariantCulture);
+        SafeTensors.Write(path, tensors, new Dictionary<string, string>
+        {
+            ["format"] = FormatName,
+            ["format_version"] = N(FormatVersion),
+            ["task"] = snapshot.Spec.Task.ToName(),
+            ["model"] = snapshot.Spec.ToJson(),
+            ["optimizer"] = snapshot.Optimizer.ToJson(),
+            ["schedule"] = snapshot.Schedule.ToJson(),
+            ["training"] = snapshot.Options.ToJson(),
+            ["step"] = N(snapshot.Step),
+            ["optimizer_step"] = N(snapshot.OptimizerStep),
+            ["dropout_seed"] = U(snapshot.DropoutSeed),
+            ["dropout_counter"] = U(snapshot.DropoutCounter),
+            ["data"] = snapshot.DataName,
+        });
+    }
+
+    /// <summary>Whether a file's metadata marks it as a task checkpoint (false for a character-model checkpoint).</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a readable safetensors file.</exception>
+    public static bool IsTaskCheckpoint(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return SafeTensors.Read(path).Metadata.TryGetValue("format", out var format) && format == FormatName;
+    }
+
+    /// <summary>Reads a checkpoint written by <see cref="Save"/>.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is truncated or malformed, or is not a GpuRnn task checkpoint.</exception>
+    public static TaskSnapshot Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var file = SafeTensors.Read(path);
+        var meta = file.Metadata;
+        if (!meta.TryGetValue("format", out var format) || format != FormatName)
+            throw new InvalidDataException($"{path}: is not a GpuRnn task checkpoint (its metadata has no format '{FormatName}'" +
+                (meta.TryGetValue("format", out var f) ? $"; it says '{f}')" : ")"));
+        var version = Required(meta, "format_version", path);
+        if (version != FormatVersion.ToString(CultureInfo.InvariantCulture))
+            throw new InvalidDataException($"{path}: task checkpoint format version {version} is not supported (this GpuRnn reads version {FormatVersion})");
+        var parameters = new List<KeyValuePair<string, HostTensor>>();
+        var optimizerState = new List<KeyValuePair<string, HostTensor>>();
+        foreach (var (name, tensor) in file.Tensors)
+        {
+            if (name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) optimizerState.Add(new(name[OptimizerPrefix.Length..], tensor));
+            else parameters.Add(new(name, tensor));
+        }
+        return new TaskSnapshot(
+            Parse(path, () => TaskSpec.FromJson(Required(meta, "model", path))),
+            Parse(path, () => OptimizerConfig.FromJson(Required(meta, "optimizer", path))),
+            Parse(path, () => LearningRateSchedule.FromJson(Required(meta, "schedule", path))),
+            Parse(path, () => TrainingOptions.FromJson(Required(meta, "training", path))),
+            (long)Integer(meta, "step", path),
+            (long)Integer(meta, "optimizer_step", path),
+            (ulong)Integer(meta, "dropout_seed", path, unsigned: true),
+            (ulong)Integer(meta, "dropout_counter", path, unsigned: true),
+            parameters,
+            optimizerState,
+            meta.TryGetValue("data", out var data) ? data : "unknown data");
+    }
+
+    /// <summary>Reads a checkpoint and creates its model on <paramref name="backend"/> (float32) with the saved parameters.</summary>
+    public static (TaskModel Model, TaskSnapshot Snapshot) LoadModel(string path, IBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        var snapshot = Load(path);
+        var model = TaskModels.Create(backend, snapshot.Spec, snapshot.Options.Seed);
+        try
+        {
+            model.LoadStateDict(snapshot.Parameters.ToDictionary(kv => kv.Key, kv => kv.Value), path);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        return (model, snapshot);
+    }
+
+    private static string Required(IReadOnlyDictionary<string, string> meta, string key, string path) =>
+        meta.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{path}: the checkpoint's metadata has no '{key}'");
+
+    private static decimal Integer(IReadOnlyDictionary<string, string> meta, string key, string path, bool unsigned = false)
+    {
+        var text = Required(meta, key, path);
+        if (unsigned && ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var u)) return u;
+        if (!unsigned && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) return v;
+        throw new InvalidDataException($"{path}: metadata '{key}' is '{text}', not a non-negative integer");
+    }
+
+    private static T Parse<T>(string path, Func<T> parse)
+    {
+        try { return parse(); }
+        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{path}: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,61 @@
+namespace GpuRnn;
+
+/// <summary>The usual output layer: logits = hidden W^T + b over all V outputs, then softmax cross-entropy.</summary>
+public sealed class FullSoftmaxHead : ISoftmaxHead
+{
+    private readonly SoftmaxCrossEntropyLoss _loss;
+
+    /// <summary>Creates the layer; parameters are <c>{prefix}.weight</c> [V, H] and <c>{prefix}.bias</c> [V].</summary>
+    public FullSoftmaxHead(IBackend backend, int inputSize, int outputSize, DType dtype, string prefix, ulong seed)
+    {
+        Linear = new Linear(backend, inputSize, outputSize, dtype, prefix, seed);
+        _loss = new SoftmaxCrossEntropyLoss(backend, dtype);
+        Parameters = [Linear.Weight, Linear.Bias];
+    }
+
+    /// <summary>The affine map to logits.</summary>
+    public Linear Linear { get; }
+
+    /// <inheritdoc/>
+    public int InputSize => Linear.InputSize;
+
+    /// <inheritdoc/>
+    public int OutputSize => Linear.OutputSize;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <inheritdoc/>
+    public LossStats Loss(Tensor hidden, ReadOnlySpan<int> targets, Tensor? dHidden, int counted)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        var backend = Linear.Backend;
+        var n = targets.Length;
+        using var logits = backend.Allocate(new Shape(n, OutputSize), hidden.DType);
+        using var targetIds = targets.ToArray().ToDevice(backend, new Shape(n));
+        Linear.Forward(hidden, logits);
+        // The gradient overwrites the logits: (softmax - onehot) / counted.
+        var stats = _loss.Compute(logits, targetIds, dHidden is null ? null : logits, counted);
+        if (dHidden is not null) Linear.Backward(hidden, logits, dHidden);
+        return stats;
+    }
+
+    /// <inheritdoc/>
+    public double[] LogProbabilities(Tensor hidden)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        var n = (int)(hidden.ElementCount / InputSize);
+        using var logits = Linear.Backend.Allocate(new Shape(n, OutputSize), hidden.DType);
+        Linear.Forward(hidden, logits);
+        var values = HeadMath.Download(logits);
+        HeadMath.LogSoftmaxRows(values, n, OutputSize);
+        return values;
+    }
+
+    /// <summary>Frees the parameters.</summary>
+    public void Dispose()
+    {
+        Linear.Dispose();
+        _loss.Dispose();
+    }
+}

@@ -1,0 +1,119 @@
+namespace GpuRnn;
+
+/// <summary>
+/// Many-to-many with one prediction per input step: sequence labelling (a tag per token, usually
+/// bidirectional), the copy-memory task (a symbol per step) and the word language model (the next
+/// word at every step). The top layer's output at every step goes through dropout (in training)
+/// and an output layer: a full softmax (<c>output.weight</c> [V, D*H]) or a class-based one.
+/// Targets of -1 (padding, steps that are not scored) add nothing to the loss.
+/// </summary>
+public sealed class SequenceTagger : TaskModel
+{
+    private bool _disposed;
+
+    /// <summary>Creates the model for a <see cref="TaskKind.Tag"/>, <see cref="TaskKind.Copy"/> or <see cref="TaskKind.WordLm"/> spec.</summary>
+    public SequenceTagger(IBackend backend, TaskSpec spec, ulong seed = 0, DType dtype = DType.Float32) : base(backend, spec, dtype, seed)
+    {
+        if (spec.Task is not (TaskKind.Tag or TaskKind.Copy or TaskKind.WordLm))
+            throw new ArgumentException($"a sequence tagger serves tag, copy and wordlm, not {spec.Task.ToName()}");
+        Encoder = new SequenceEncoder(backend, spec.Rnn, spec.InputVocabulary?.Count ?? 0, dtype, seed, spec.Dropout, spec.RecurrentInit, spec.ForgetBias);
+        try
+        {
+            Head = spec.Softmax == SoftmaxKind.Class
+                ? new ClassBasedSoftmax(backend, spec.Rnn.OutputSize, WordClasses.FromClassOf(spec.WordClasses!, spec.OutputSize), dtype, "output", CounterRng.Hash(seed, 4))
+                : new FullSoftmaxHead(backend, spec.Rnn.OutputSize, spec.OutputSize, dtype, "output", CounterRng.Hash(seed, 4));
+        }
+        catch
+        {
+            Encoder.Dispose();
+            throw;
+        }
+        AddParameters(Encoder.Parameters);
+        AddParameters(Head.Parameters);
+        AddStack(Encoder.Rnn);
+    }
+
+    /// <summary>Embedding (for tokens) and recurrent stack.</summary>
+    public SequenceEncoder Encoder { get; }
+
+    /// <summary>The output layer.</summary>
+    public ISoftmaxHead Head { get; }
+
+    /// <inheritdoc/>
+    public override string Unit => "tokens";
+
+    /// <inheritdoc/>
+    public override LossStats TrainBatch(IReadOnlyList<SequenceExample> examples) => Run(examples, training: true);
+
+    /// <inheritdoc/>
+    public override LossStats EvaluateBatch(IReadOnlyList<SequenceExample> examples) => Run(examples, training: false);
+
+    /// <summary>Per example, log p(output | step) for each of its steps: [Length, V] row-major.</summary>
+    public double[][] LogProbabilities(IReadOnlyList<SequenceExample> examples)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        var result = new List<double[]>(examples.Count);
+        var v = Spec.OutputSize;
+        foreach (var chunk in Batches(examples, 32))
+        {
+            int steps = SequenceBatch.MaxLength(chunk), batch = chunk.Count;
+            using var output = Forward(chunk, steps, training: false);
+            var all = Head.LogProbabilities(output.Output);
+            for (var b = 0; b < batch; b++)
+            {
+                var rows = new double[chunk[b].Length * v];
+                for (var t = 0; t < chunk[b].Length; t++) Array.Copy(all, ((long)t * batch + b) * v, rows, (long)t * v, v);
+                result.Add(rows);
+            }
+        }
+        return [.. result];
+    }
+
+    /// <summary>The most probable output at every step of every example.</summary>
+    public int[][] Predict(IReadOnlyList<SequenceExample> examples)
+    {
+        var v = Spec.OutputSize;
+        return LogProbabilities(examples).Select(rows =>
+        {
+            var best = new int[rows.Length / v];
+            for (var t = 0; t < best.Length; t++) best[t] = HeadMath.ArgMax(rows.AsSpan(t * v, v));
+            return best;
+        }).ToArray();
+    }
+
+    private RnnOutput Forward(IReadOnlyList<SequenceExample> examples, int steps, bool training)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var batch = examples.Count;
+        var tokens = Spec.TokenInputs ? SequenceBatch.Tokens(examples, steps) : null;
+        var features = Spec.TokenInputs ? null : SequenceBatch.Features(examples, steps, Spec.FeatureSize);
+        return WithDropout(Encoder.Rnn, () => Encoder.Forward(tokens, features, steps, batch, SequenceBatch.Lengths(examples), training: training));
+    }
+
+    private LossStats Run(IReadOnlyList<SequenceExample> examples, bool training)
+    {
+        var steps = SequenceBatch.MaxLength(examples);
+        var targets = SequenceBatch.Targets(examples, steps);
+        var counted = SoftmaxCrossEntropyLoss.CountTargets(targets);
+        if (training && counted == 0) throw new ArgumentException("no step of the batch has a target");
+        using var output = Forward(examples, steps, training);
+        var top = output.Output;
+        using var mask = DropOutputs(top, training);
+        if (!training) return Head.Loss(top, targets, null, counted);
+        using var dTop = Backend.Allocate(top.Shape, DType);
+        var stats = Head.Loss(top, targets, dTop, counted);
+        if (mask is not null) Dropout.Backward(dTop, mask, dTop);
+        Encoder.Backward(dTop).Dispose();
+        return stats;
+    }
+
+    /// <inheritdoc/>
+    public override void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Encoder.Dispose();
+        Head.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

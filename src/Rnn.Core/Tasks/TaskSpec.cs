@@ -1,0 +1,305 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace GpuRnn;
+
+/// <summary>The sequence tasks besides the character language model.</summary>
+public enum TaskKind
+{
+    /// <summary>Many-to-one classification of a text or a numeric sequence.</summary>
+    Classify,
+
+    /// <summary>Sequence labelling: one tag per token (part of speech, named entities).</summary>
+    Tag,
+
+    /// <summary>Sequence to sequence: an encoder-decoder (Sutskever et al. 2014).</summary>
+    Seq2Seq,
+
+    /// <summary>The adding problem (Hochreiter and Schmidhuber 1997), a many-to-one regression.</summary>
+    Adding,
+
+    /// <summary>The copy-memory task: recall symbols after a delay.</summary>
+    Copy,
+
+    /// <summary>A word-level language model, with a full or class-based softmax (Mikolov et al. 2011).</summary>
+    WordLm,
+}
+
+/// <summary>How a many-to-one model reduces the states of a sequence to one vector.</summary>
+public enum Pooling
+{
+    /// <summary>The final hidden state of the top layer (both directions' when bidirectional), taken at each sequence's own last step.</summary>
+    Last,
+
+    /// <summary>The mean of the top layer's outputs over each sequence's own steps.</summary>
+    Mean,
+}
+
+/// <summary>The output layer over a vocabulary.</summary>
+public enum SoftmaxKind
+{
+    /// <summary>One softmax over every output.</summary>
+    Full,
+
+    /// <summary>p(w) = p(class) p(w | class) over frequency classes (Mikolov et al. 2011).</summary>
+    Class,
+}
+
+/// <summary>Names of the task enums on the command line and in checkpoints.</summary>
+public static class TaskNames
+{
+    /// <summary><c>classify</c>, <c>tag</c>, <c>seq2seq</c>, <c>adding</c>, <c>copy</c> or <c>wordlm</c>.</summary>
+    public static string ToName(this TaskKind task) => task switch
+    {
+        TaskKind.Classify => "classify",
+        TaskKind.Tag => "tag",
+        TaskKind.Seq2Seq => "seq2seq",
+        TaskKind.Adding => "adding",
+        TaskKind.Copy => "copy",
+        _ => "wordlm",
+    };
+
+    /// <summary>Parses a task name (not <c>charlm</c>, which is the character model's).</summary>
+    public static TaskKind ParseTask(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "classify" => TaskKind.Classify,
+        "tag" => TaskKind.Tag,
+        "seq2seq" => TaskKind.Seq2Seq,
+        "adding" => TaskKind.Adding,
+        "copy" => TaskKind.Copy,
+        "wordlm" => TaskKind.WordLm,
+        _ => throw new ArgumentException($"unknown task '{name}' (expected charlm, classify, tag, seq2seq, adding, copy or wordlm)"),
+    };
+
+    /// <summary><c>last</c> or <c>mean</c>.</summary>
+    public static string ToName(this Pooling pooling) => pooling == Pooling.Last ? "last" : "mean";
+
+    /// <summary>Parses a pooling name.</summary>
+    public static Pooling ParsePooling(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "last" => Pooling.Last,
+        "mean" => Pooling.Mean,
+        _ => throw new ArgumentException($"unknown pooling '{name}' (expected last or mean)"),
+    };
+
+    /// <summary><c>full</c> or <c>class</c>.</summary>
+    public static string ToName(this SoftmaxKind softmax) => softmax == SoftmaxKind.Full ? "full" : "class";
+
+    /// <summary>Parses a softmax name.</summary>
+    public static SoftmaxKind ParseSoftmax(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "full" => SoftmaxKind.Full,
+        "class" => SoftmaxKind.Class,
+        _ => throw new ArgumentException($"unknown softmax '{name}' (expected full or class)"),
+    };
+}
+
+/// <summary>
+/// Everything that defines a task's model: the recurrent stack, how inputs are read (token
+/// embedding or numeric features, with their vocabulary and tokenization), the output (labels,
+/// tags, target tokens, word classes) and the task's own settings. A checkpoint stores it as JSON,
+/// so evaluation, prediction and resuming need nothing but the checkpoint.
+/// </summary>
+public sealed record TaskSpec
+{
+    /// <summary>The task.</summary>
+    public required TaskKind Task { get; init; }
+
+    /// <summary>The recurrent cell.</summary>
+    public required RnnCellKind Cell { get; init; }
+
+    /// <summary>Hidden units per layer and direction, H.</summary>
+    public required int HiddenSize { get; init; }
+
+    /// <summary>Stacked recurrent layers, L.</summary>
+    public int NumLayers { get; init; } = 1;
+
+    /// <summary>Bidirectional layers (classification and tagging).</summary>
+    public bool Bidirectional { get; init; }
+
+    /// <summary>Dropout between recurrent layers and before the output layer, in training.</summary>
+    public double Dropout { get; init; }
+
+    /// <summary>How the recurrent weights start.</summary>
+    public RecurrentInit RecurrentInit { get; init; } = RecurrentInit.Default;
+
+    /// <summary>LSTM only: start the forget gate's bias at 1.</summary>
+    public bool ForgetBias { get; init; }
+
+    /// <summary>GRU only: where the reset gate is applied.</summary>
+    public GruVariant GruVariant { get; init; } = GruVariant.ResetAfter;
+
+    /// <summary>Width of a token's vector E (token inputs); 0 for numeric inputs.</summary>
+    public int EmbeddingSize { get; init; }
+
+    /// <summary>Features per step F of numeric inputs; 0 for token inputs.</summary>
+    public int FeatureSize { get; init; }
+
+    /// <summary>The input tokens (with the decoder's output tokens for seq2seq in <see cref="OutputVocabulary"/>), or null for numeric inputs.</summary>
+    public TokenVocabulary? InputVocabulary { get; init; }
+
+    /// <summary>How input texts are cut into tokens.</summary>
+    public Tokenization InputTokenization { get; init; } = Tokenization.Whitespace;
+
+    /// <summary>The labels, tags, target tokens or words predicted; null for regression.</summary>
+    public TokenVocabulary? OutputVocabulary { get; init; }
+
+    /// <summary>How target texts are cut into tokens (seq2seq).</summary>
+    public Tokenization OutputTokenization { get; init; } = Tokenization.Whitespace;
+
+    /// <summary>Many-to-one: how the states become one vector.</summary>
+    public Pooling Pooling { get; init; } = Pooling.Last;
+
+    /// <summary>The output layer over the vocabulary (word language model).</summary>
+    public SoftmaxKind Softmax { get; init; } = SoftmaxKind.Full;
+
+    /// <summary>Class-based softmax: the class of every output id [V], classes being id ranges.</summary>
+    public int[]? WordClasses { get; init; }
+
+    /// <summary>Seq2seq: the encoder reads the source backwards (Sutskever et al.).</summary>
+    public bool ReverseSource { get; init; } = true;
+
+    /// <summary>Seq2seq: the longest output a decoder writes before it is stopped.</summary>
+    public int MaxOutputLength { get; init; }
+
+    /// <summary>Adding and copy: the problem's length T (the sequence length, or the copy delay).</summary>
+    public int Length { get; init; }
+
+    /// <summary>Copy: how many symbols are to be remembered.</summary>
+    public int CopyCount { get; init; }
+
+    /// <summary>Whether inputs are token ids (else numeric features).</summary>
+    public bool TokenInputs => InputVocabulary is not null;
+
+    /// <summary>Whether the model predicts a value (the adding problem) rather than a class.</summary>
+    public bool IsRegression => Task == TaskKind.Adding;
+
+    /// <summary>Features per step the recurrent stack reads: E for tokens, F for numeric inputs.</summary>
+    public int RnnInputSize => TokenInputs ? EmbeddingSize : FeatureSize;
+
+    /// <summary>The recurrent stack of an encoder reading <see cref="RnnInputSize"/> features.</summary>
+    public RnnSpec Rnn => new(Cell, RnnInputSize, HiddenSize, NumLayers, Bidirectional, GruVariant: GruVariant);
+
+    /// <summary>Outputs per prediction: labels, tags or tokens, or 1 for regression.</summary>
+    public int OutputSize => OutputVocabulary?.Count ?? 1;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
+    public TaskSpec Validate()
+    {
+        if (HiddenSize <= 0) throw new ArgumentException($"hidden size must be positive, got {HiddenSize}");
+        if (NumLayers <= 0) throw new ArgumentException($"number of layers must be positive, got {NumLayers}");
+        if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}");
+        if (TokenInputs == (FeatureSize > 0)) throw new ArgumentException("a task reads either tokens (an input vocabulary) or numeric features (a feature size), not both or neither");
+        if (TokenInputs && EmbeddingSize <= 0) throw new ArgumentException($"embedding size must be positive, got {EmbeddingSize}");
+        if (!IsRegression && OutputVocabulary is null) throw new ArgumentException($"task {Task.ToName()} needs an output vocabulary");
+        if (Task is TaskKind.Seq2Seq or TaskKind.WordLm or TaskKind.Copy && Bidirectional)
+            throw new ArgumentException($"task {Task.ToName()} reads left to right and cannot be bidirectional");
+        if (Task == TaskKind.Seq2Seq && MaxOutputLength <= 0) throw new ArgumentException($"the longest output must be positive, got {MaxOutputLength}");
+        if (Task == TaskKind.Seq2Seq && OutputVocabulary!.IdOf(TokenVocabulary.End) != 0)
+            throw new ArgumentException($"a seq2seq target vocabulary starts with {TokenVocabulary.End}");
+        if (Softmax == SoftmaxKind.Class)
+        {
+            if (Task != TaskKind.WordLm) throw new ArgumentException("a class-based softmax is for the word language model");
+            if (WordClasses is null) throw new ArgumentException("a class-based softmax needs the class of every word");
+            GpuRnn.WordClasses.FromClassOf(WordClasses, OutputSize);
+        }
+        if (RecurrentInit == RecurrentInit.Identity && Cell is not (RnnCellKind.RnnRelu or RnnCellKind.RnnTanh))
+            throw new ArgumentException($"the identity initialisation (IRNN) is for rnn_relu and rnn_tanh, not {Cell.ToName()}");
+        if (ForgetBias && Cell != RnnCellKind.Lstm) throw new ArgumentException($"a forget-gate bias needs an lstm, not {Cell.ToName()}");
+        Rnn.Validate();
+        return this;
+    }
+
+    /// <summary>One line such as <c>classify: lstm, 1 layer of 64, bidirectional, embedding 32, 3 labels, last-state pooling</c>.</summary>
+    public override string ToString()
+    {
+        var s = $"{Task.ToName()}: {Cell.ToName()}, {NumLayers} layer{(NumLayers == 1 ? "" : "s")} of {HiddenSize}";
+        if (Bidirectional) s += ", bidirectional";
+        s += TokenInputs ? $", embedding {EmbeddingSize} over {InputVocabulary!.Count} {InputTokenization.ToName()} tokens" : $", {FeatureSize} features per step";
+        if (Dropout > 0) s += $", dropout {Dropout.ToString(CultureInfo.InvariantCulture)}";
+        if (RecurrentInit != RecurrentInit.Default) s += $", {RecurrentInit.ToName()} init";
+        if (ForgetBias) s += ", forget bias 1";
+        s += Task switch
+        {
+            TaskKind.Classify => $", {OutputSize} labels, {Pooling.ToName()}-state pooling",
+            TaskKind.Tag => $", {OutputSize} tags",
+            TaskKind.Seq2Seq => $", {OutputSize} target tokens ({OutputTokenization.ToName()}){(ReverseSource ? ", source reversed" : "")}",
+            TaskKind.Adding => $", T = {Length}",
+            TaskKind.Copy => $", copy {CopyCount} symbols after {Length} steps",
+            _ => $", {OutputSize} words, {(Softmax == SoftmaxKind.Class ? $"class-based softmax over {GpuRnn.WordClasses.FromClassOf(WordClasses!, OutputSize).Count} classes" : "full softmax")}",
+        };
+        return s;
+    }
+
+    /// <summary>The spec as a JSON object with snake_case keys (how checkpoints store it).</summary>
+    public string ToJson()
+    {
+        var o = new JsonObject
+        {
+            ["task"] = Task.ToName(),
+            ["cell"] = Cell.ToName(),
+            ["hidden_size"] = HiddenSize,
+            ["num_layers"] = NumLayers,
+            ["bidirectional"] = Bidirectional,
+            ["dropout"] = Dropout,
+            ["recurrent_init"] = RecurrentInit.ToName(),
+            ["forget_bias"] = ForgetBias,
+            ["gru_variant"] = GruVariant.ToName(),
+            ["embedding_size"] = EmbeddingSize,
+            ["feature_size"] = FeatureSize,
+            ["input_tokenization"] = InputTokenization.ToName(),
+            ["output_tokenization"] = OutputTokenization.ToName(),
+            ["pooling"] = Pooling.ToName(),
+            ["softmax"] = Softmax.ToName(),
+            ["reverse_source"] = ReverseSource,
+            ["max_output_length"] = MaxOutputLength,
+            ["length"] = Length,
+            ["copy_count"] = CopyCount,
+        };
+        if (InputVocabulary is not null) o["input_vocabulary"] = JsonNode.Parse(InputVocabulary.ToJson());
+        if (OutputVocabulary is not null) o["output_vocabulary"] = JsonNode.Parse(OutputVocabulary.ToJson());
+        if (WordClasses is not null) o["word_classes"] = new JsonArray(WordClasses.Select(c => (JsonNode)c).ToArray());
+        return o.ToJsonString();
+    }
+
+    /// <summary>Reads <see cref="ToJson"/>'s form.</summary>
+    /// <exception cref="InvalidDataException">Not such an object, or a field is missing or invalid.</exception>
+    public static TaskSpec FromJson(string json)
+    {
+        try
+        {
+            var o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException("the task spec is not a JSON object");
+            T Get<T>(string key) => o[key] is { } node ? node.GetValue<T>() : throw new InvalidDataException($"the task spec has no '{key}'");
+            TokenVocabulary? Vocabulary(string key) => o[key] is { } node ? TokenVocabulary.FromJson(node.ToJsonString()) : null;
+            return new TaskSpec
+            {
+                Task = TaskNames.ParseTask(Get<string>("task")),
+                Cell = RnnNames.ParseCell(Get<string>("cell")),
+                HiddenSize = Get<int>("hidden_size"),
+                NumLayers = Get<int>("num_layers"),
+                Bidirectional = Get<bool>("bidirectional"),
+                Dropout = Get<double>("dropout"),
+                RecurrentInit = RecurrentInitializer.Parse(Get<string>("recurrent_init")),
+                ForgetBias = Get<bool>("forget_bias"),
+                GruVariant = RnnNames.ParseGruVariant(Get<string>("gru_variant")),
+                EmbeddingSize = Get<int>("embedding_size"),
+                FeatureSize = Get<int>("feature_size"),
+                InputVocabulary = Vocabulary("input_vocabulary"),
+                InputTokenization = Tokenizer.Parse(Get<string>("input_tokenization")),
+                OutputVocabulary = Vocabulary("output_vocabulary"),
+                OutputTokenization = Tokenizer.Parse(Get<string>("output_tokenization")),
+                Pooling = TaskNames.ParsePooling(Get<string>("pooling")),
+                Softmax = TaskNames.ParseSoftmax(Get<string>("softmax")),
+                WordClasses = o["word_classes"] is JsonArray a ? a.Select(n => n!.GetValue<int>()).ToArray() : null,
+                ReverseSource = Get<bool>("reverse_source"),
+                MaxOutputLength = Get<int>("max_output_length"),
+                Length = Get<int>("length"),
+                CopyCount = Get<int>("copy_count"),
+            }.Validate();
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"the task spec is invalid: {e.Message}");
+        }
+    }
+}
