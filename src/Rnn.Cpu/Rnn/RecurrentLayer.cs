@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using GpuRnn.Cpu.Kernels;
 
 namespace GpuRnn.Cpu.Rnn;
@@ -22,7 +23,16 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         var states = new DirectionState<T>[layer.Directions];
         for (var d = 0; d < layer.Directions; d++)
         {
-            var state = new DirectionState<T>(layer, steps, batch, d, lengths);
+            if (typeof(T) == typeof(float) && FusedForward.Supports(layer))
+            {
+                // Inference keeps no per-step state at all on this path.
+                var reserve = training ? new DirectionState<float>(backend.Pool, layer, steps, batch, d, lengths) : null;
+                FusedForward.Run(backend.Pool, layer, Unsafe.As<DirectionWeights<T>, DirectionWeights<float>>(ref weights[d]),
+                    Unsafe.As<DirectionIO<T>, DirectionIO<float>>(ref io[d]), steps, batch, d == 1, lengths, reserve);
+                states[d] = (DirectionState<T>)(object)reserve!;
+                continue;
+            }
+            var state = new DirectionState<T>(backend.Pool, layer, steps, batch, d, lengths);
             switch (layer.Cell)
             {
                 case RnnCellKind.Lstm: LstmForward.Run(weights[d], state, io[d]); break;
@@ -30,7 +40,8 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
                 default: ElmanForward.Run(weights[d], state, io[d]); break;
             }
             WriteFinalStates(state, io[d]);
-            states[d] = state;
+            if (training) states[d] = state;
+            else state.Dispose();
         }
         return training ? new CpuRnnReserve<T>(backend, layer, steps, batch, states) : null;
     }
