@@ -41,6 +41,24 @@ internal sealed unsafe class PackedMatrix
         return packed;
     }
 
+    /// <summary>Packs op(B) into a matrix whose buffer comes from <paramref name="pool"/>; <see cref="Return"/> gives it back.</summary>
+    public static PackedMatrix Pack(BufferPool pool, ReadOnlySpan<float> b, int ldb, bool transB, int k, int n)
+    {
+        var packed = new PackedMatrix { Data = pool.Rent<float>(checked((int)Length(k, n))) };
+        packed.Repack(b, ldb, transB, k, n);
+        return packed;
+    }
+
+    /// <summary>Gives a pooled buffer back; the matrix is empty afterwards.</summary>
+    public void Return(BufferPool pool)
+    {
+        pool.Return(Data);
+        Data = [];
+    }
+
+    /// <summary>Floats the packed op(B) [K, N] takes.</summary>
+    private static long Length(int k, int n) => (long)((n + PackedGemm.NR - 1) / PackedGemm.NR) * PackedGemm.NR * Math.Max(k, 1);
+
     /// <summary>Packs into this thread's scratch matrix (valid until the thread's next call), for one-off products.</summary>
     public static PackedMatrix PackScratch(ReadOnlySpan<float> b, int ldb, bool transB, int k, int n)
     {
@@ -56,7 +74,7 @@ internal sealed unsafe class PackedMatrix
         Depth = k;
         Columns = n;
         Panels = (n + nr - 1) / nr;
-        var length = (long)Panels * nr * Math.Max(k, 1);
+        var length = Length(k, n);
         if (Data.LongLength < length) Data = new float[length];
         var workers = (long)k * n < 1 << 18 ? 1 : Math.Min(CpuThreads.Count, Panels);
         fixed (float* source = b)

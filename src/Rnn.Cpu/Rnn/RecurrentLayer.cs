@@ -49,16 +49,28 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     public static void Backward(RnnLayerDesc layer, DirectionWeights<T>[] weights, DirectionWeights<T>[] gradients,
         CpuRnnReserve<T> reserve, Memory<T> x, DirectionIO<T>[] io, DirectionGradIO<T>[] grad, Memory<T> dx)
     {
+        var pool = ((CpuBackend)reserve.Backend).Pool;
         for (var d = 0; d < layer.Directions; d++)
         {
             var state = reserve.Directions[d];
+            var rows = state.Steps * state.Batch;
+            var width = layer.GateCount * layer.HiddenSize;
+            if (typeof(T) == typeof(float) && FusedForward.Supports(layer))
+            {
+                var fused = FusedBackward.Run(pool, Unsafe.As<DirectionWeights<T>, DirectionWeights<float>>(ref weights[d]),
+                    Unsafe.As<DirectionWeights<T>, DirectionWeights<float>>(ref gradients[d]), (DirectionState<float>)(object)state,
+                    Unsafe.As<DirectionIO<T>, DirectionIO<float>>(ref io[d]), Unsafe.As<DirectionGradIO<T>, DirectionGradIO<float>>(ref grad[d]));
+                InputGradients(layer, weights[d], gradients[d], x.Span, ((T[])(object)fused).AsSpan(0, rows * width), rows, dx.Span, accumulate: d > 0);
+                pool.Return(fused);
+                continue;
+            }
             var dPre = layer.Cell switch
             {
                 RnnCellKind.Lstm => LstmBackward.Run(weights[d], gradients[d], state, io[d], grad[d]),
                 RnnCellKind.Gru => GruBackward.Run(weights[d], gradients[d], state, io[d], grad[d]),
                 _ => ElmanBackward.Run(weights[d], gradients[d], state, io[d], grad[d]),
             };
-            InputGradients(layer, weights[d], gradients[d], x.Span, dPre, state.Steps * state.Batch, dx.Span, accumulate: d > 0);
+            InputGradients(layer, weights[d], gradients[d], x.Span, dPre, rows, dx.Span, accumulate: d > 0);
         }
     }
 
@@ -133,7 +145,7 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     /// dx (+)= dPre W_ih, where dPre [T*B, G*H] is the gradient of the input projection.
     /// </summary>
     private static void InputGradients(RnnLayerDesc layer, in DirectionWeights<T> w, in DirectionWeights<T> g,
-        ReadOnlySpan<T> x, T[] dPre, int rows, Span<T> dx, bool accumulate)
+        ReadOnlySpan<T> x, ReadOnlySpan<T> dPre, int rows, Span<T> dx, bool accumulate)
     {
         int gh = layer.GateCount * layer.HiddenSize, inputSize = layer.InputSize;
         Gemm.Run<T>(dPre, true, x, false, g.WeightIh.Span, gh, inputSize, rows, T.One, T.One);
@@ -142,9 +154,5 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     }
 
     /// <summary>sums[j] += the sum over rows of m[r, j], for a row-major [rows, width] block with row stride ld.</summary>
-    public static void ColumnSums(ReadOnlySpan<T> m, int rows, int width, Span<T> sums, int ld = -1)
-    {
-        if (ld < 0) ld = width;
-        for (var r = 0; r < rows; r++) Vectorized.Add(m.Slice(r * ld, width), sums);
-    }
+    public static void ColumnSums(ReadOnlySpan<T> m, int rows, int width, Span<T> sums, int ld = -1) => Kernels.ColumnSums.Add(m, rows, width, sums, ld);
 }
