@@ -26,7 +26,7 @@ internal static unsafe class GruStep
     {
         int state = panels.StateSize, u = TL.Count;
         Accumulate<TV, TL, TR>(panels.Panel(p), panels.Vectors(p), s.X + (long)row0 * s.LdX, s.LdX, panels.InputSize,
-            s.HPrev + (long)row0 * state, state, state, s.Sums);
+            s.HPrev + (long)row0 * state, state, s.HPrevIsZero ? 0 : state, s.Sums);
         for (var r = 0; r < TR.Rows; r++)
         {
             var sums = s.Sums + r * 4 * u;

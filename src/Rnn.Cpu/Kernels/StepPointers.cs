@@ -13,6 +13,8 @@ internal unsafe struct StepPointers
     public float* X;
     public int LdX;
     public float* HPrev;
+    /// <summary>Whether HPrev is all zeros (the first step without h0), so its product can be skipped.</summary>
+    public bool HPrevIsZero;
     public float* HOut;
     public float* CPrev;
     public float* COut;

@@ -57,6 +57,7 @@ internal static unsafe class FusedBackward
                 Zeros = Address(Rent(batch * hidden, clear: true)),
                 DY = (float*)dy.Pointer + grad.ColumnOffset,
                 LdY = grad.RowStride,
+                WantsDh0 = !grad.DH0.IsEmpty,
                 Peepholes = lstm && layer.Peepholes ? Address(PeepholeVectors(Rent(3 * hidden, clear: false), weights, hidden)) : null,
             };
             if (!grad.DHN.IsEmpty) grad.DHN.Span.CopyTo(new Span<float>(plan.DH, batch * hidden));
@@ -157,6 +158,7 @@ internal static unsafe class FusedBackward
     {
         public float* DPre, DPreH, DH, DHNext, DC, Zeros, DY, H0, C0, Peepholes;
         public int LdY;
+        public bool WantsDh0;
 
         /// <summary>Walks every step back for batch rows [first, last).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -203,6 +205,8 @@ internal static unsafe class FusedBackward
                                 dPreRow, dPreHRow, dhNext + row, scratch);
                         }
                     }
+                    // Nothing needs dh before the first step unless the caller asked for dh0.
+                    if (s == 0 && !WantsDh0) continue;
                     // dh(t-1) for these rows: LSTM = dPre W_hh (then inactive rows pass dh through);
                     // GRU = dh z (already in place) + dPre_h W_hh, which adds nothing for inactive rows.
                     var stepSpan = new ReadOnlySpan<float>(dPreH, batch * width);

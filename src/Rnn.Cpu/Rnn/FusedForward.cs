@@ -66,6 +66,7 @@ internal static unsafe class FusedForward
             plan.Y = (float*)y.Pointer + io.ColumnOffset;
             plan.LdY = io.RowStride;
             plan.H0 = io.H0.IsEmpty ? zeros : (float*)h0.Pointer;
+            plan.H0IsZero = io.H0.IsEmpty;
             plan.C0 = !lstm ? null : io.C0.IsEmpty ? zeros : (float*)c0.Pointer;
             plan.HN = (float*)hN.Pointer;
             plan.CN = (float*)cN.Pointer;
@@ -150,6 +151,8 @@ internal static unsafe class FusedForward
         public float* X, Y, H0, C0, HN, CN, HSteps, CSteps, Gates, Extra;
         public int LdY;
         public int* Lengths;
+        /// <summary>Whether H0 is the zero buffer standing in for an absent h0.</summary>
+        public bool H0IsZero;
         /// <summary>Whether HSteps/CSteps are the reserve's [T, B, H] (else two [B, H] steps used in turn).</summary>
         public bool Reserve;
 
@@ -168,6 +171,7 @@ internal static unsafe class FusedForward
                 s.X = X + (long)t * batch * input;
                 s.Y = Y + (long)t * batch * LdY;
                 s.HPrev = step == 0 ? H0 : HSteps + Slot(step - 1) * state;
+                s.HPrevIsZero = step == 0 && H0IsZero;
                 s.HOut = HSteps + Slot(step) * state;
                 if (lstm)
                 {
