@@ -28,6 +28,9 @@ internal sealed class DirectionState<T> : IDisposable where T : unmanaged
         Extra = needsExtra ? pool.Rent<T>(steps * batch * h) : [];
     }
 
+    /// <summary>The backend's pool, for the scratch a pass over this state needs.</summary>
+    public BufferPool Pool => _pool;
+
     public RnnLayerDesc Layer { get; }
     public int Steps { get; }
     public int Batch { get; }

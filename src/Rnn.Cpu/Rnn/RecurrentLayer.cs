@@ -70,7 +70,8 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
                 RnnCellKind.Gru => GruBackward.Run(weights[d], gradients[d], state, io[d], grad[d]),
                 _ => ElmanBackward.Run(weights[d], gradients[d], state, io[d], grad[d]),
             };
-            InputGradients(layer, weights[d], gradients[d], x.Span, dPre, rows, dx.Span, accumulate: d > 0);
+            InputGradients(layer, weights[d], gradients[d], x.Span, dPre.AsSpan(0, rows * width), rows, dx.Span, accumulate: d > 0);
+            pool.Return(dPre);
         }
     }
 
@@ -109,11 +110,11 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>A zero buffer wide enough for any state of the layer.</summary>
     public static T[] Zeros(DirectionState<T> state) => new T[state.Batch * Math.Max(state.Layer.HiddenSize, state.Layer.StateSize)];
 
-    /// <summary>[T*B, P]: for every step, the hidden state it started from (what dW_hh multiplies).</summary>
+    /// <summary>[T*B, P]: for every step, the hidden state it started from (what dW_hh multiplies); rented from the state's pool.</summary>
     public static T[] PreviousHAll(DirectionState<T> state, in DirectionIO<T> io)
     {
         var width = state.Layer.StateSize;
-        var all = new T[state.Steps * state.Batch * width];
+        var all = state.Pool.Rent<T>(state.Steps * state.Batch * width);
         var zeros = Zeros(state);
         for (var s = 0; s < state.Steps; s++)
             PreviousH(state, io, s, zeros).CopyTo(all.AsSpan(state.TimeAt(s) * state.Batch * width));
