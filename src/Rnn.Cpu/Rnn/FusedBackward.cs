@@ -83,7 +83,7 @@ internal static unsafe class FusedBackward
 
             var dPreH = lstm ? dPre.AsSpan(0, rows * width) : new Span<float>(plan.DPreH, rows * width);
             HiddenWeightGradients(state, io, dPreH, gradients.WeightHh.Span);
-            if (gradients.HasBias) ColumnSums.Add(dPreH, rows, width, gradients.BiasHh.Span);
+            if (gradients.HasBias) BiasGradients(dPre.AsSpan(0, rows * width), dPreH, rows, hidden, lstm, gradients, Rent(width, clear: true));
             if (plan.Peepholes != null) PeepholeGradients<TV, TL>(state, io, dPre, gradients, plan.Zeros);
             return dPre;
         }
@@ -97,6 +97,27 @@ internal static unsafe class FusedBackward
             whh.Return(pool);
             foreach (var array in rented) pool.Return(array);
         }
+    }
+
+    /// <summary>
+    /// db_ih += Σ dPre_x and db_hh += Σ dPre_h over all rows, reading each gradient once: for LSTM
+    /// the two are the same; for GRU they differ only in the n block.
+    /// </summary>
+    private static void BiasGradients(ReadOnlySpan<float> dPreX, ReadOnlySpan<float> dPreH, int rows, int hidden, bool lstm,
+        in DirectionWeights<float> gradients, float[] sums)
+    {
+        var width = dPreX.Length / rows;
+        var sumsX = sums.AsSpan(0, width);
+        ColumnSums.Add(dPreX, rows, width, sumsX);
+        Vectorized.Add<float>(sumsX, gradients.BiasIh.Span);
+        var bhh = gradients.BiasHh.Span;
+        if (lstm)
+        {
+            Vectorized.Add<float>(sumsX, bhh);
+            return;
+        }
+        Vectorized.Add<float>(sumsX[..(2 * hidden)], bhh[..(2 * hidden)]);
+        ColumnSums.Add(dPreH[(2 * hidden)..], rows, hidden, bhh[(2 * hidden)..], ld: width);
     }
 
     private static float* Address(float[] pooled)

@@ -60,7 +60,8 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
                 var fused = FusedBackward.Run(pool, Unsafe.As<DirectionWeights<T>, DirectionWeights<float>>(ref weights[d]),
                     Unsafe.As<DirectionWeights<T>, DirectionWeights<float>>(ref gradients[d]), (DirectionState<float>)(object)state,
                     Unsafe.As<DirectionIO<T>, DirectionIO<float>>(ref io[d]), Unsafe.As<DirectionGradIO<T>, DirectionGradIO<float>>(ref grad[d]));
-                InputGradients(layer, weights[d], gradients[d], x.Span, ((T[])(object)fused).AsSpan(0, rows * width), rows, dx.Span, accumulate: d > 0);
+                InputGradients(layer, weights[d], gradients[d], x.Span, ((T[])(object)fused).AsSpan(0, rows * width), rows, dx.Span,
+                    accumulate: d > 0, biasDone: true);
                 pool.Return(fused);
                 continue;
             }
@@ -142,15 +143,16 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     }
 
     /// <summary>
-    /// What every cell's backward ends with: dW_ih += dPre^T x, db_ih += colsum(dPre),
-    /// dx (+)= dPre W_ih, where dPre [T*B, G*H] is the gradient of the input projection.
+    /// What every cell's backward ends with: dW_ih += dPre^T x, db_ih += colsum(dPre) (unless the
+    /// cell's backward did it with db_hh), dx (+)= dPre W_ih, where dPre [T*B, G*H] is the gradient
+    /// of the input projection.
     /// </summary>
     private static void InputGradients(RnnLayerDesc layer, in DirectionWeights<T> w, in DirectionWeights<T> g,
-        ReadOnlySpan<T> x, ReadOnlySpan<T> dPre, int rows, Span<T> dx, bool accumulate)
+        ReadOnlySpan<T> x, ReadOnlySpan<T> dPre, int rows, Span<T> dx, bool accumulate, bool biasDone = false)
     {
         int gh = layer.GateCount * layer.HiddenSize, inputSize = layer.InputSize;
         Gemm.Run<T>(dPre, true, x, false, g.WeightIh.Span, gh, inputSize, rows, T.One, T.One);
-        if (g.HasBias) ColumnSums(dPre, rows, gh, g.BiasIh.Span);
+        if (g.HasBias && !biasDone) ColumnSums(dPre, rows, gh, g.BiasIh.Span);
         if (!dx.IsEmpty) Gemm.Run<T>(dPre, false, w.WeightIh.Span, false, dx, rows, inputSize, gh, T.One, accumulate ? T.One : T.Zero);
     }
 
