@@ -33,12 +33,7 @@ public static class TrainDefaults
     public const int EvalEvery = 250;
 
     /// <summary>The peak learning rate of an optimizer when --lr is not given.</summary>
-    public static double LearningRate(OptimizerKind kind) => kind switch
-    {
-        OptimizerKind.Sgd => 1.0,
-        OptimizerKind.RmsProp => 0.002,
-        _ => 0.005,
-    };
+    public static double LearningRate(OptimizerKind kind) => new OptimizerConfig(kind).DefaultLearningRate;
 }
 
 /// <summary>

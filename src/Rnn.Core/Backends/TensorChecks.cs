@@ -4,7 +4,7 @@ namespace GpuRnn;
 /// Argument checks shared by every backend, so each boundary gives the same message naming the
 /// expected and the actual value.
 /// </summary>
-public static class TensorChecks
+internal static class TensorChecks
 {
     /// <summary>Throws unless <paramref name="tensor"/> has exactly <paramref name="expected"/>.</summary>
     public static void Shape(Tensor tensor, Shape expected, string name)

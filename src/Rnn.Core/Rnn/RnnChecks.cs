@@ -5,7 +5,7 @@ namespace GpuRnn;
 /// <see cref="IBackend.RnnBackward"/>: shapes, dtypes, owners and lengths, with messages that
 /// name the expected and the actual value.
 /// </summary>
-public static class RnnChecks
+internal static class RnnChecks
 {
     /// <summary>Checks a forward call; returns (T, B, dtype).</summary>
     public static (int Steps, int Batch, DType DType) Forward(IBackend backend, RnnLayerDesc layer, RnnLayerWeights weights,

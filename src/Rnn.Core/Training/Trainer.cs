@@ -54,6 +54,25 @@ public sealed class Trainer : IDisposable
         _targets = new int[Batcher.CharactersPerChunk];
     }
 
+    /// <summary>
+    /// Prepares training of <paramref name="model"/> on <paramref name="corpus"/> (its vocabulary,
+    /// its training ids and its validation ids), with <c>gpurnn train</c>'s choices for what is left
+    /// out: Adam at a constant <see cref="OptimizerConfig.DefaultLearningRate"/> (0.005).
+    /// </summary>
+    /// <param name="model">The model to train (which the caller keeps and disposes); its vocabulary size must be the corpus's.</param>
+    /// <param name="corpus">The text, split into training and validation ids.</param>
+    /// <param name="options">Batch shape, steps, clipping, evaluation (default: <see cref="TrainingOptions"/>'s defaults, 1,000 steps of 32 x 64 characters).</param>
+    /// <param name="optimizer">The optimizer (default: Adam with PyTorch's settings).</param>
+    /// <param name="schedule">The learning rate of every step (default: the optimizer's <see cref="OptimizerConfig.DefaultLearningRate"/>, constant).</param>
+    /// <exception cref="ArgumentException">A setting is invalid, the vocabularies differ, or the text is shorter than one batch.</exception>
+    public Trainer(CharRnnModel model, TextCorpus corpus, TrainingOptions? options = null, OptimizerConfig? optimizer = null,
+        LearningRateSchedule? schedule = null)
+        : this(model, (corpus ?? throw new ArgumentNullException(nameof(corpus))).Vocabulary, optimizer ?? new OptimizerConfig(),
+            schedule ?? new LearningRateSchedule((optimizer ?? new OptimizerConfig()).DefaultLearningRate),
+            options ?? new TrainingOptions(), corpus.Train, corpus.Validation, corpus.Name)
+    {
+    }
+
     /// <summary>The model being trained.</summary>
     public CharRnnModel Model { get; }
 
