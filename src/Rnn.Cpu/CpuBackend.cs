@@ -22,6 +22,9 @@ public sealed partial class CpuBackend : IBackend
     /// <summary>Threads its kernels use.</summary>
     public int Threads { get; }
 
+    /// <summary>Scratch and reserve buffers kept from one call to the next.</summary>
+    internal BufferPool Pool { get; } = new();
+
     /// <inheritdoc/>
     public string Name => "cpu";
 

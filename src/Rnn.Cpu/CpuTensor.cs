@@ -1,20 +1,31 @@
 namespace GpuRnn.Cpu;
 
-/// <summary>A tensor in managed memory: a slice of a <c>float[]</c>, <c>double[]</c> or <c>int[]</c>.</summary>
+/// <summary>
+/// A tensor in managed memory: a slice of a <c>float[]</c>, <c>double[]</c> or <c>int[]</c>. Large
+/// tensors take their array from the backend's pool and give it back when disposed: a layer's
+/// output is megabytes, allocated afresh on every forward, and a fresh array costs page faults,
+/// zeroing by the kernel and, soon, a gen-2 collection; a pooled one costs a memset.
+/// </summary>
 internal sealed class CpuTensor : Tensor
 {
+    // 256 KB and up: below that the GC's own allocation is as cheap.
+    private const int PooledBytes = 1 << 18;
+
     private readonly CpuTensor? _owner;
+    private readonly BufferPool? _pool;
     private bool _disposed;
 
     public CpuTensor(CpuBackend backend, Shape shape, DType dtype)
         : base(backend, shape, dtype, isView: false)
     {
         var n = checked((int)shape.ElementCount);
+        var pooled = (long)n * dtype.SizeInBytes() >= PooledBytes;
+        _pool = pooled ? backend.Pool : null;
         Storage = dtype switch
         {
-            DType.Float32 => new float[n],
-            DType.Float64 => new double[n],
-            DType.Int32 => new int[n],
+            DType.Float32 => pooled ? backend.Pool.RentCleared<float>(n) : new float[n],
+            DType.Float64 => pooled ? backend.Pool.RentCleared<double>(n) : new double[n],
+            DType.Int32 => pooled ? backend.Pool.RentCleared<int>(n) : new int[n],
             _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
         };
     }
@@ -60,6 +71,8 @@ internal sealed class CpuTensor : Tensor
 
     public override void Dispose()
     {
-        if (_owner is null) _disposed = true;
+        if (_owner is not null || _disposed) return;
+        _disposed = true;
+        _pool?.Return(Storage);
     }
 }

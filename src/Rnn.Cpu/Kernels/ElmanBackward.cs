@@ -14,11 +14,12 @@ internal static class ElmanBackward
     {
         int steps = state.Steps, batch = state.Batch, h = state.Layer.HiddenSize;
         var relu = state.Layer.Cell == RnnCellKind.RnnRelu;
-        var dPre = new T[steps * batch * h];
+        // Rows of inactive steps stay zero: the products below read them.
+        var dPre = state.Pool.RentCleared<T>(steps * batch * h);
         var dh = new T[batch * h];
         var dhNext = new T[batch * h];
         if (!grad.DHN.IsEmpty) grad.DHN.Span.CopyTo(dh);
-        var whh = new PreparedB<T>(w.WeightHh, h, false, h, h);
+        using var whh = new PreparedB<T>(state.Pool, w.WeightHh, h, false, h, h);
         for (var s = steps - 1; s >= 0; s--)
         {
             var t = state.TimeAt(s);
@@ -43,7 +44,9 @@ internal static class ElmanBackward
         }
         if (!grad.DH0.IsEmpty) dh.CopyTo(grad.DH0.Span);
         int rows = steps * batch;
-        Gemm.Run<T>(dPre, true, RecurrentLayer<T>.PreviousHAll(state, io), false, g.WeightHh.Span, h, h, rows, T.One, T.One);
+        var hPrevAll = RecurrentLayer<T>.PreviousHAll(state, io);
+        Gemm.Run<T>(dPre, true, hPrevAll, false, g.WeightHh.Span, h, h, rows, T.One, T.One);
+        state.Pool.Return(hPrevAll);
         if (g.HasBias) RecurrentLayer<T>.ColumnSums(dPre, rows, h, g.BiasHh.Span);
         return dPre;
     }

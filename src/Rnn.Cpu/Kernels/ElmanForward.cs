@@ -17,7 +17,7 @@ internal static class ElmanForward
         var relu = state.Layer.Cell == RnnCellKind.RnnRelu;
         RecurrentLayer<T>.InputProjection(w, state, io.X.Span, addHiddenBias: true);
         var zeros = RecurrentLayer<T>.Zeros(state);
-        var whh = new PreparedB<T>(w.WeightHh, h, true, h, h);
+        using var whh = new PreparedB<T>(state.Pool, w.WeightHh, h, true, h, h);
         for (var s = 0; s < state.Steps; s++)
         {
             var t = state.TimeAt(s);

@@ -16,17 +16,18 @@ internal static class GruBackward
         var layer = state.Layer;
         int steps = state.Steps, batch = state.Batch, h = layer.HiddenSize, g3 = 3 * h;
         var resetAfter = layer.GruVariant == GruVariant.ResetAfter;
-        var dPreX = new T[steps * batch * g3];
+        // Rows of inactive steps stay zero: the products below read them.
+        var dPreX = state.Pool.RentCleared<T>(steps * batch * g3);
         // Gradient of the hidden projection (W_h h + b_h); reset after: its n block is dPreN ⊙ r.
-        var dPreH = new T[steps * batch * g3];
+        var dPreH = state.Pool.RentCleared<T>(steps * batch * g3);
         var dh = new T[batch * h];
         var dhNext = new T[batch * h];
         var dRh = new T[batch * h];
         if (!grad.DHN.IsEmpty) grad.DHN.Span.CopyTo(dh);
         var zeros = RecurrentLayer<T>.Zeros(state);
         // Products with W_hh (not transposed): [B, G] x [G, H]. Reset before splits r,z rows from n rows.
-        var whh = new PreparedB<T>(resetAfter ? w.WeightHh : w.WeightHh[..(2 * h * h)], h, false, resetAfter ? g3 : 2 * h, h);
-        var whn = resetAfter ? null : new PreparedB<T>(w.WeightHh[(2 * h * h)..], h, false, h, h);
+        using var whh = new PreparedB<T>(state.Pool, resetAfter ? w.WeightHh : w.WeightHh[..(2 * h * h)], h, false, resetAfter ? g3 : 2 * h, h);
+        using var whn = resetAfter ? null : new PreparedB<T>(state.Pool, w.WeightHh[(2 * h * h)..], h, false, h, h);
 
         for (var s = steps - 1; s >= 0; s--)
         {
@@ -113,7 +114,9 @@ internal static class GruBackward
             Gemm.Run<T>(dPreH, g3, true, hPrevAll, h, false, gwhh, h, 2 * h, h, rowsAll, T.One, T.One);
             Gemm.Run<T>(dPreH.AsSpan(2 * h), g3, true, state.Extra, h, false, gwhh[(2 * h * h)..], h, h, h, rowsAll, T.One, T.One);
         }
+        state.Pool.Return(hPrevAll);
         if (g.HasBias) RecurrentLayer<T>.ColumnSums(dPreH, rowsAll, g3, g.BiasHh.Span);
+        state.Pool.Return(dPreH);
         return dPreX;
     }
 }

@@ -23,8 +23,8 @@ internal static class GruForward
         var zeros = RecurrentLayer<T>.Zeros(state);
         // Reset after: all three hidden products at once. Reset before: r and z first; n needs r.
         var rows = resetAfter ? g3 : 2 * h;
-        var whh = new PreparedB<T>(w.WeightHh[..(rows * h)], h, true, h, rows);
-        var whn = resetAfter ? null : new PreparedB<T>(w.WeightHh[(2 * h * h)..], h, true, h, h);
+        using var whh = new PreparedB<T>(state.Pool, w.WeightHh[..(rows * h)], h, true, h, rows);
+        using var whn = resetAfter ? null : new PreparedB<T>(state.Pool, w.WeightHh[(2 * h * h)..], h, true, h, h);
         var bhh = w.BiasHh.Span;
         var hasBias = w.HasBias;
 

@@ -17,19 +17,20 @@ internal static class LstmBackward
         int steps = state.Steps, batch = state.Batch, h = layer.HiddenSize, p = layer.StateSize, g4 = 4 * h;
         var peep = layer.Peepholes;
         var proj = layer.ProjSize > 0;
-        var dPre = new T[steps * batch * g4];
+        // Rows of inactive steps stay zero: the products below read them.
+        var dPre = state.Pool.RentCleared<T>(steps * batch * g4);
         var dh = new T[batch * p];
         var dhNext = new T[batch * p];
         var dc = new T[batch * h];
         if (!grad.DHN.IsEmpty) grad.DHN.Span.CopyTo(dh);
         if (!grad.DCN.IsEmpty) grad.DCN.Span.CopyTo(dc);
         // dh at each step (zero where inactive), kept for dW_hr = sum dh^T m.
-        var dhAll = proj ? new T[steps * batch * p] : [];
+        var dhAll = proj ? state.Pool.Rent<T>(steps * batch * p) : [];
         var dm = proj ? new T[batch * h] : dh;
         var zeros = RecurrentLayer<T>.Zeros(state);
         var tanhC = new T[h];
-        var whh = new PreparedB<T>(w.WeightHh, p, false, g4, p);
-        var whr = proj ? new PreparedB<T>(w.WeightHr, h, false, p, h) : null;
+        using var whh = new PreparedB<T>(state.Pool, w.WeightHh, p, false, g4, p);
+        using var whr = proj ? new PreparedB<T>(state.Pool, w.WeightHr, h, false, p, h) : null;
         var wci = w.WeightCi.Span;
         var wcf = w.WeightCf.Span;
         var wco = w.WeightCo.Span;
@@ -107,8 +108,10 @@ internal static class LstmBackward
         int rows = steps * batch;
         var hPrevAll = RecurrentLayer<T>.PreviousHAll(state, io);
         Gemm.Run<T>(dPre, true, hPrevAll, false, g.WeightHh.Span, g4, p, rows, T.One, T.One);
+        state.Pool.Return(hPrevAll);
         if (g.HasBias) RecurrentLayer<T>.ColumnSums(dPre, rows, g4, g.BiasHh.Span);
         if (proj) Gemm.Run<T>(dhAll, true, state.Extra, false, g.WeightHr.Span, p, h, rows, T.One, T.One);
+        state.Pool.Return(dhAll);
         return dPre;
     }
 }

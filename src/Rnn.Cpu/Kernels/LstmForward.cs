@@ -21,8 +21,8 @@ internal static class LstmForward
         var proj = layer.ProjSize > 0;
         RecurrentLayer<T>.InputProjection(w, state, io.X.Span, addHiddenBias: true);
         var recurrent = new T[batch * g4];
-        var whh = new PreparedB<T>(w.WeightHh, p, true, p, g4);
-        var whr = proj ? new PreparedB<T>(w.WeightHr, h, true, h, p) : null;
+        using var whh = new PreparedB<T>(state.Pool, w.WeightHh, p, true, p, g4);
+        using var whr = proj ? new PreparedB<T>(state.Pool, w.WeightHr, h, true, h, p) : null;
         var zeros = RecurrentLayer<T>.Zeros(state);
         var wci = w.WeightCi.Span;
         var wcf = w.WeightCf.Span;

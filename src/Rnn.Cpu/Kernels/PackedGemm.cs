@@ -1,19 +1,20 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace GpuRnn.Cpu.Kernels;
 
 /// <summary>
 /// Float32 GEMM in the style of BLIS (Van Zee and van de Geijn 2015): B is packed into panels of
-/// <see cref="NR"/> columns, A into panels of <see cref="MR"/> rows, and a register-blocked
-/// micro-kernel keeps an MR x NR tile of C in vector registers while it streams both panels
-/// from cache with fused multiply-adds: 8 x 32 in 16 Vector512 registers where AVX-512 is
-/// available (a batch of 64 tiles exactly, one broadcast per two FMAs), else 6 x 16 in 12 Vector256.
+/// <see cref="NR"/> columns (<see cref="PackedMatrix"/>), A into panels of <see cref="MR"/> rows,
+/// and a register-blocked micro-kernel (<see cref="PackedGemmKernels"/>) keeps an MR x NR tile of
+/// C in vector registers while it streams both panels from cache with fused multiply-adds.
 /// </summary>
 /// <remarks>
-/// Determinism: every element of C accumulates its K products in the same order (K blocks in
-/// order, k ascending within a block) whatever the thread count, because threads split C's
-/// columns, never K.
+/// Threads split C's rows when there are enough of them (each packs only its own rows of A and
+/// all share the packed B), else C's column panels. Determinism: every element of C accumulates
+/// its K products in the same order (K blocks in order, k ascending within a block) and is stored
+/// by the same arithmetic whatever the split, because no split ever divides K.
 /// </remarks>
 internal static unsafe class PackedGemm
 {
@@ -26,43 +27,88 @@ internal static unsafe class PackedGemm
     /// <summary>Columns of the micro-tile: two vectors.</summary>
     public static readonly int NR = Wide ? 32 : 16;
 
-    /// <summary>Depth of a packed block: an MR x KC panel of A and a KC x NR panel of B stay in L1.</summary>
-    public const int KC = 256;
+    /// <summary>
+    /// Depth of a packed block. Measured on Zen 4 (1 MB L2): 512 beats the L1-sized 256 by about
+    /// 10%, since the B panel streams from L2 at full speed and fewer blocks mean fewer passes over C.
+    /// </summary>
+    public const int KC = 512;
 
-    /// <summary>Rows of A packed at once (a multiple of MR), sized for L2.</summary>
-    private const int MC = 120; // a multiple of both 6 and 8
+    /// <summary>Rows of A packed at once (a multiple of both 6 and 8), sized for L2 beside a B panel.</summary>
+    private const int MC = 96;
 
     // Below this many multiply-adds per worker a second thread costs more than it saves.
     private const long ParallelThreshold = 1L << 20;
 
     /// <summary>Whether the vectorised path can run on this machine.</summary>
-    public static bool IsSupported => Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+    public static bool IsSupported => Vector256.IsHardwareAccelerated && Fma.IsSupported;
 
-    /// <summary>C[M, N] = alpha * op(A) * B + beta * C, with B already packed.</summary>
+    /// <summary>C[M, N] = alpha * op(A) * B + beta * C, with B already packed, on the call's threads.</summary>
     public static void Run(ReadOnlySpan<float> a, int lda, bool transA, PackedMatrix b, Span<float> c, int ldc,
         int m, float alpha, float beta)
     {
         int n = b.Columns, k = b.Depth;
         if (m == 0 || n == 0) return;
-        ScaleC(c, ldc, m, n, beta);
-        if (k == 0 || alpha == 0) return;
-
-        var panels = b.Panels;
-        var workers = (long)m * n * k < ParallelThreshold ? 1 : Math.Min(CpuThreads.Count, panels);
+        if (!Prepare(c, ldc, m, n, k, alpha, ref beta)) return;
+        var threads = (long)m * n * k < ParallelThreshold ? 1 : CpuThreads.Count;
         fixed (float* pa = a, pc = c)
         {
-            var (aPtr, cPtr) = ((nint)pa, (nint)pc);
-            if (workers == 1)
+            var (aPtr, cPtr, overwrite) = ((nint)pa, (nint)pc, beta == 0);
+            var tiles = (m + MR - 1) / MR;
+            if (threads > 1 && tiles >= 2 * threads)
             {
-                Columns((float*)aPtr, lda, transA, b, (float*)cPtr, ldc, m, alpha, 0, panels);
+                // Rows: whole micro-tiles per thread, so every row lands in the same kind of tile as with one thread.
+                Parallel.For(0, threads, w =>
+                {
+                    int r0 = tiles * w / threads * MR, r1 = Math.Min(m, tiles * (w + 1) / threads * MR);
+                    Block((float*)aPtr, lda, transA, b, (float*)cPtr, ldc, r0, r1, 0, b.Panels, alpha, overwrite);
+                });
+                return;
+            }
+            var workers = Math.Min(threads, b.Panels);
+            if (workers <= 1)
+            {
+                Block((float*)aPtr, lda, transA, b, (float*)cPtr, ldc, 0, m, 0, b.Panels, alpha, overwrite);
                 return;
             }
             Parallel.For(0, workers, w =>
             {
-                int p0 = panels * w / workers, p1 = panels * (w + 1) / workers;
-                Columns((float*)aPtr, lda, transA, b, (float*)cPtr, ldc, m, alpha, p0, p1);
+                int p0 = b.Panels * w / workers, p1 = b.Panels * (w + 1) / workers;
+                Block((float*)aPtr, lda, transA, b, (float*)cPtr, ldc, 0, m, p0, p1, alpha, overwrite);
             });
         }
+    }
+
+    /// <summary>
+    /// The same on the calling thread alone, for rows [r0, r1) of op(A) and C: what a worker that
+    /// already owns those rows (a batch slice of a recurrent layer) runs.
+    /// </summary>
+    public static void RunRows(ReadOnlySpan<float> a, int lda, bool transA, PackedMatrix b, Span<float> c, int ldc,
+        int r0, int r1, float alpha, float beta)
+    {
+        int n = b.Columns, k = b.Depth;
+        if (r1 <= r0 || n == 0) return;
+        fixed (float* pa = a, pc = c)
+        {
+            if (!Prepare(new Span<float>(pc + (long)r0 * ldc, (r1 - r0 - 1) * ldc + n), ldc, r1 - r0, n, k, alpha, ref beta)) return;
+            Block(pa, lda, transA, b, pc, ldc, r0, r1, 0, b.Panels, alpha, beta == 0);
+        }
+    }
+
+    /// <summary>Applies beta where the kernels cannot fold it; false when nothing is left to add.</summary>
+    private static bool Prepare(Span<float> c, int ldc, int m, int n, int k, float alpha, ref float beta)
+    {
+        if (k == 0 || alpha == 0)
+        {
+            ScaleC(c, ldc, m, n, beta);
+            return false;
+        }
+        // The kernels either overwrite C (beta 0, first K block) or add to it; any other beta scales first.
+        if (beta != 0 && beta != 1)
+        {
+            ScaleC(c, ldc, m, n, beta);
+            beta = 1;
+        }
+        return true;
     }
 
     private static void ScaleC(Span<float> c, int ldc, int m, int n, float beta)
@@ -76,8 +122,10 @@ internal static unsafe class PackedGemm
         }
     }
 
-    /// <summary>One worker: the column panels [p0, p1) of C, all rows, all K blocks.</summary>
-    private static void Columns(float* a, int lda, bool transA, PackedMatrix b, float* c, int ldc, int m, float alpha, int p0, int p1)
+    /// <summary>One worker: rows [r0, r1) and column panels [p0, p1) of C, all K blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block(float* a, int lda, bool transA, PackedMatrix b, float* c, int ldc,
+        int r0, int r1, int p0, int p1, float alpha, bool overwrite)
     {
         var aPack = PackBuffer.Rent(MC * KC);
         try
@@ -87,9 +135,10 @@ internal static unsafe class PackedGemm
                 for (var kb = 0; kb < b.Depth; kb += KC)
                 {
                     var kc = Math.Min(KC, b.Depth - kb);
-                    for (var ic = 0; ic < m; ic += MC)
+                    var first = overwrite && kb == 0;
+                    for (var ic = r0; ic < r1; ic += MC)
                     {
-                        var mc = Math.Min(MC, m - ic);
+                        var mc = Math.Min(MC, r1 - ic);
                         PackA(a, lda, transA, ic, mc, kb, kc, ap);
                         for (var p = p0; p < p1; p++)
                         {
@@ -100,8 +149,8 @@ internal static unsafe class PackedGemm
                             {
                                 var mr = Math.Min(MR, mc - ir);
                                 var cTile = c + (long)(ic + ir) * ldc + col;
-                                if (mr == MR && nr == NR) Kernel(kc, ap + ir * kc, bPanel, cTile, ldc, alpha);
-                                else EdgeTile(kc, ap + ir * kc, bPanel, cTile, ldc, alpha, mr, nr);
+                                if (mr == MR && nr == NR) PackedGemmKernels.Tile(kc, ap + ir * kc, bPanel, cTile, ldc, alpha, first);
+                                else PackedGemmKernels.EdgeTile(kc, ap + ir * kc, bPanel, cTile, ldc, alpha, first, mr, nr);
                             }
                         }
                     }
@@ -112,239 +161,88 @@ internal static unsafe class PackedGemm
     }
 
     /// <summary>Packs rows [i0, i0+mc) and depth [k0, k0+kc) of op(A) into MR-row panels, k-major, zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(float* a, int lda, bool transA, int i0, int mc, int k0, int kc, float* dst)
     {
+        var mr8 = MR == 8;
         for (var ir = 0; ir < mc; ir += MR)
         {
             var mr = Math.Min(MR, mc - ir);
             var panel = dst + ir * kc;
-            for (var p = 0; p < kc; p++)
+            if (transA)
             {
-                var d = panel + p * MR;
-                for (var r = 0; r < mr; r++)
+                // op(A) row i is A's column i: each k gives MR neighbours in one row of A.
+                var src = a + (long)k0 * lda + i0 + ir;
+                for (var p = 0; p < kc; p++, src += lda)
                 {
-                    long row = i0 + ir + r, col = k0 + p;
-                    d[r] = transA ? a[col * lda + row] : a[row * lda + col];
-                }
-                for (var r = mr; r < MR; r++) d[r] = 0;
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel(int kc, float* a, float* b, float* c, int ldc, float alpha)
-    {
-        if (Wide) Kernel8x32(kc, a, b, c, ldc, alpha);
-        else Kernel6x16(kc, a, b, c, ldc, alpha);
-    }
-
-    /// <summary>C[8, 32] += alpha * Apanel[8, kc] * Bpanel[kc, 32], the tile in 16 zmm registers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x32(int kc, float* a, float* b, float* c, int ldc, float alpha)
-    {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        for (var p = 0; p < kc; p++)
-        {
-            var b0 = Vector512.Load(b);
-            var b1 = Vector512.Load(b + 16);
-            var a0 = Vector512.Create(a[0]);
-            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-            c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-            var a1 = Vector512.Create(a[1]);
-            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-            c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-            var a2 = Vector512.Create(a[2]);
-            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-            c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-            var a3 = Vector512.Create(a[3]);
-            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-            c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-            var a4 = Vector512.Create(a[4]);
-            c40 = Vector512.FusedMultiplyAdd(a4, b0, c40);
-            c41 = Vector512.FusedMultiplyAdd(a4, b1, c41);
-            var a5 = Vector512.Create(a[5]);
-            c50 = Vector512.FusedMultiplyAdd(a5, b0, c50);
-            c51 = Vector512.FusedMultiplyAdd(a5, b1, c51);
-            var a6 = Vector512.Create(a[6]);
-            c60 = Vector512.FusedMultiplyAdd(a6, b0, c60);
-            c61 = Vector512.FusedMultiplyAdd(a6, b1, c61);
-            var a7 = Vector512.Create(a[7]);
-            c70 = Vector512.FusedMultiplyAdd(a7, b0, c70);
-            c71 = Vector512.FusedMultiplyAdd(a7, b1, c71);
-            a += 8;
-            b += 32;
-        }
-        var va = Vector512.Create(alpha);
-        Store(c, c00, c01, va);
-        Store(c + ldc, c10, c11, va);
-        Store(c + 2 * ldc, c20, c21, va);
-        Store(c + 3 * ldc, c30, c31, va);
-        Store(c + 4 * ldc, c40, c41, va);
-        Store(c + 5 * ldc, c50, c51, va);
-        Store(c + 6 * ldc, c60, c61, va);
-        Store(c + 7 * ldc, c70, c71, va);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, Vector512<float> lo, Vector512<float> hi, Vector512<float> alpha)
-    {
-        Vector512.FusedMultiplyAdd(alpha, lo, Vector512.Load(c)).Store(c);
-        Vector512.FusedMultiplyAdd(alpha, hi, Vector512.Load(c + 16)).Store(c + 16);
-    }
-
-    /// <summary>C[6, 16] += alpha * Apanel[6, kc] * Bpanel[kc, 16], the tile in registers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x16(int kc, float* a, float* b, float* c, int ldc, float alpha)
-    {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (var p = 0; p < kc; p++)
-        {
-            var b0 = Vector256.Load(b);
-            var b1 = Vector256.Load(b + 8);
-            var a0 = Vector256.Create(a[0]);
-            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-            var a1 = Vector256.Create(a[1]);
-            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-            c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
-            var a2 = Vector256.Create(a[2]);
-            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-            c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
-            var a3 = Vector256.Create(a[3]);
-            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-            c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
-            var a4 = Vector256.Create(a[4]);
-            c40 = Vector256.FusedMultiplyAdd(a4, b0, c40);
-            c41 = Vector256.FusedMultiplyAdd(a4, b1, c41);
-            var a5 = Vector256.Create(a[5]);
-            c50 = Vector256.FusedMultiplyAdd(a5, b0, c50);
-            c51 = Vector256.FusedMultiplyAdd(a5, b1, c51);
-            a += 6;
-            b += 16;
-        }
-        var va = Vector256.Create(alpha);
-        Store(c, c00, c01, va);
-        Store(c + ldc, c10, c11, va);
-        Store(c + 2 * ldc, c20, c21, va);
-        Store(c + 3 * ldc, c30, c31, va);
-        Store(c + 4 * ldc, c40, c41, va);
-        Store(c + 5 * ldc, c50, c51, va);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, Vector256<float> lo, Vector256<float> hi, Vector256<float> alpha)
-    {
-        Vector256.FusedMultiplyAdd(alpha, lo, Vector256.Load(c)).Store(c);
-        Vector256.FusedMultiplyAdd(alpha, hi, Vector256.Load(c + 8)).Store(c + 8);
-    }
-
-    /// <summary>A partial tile at the bottom or right edge: computed in full on padded panels, stored in part.</summary>
-    private static void EdgeTile(int kc, float* a, float* b, float* c, int ldc, float alpha, int mr, int nr)
-    {
-        var tile = stackalloc float[8 * 32];
-        new Span<float>(tile, MR * NR).Clear();
-        Kernel(kc, a, b, tile, NR, 1);
-        for (var r = 0; r < mr; r++)
-            for (var j = 0; j < nr; j++)
-                c[(long)r * ldc + j] += alpha * tile[r * NR + j];
-    }
-}
-
-/// <summary>
-/// The B operand of <see cref="PackedGemm"/>, packed once and reusable: the recurrent weights are
-/// packed at the start of a layer call and serve every time step.
-/// Layout: for each KC block of depth, for each NR-column panel, kc rows of NR values (zero-padded).
-/// </summary>
-internal sealed class PackedMatrix
-{
-    [ThreadStatic] private static PackedMatrix? _scratch;
-
-    private PackedMatrix() { }
-
-    /// <summary>K: rows of op(B).</summary>
-    public int Depth { get; private set; }
-
-    /// <summary>N: columns of op(B).</summary>
-    public int Columns { get; private set; }
-
-    /// <summary>Number of NR-column panels.</summary>
-    public int Panels { get; private set; }
-
-    /// <summary>The packed values (possibly longer than needed).</summary>
-    public float[] Data { get; private set; } = [];
-
-    /// <summary>Where panel p of the K block starting at k0 begins in <see cref="Data"/>.</summary>
-    public long PanelOffset(int k0, int p)
-    {
-        var kc = Math.Min(PackedGemm.KC, Depth - k0);
-        return (long)k0 * Panels * PackedGemm.NR + (long)p * kc * PackedGemm.NR;
-    }
-
-    /// <summary>Packs op(B) [K, N], where B is [K, N] (ldb) or, transposed, [N, K] (ldb), into a new matrix.</summary>
-    public static PackedMatrix Pack(ReadOnlySpan<float> b, int ldb, bool transB, int k, int n)
-    {
-        var packed = new PackedMatrix();
-        packed.Repack(b, ldb, transB, k, n);
-        return packed;
-    }
-
-    /// <summary>Packs into this thread's scratch matrix (valid until the thread's next call), for one-off products.</summary>
-    public static PackedMatrix PackScratch(ReadOnlySpan<float> b, int ldb, bool transB, int k, int n)
-    {
-        var packed = _scratch ??= new PackedMatrix();
-        packed.Repack(b, ldb, transB, k, n);
-        return packed;
-    }
-
-    /// <summary>Packs op(B) into this matrix, growing its buffer only when it is too small.</summary>
-    public void Repack(ReadOnlySpan<float> b, int ldb, bool transB, int k, int n)
-    {
-        var nr = PackedGemm.NR;
-        Depth = k;
-        Columns = n;
-        Panels = (n + nr - 1) / nr;
-        var length = (long)Panels * nr * Math.Max(k, 1);
-        if (Data.LongLength < length) Data = new float[length];
-        for (var k0 = 0; k0 < Depth; k0 += PackedGemm.KC)
-        {
-            var kc = Math.Min(PackedGemm.KC, Depth - k0);
-            for (var p = 0; p < Panels; p++)
-            {
-                var dst = Data.AsSpan((int)PanelOffset(k0, p), kc * nr);
-                var fullPanel = (p + 1) * nr <= Columns;
-                for (var q = 0; q < kc; q++)
-                {
-                    var row = dst.Slice(q * nr, nr);
-                    int depth = k0 + q, col0 = p * nr;
-                    if (!transB && fullPanel)
+                    var d = panel + p * MR;
+                    if (mr8 && mr == 8)
                     {
-                        b.Slice(depth * ldb + col0, nr).CopyTo(row);
+                        Vector256.Store(Vector256.Load(src), d);
                         continue;
                     }
-                    for (var j = 0; j < nr; j++)
-                    {
-                        var col = col0 + j;
-                        row[j] = col >= Columns ? 0 : transB ? b[col * ldb + depth] : b[depth * ldb + col];
-                    }
+                    for (var r = 0; r < MR; r++) d[r] = r < mr ? src[r] : 0;
                 }
+                continue;
+            }
+            var rows = a + (long)(i0 + ir) * lda + k0;
+            var p0 = 0;
+            if (mr8 && mr == 8)
+            {
+                // Eight rows by eight k at a time, transposed in registers.
+                for (; p0 + 8 <= kc; p0 += 8) Transpose8x8(rows + p0, lda, panel + p0 * 8, 8);
+            }
+            // The rest row by row: contiguous reads, writes MR apart.
+            for (var r = 0; r < MR; r++)
+            {
+                var d = panel + r;
+                if (r >= mr)
+                {
+                    for (var p = p0; p < kc; p++) d[p * MR] = 0;
+                    continue;
+                }
+                var src = rows + (long)r * lda;
+                for (var p = p0; p < kc; p++) d[p * MR] = src[p];
             }
         }
     }
-}
 
-/// <summary>Per-thread scratch for packing, so steady-state GEMMs allocate nothing.</summary>
-internal static class PackBuffer
-{
-    [ThreadStatic] private static float[]? _cached;
-
-    public static float[] Rent(int length)
+    /// <summary>dst[p * ldd + r] = src[r * lda + p] for r, p &lt; 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transpose8x8(float* src, int lda, float* dst, int ldd)
     {
-        var buffer = _cached;
-        _cached = null;
-        return buffer is not null && buffer.Length >= length ? buffer : new float[length];
+        var r0 = Vector256.Load(src);
+        var r1 = Vector256.Load(src + lda);
+        var r2 = Vector256.Load(src + 2L * lda);
+        var r3 = Vector256.Load(src + 3L * lda);
+        var r4 = Vector256.Load(src + 4L * lda);
+        var r5 = Vector256.Load(src + 5L * lda);
+        var r6 = Vector256.Load(src + 6L * lda);
+        var r7 = Vector256.Load(src + 7L * lda);
+        // Pairs of rows interleaved, then pairs of pairs, then the 128-bit halves exchanged.
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44);
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Permute2x128(u0, u4, 0x20).Store(dst);
+        Avx.Permute2x128(u1, u5, 0x20).Store(dst + ldd);
+        Avx.Permute2x128(u2, u6, 0x20).Store(dst + 2 * ldd);
+        Avx.Permute2x128(u3, u7, 0x20).Store(dst + 3 * ldd);
+        Avx.Permute2x128(u0, u4, 0x31).Store(dst + 4 * ldd);
+        Avx.Permute2x128(u1, u5, 0x31).Store(dst + 5 * ldd);
+        Avx.Permute2x128(u2, u6, 0x31).Store(dst + 6 * ldd);
+        Avx.Permute2x128(u3, u7, 0x31).Store(dst + 7 * ldd);
     }
-
-    public static void Return(float[] buffer) => _cached = buffer;
 }

@@ -9,20 +9,24 @@ namespace GpuRnn.Cpu.Kernels;
 /// time step multiplies: float32 keeps it packed for <see cref="PackedGemm"/>; float64 (and
 /// machines without FMA) read it in place.
 /// </summary>
-internal sealed class PreparedB<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class PreparedB<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private readonly BufferPool _pool;
     private readonly ReadOnlyMemory<T> _b;
     private readonly int _ldb;
     private readonly bool _transB;
     private readonly PackedMatrix? _packed;
 
-    /// <summary>Prepares op(B) [K, N] from B [K, N] (ldb) or, transposed, B [N, K] (ldb).</summary>
-    public PreparedB(ReadOnlyMemory<T> b, int ldb, bool transB, int k, int n)
+    /// <summary>Prepares op(B) [K, N] from B [K, N] (ldb) or, transposed, B [N, K] (ldb); a packed copy comes from the pool.</summary>
+    public PreparedB(BufferPool pool, ReadOnlyMemory<T> b, int ldb, bool transB, int k, int n)
     {
-        (_b, _ldb, _transB, Depth, Columns) = (b, ldb, transB, k, n);
+        (_pool, _b, _ldb, _transB, Depth, Columns) = (pool, b, ldb, transB, k, n);
         if (typeof(T) == typeof(float) && PackedGemm.IsSupported)
-            _packed = PackedMatrix.Pack(MemoryMarshal.Cast<T, float>(b.Span), ldb, transB, k, n);
+            _packed = PackedMatrix.Pack(pool, MemoryMarshal.Cast<T, float>(b.Span), ldb, transB, k, n);
     }
+
+    /// <summary>Gives the packed copy back to the pool.</summary>
+    public void Dispose() => _packed?.Return(_pool);
 
     /// <summary>K.</summary>
     public int Depth { get; }

@@ -46,51 +46,65 @@ internal static class VectorMath
 
     /// <summary>exp(x) for eight floats; overflows to +inf above 88.72 and flushes to 0 below -87.33.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x)
-    {
-        var tooLarge = Vector256.GreaterThan(x, Vector256.Create(88.72283f));
-        var tooSmall = Vector256.LessThan(x, Vector256.Create(-87.33654f));
-        x = Vector256.Max(Vector256.Min(x, Vector256.Create(88.72283f)), Vector256.Create(-87.33654f));
-        // x = n ln2 + r, |r| <= ln2 / 2, with ln2 split in two so r is exact.
-        var n = Vector256.Floor(Vector256.FusedMultiplyAdd(x, Vector256.Create(1.44269504088896341f), Vector256.Create(0.5f)));
-        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-0.693359375f), x);
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(2.12194440e-4f), r);
-        var p = Vector256.Create(1.9875691500e-4f);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.3981999507e-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(8.3334519073e-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1665795894e-2f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
-        p = Vector256.FusedMultiplyAdd(p, r * r, r + Vector256<float>.One);
-        // 2^n assembled in two halves so n = 128 (x near 88.7) does not overflow the exponent field.
-        var ni = Vector256.ConvertToInt32(n);
-        var half = ni >> 1;
-        var scale1 = (half + Vector256.Create(127)) << 23;
-        var scale2 = (ni - half + Vector256.Create(127)) << 23;
-        var result = p * scale1.AsSingle() * scale2.AsSingle();
-        result = Vector256.ConditionalSelect(tooLarge, Vector256.Create(float.PositiveInfinity), result);
-        return Vector256.ConditionalSelect(tooSmall, Vector256<float>.Zero, result);
-    }
+    public static Vector256<float> Exp(Vector256<float> x) => Exp<Vector256<float>, Lanes8>(x);
 
     /// <summary>1 / (1 + exp(-x)) for eight floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Sigmoid(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Exp(-x));
+    public static Vector256<float> Sigmoid(Vector256<float> x) => Sigmoid<Vector256<float>, Lanes8>(x);
 
-    /// <summary>tanh(x) for eight floats: an odd polynomial for |x| &lt; 0.625, else 1 - 2 / (exp(2|x|) + 1) with x's sign.</summary>
+    /// <summary>tanh(x) for eight floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Tanh(Vector256<float> x)
+    public static Vector256<float> Tanh(Vector256<float> x) => Tanh<Vector256<float>, Lanes8>(x);
+
+    /// <summary>exp(x) lane by lane, any width; overflows to +inf above 88.72 and flushes to 0 below -87.33.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV Exp<TV, TL>(TV x) where TV : struct where TL : IFloatLanes<TV>
     {
-        var ax = Vector256.Abs(x);
-        var z = x * x;
-        var p = Vector256.Create(-5.70498872745e-3f);
-        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(2.06390887954e-2f));
-        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(-5.37397155531e-2f));
-        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(1.33314422036e-1f));
-        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(-3.33332819422e-1f));
-        var small = Vector256.FusedMultiplyAdd(p * z, x, x);
+        var upper = TL.Splat(88.72283f);
+        var lower = TL.Splat(-87.33654f);
+        var tooLarge = TL.LessThan(upper, x);
+        var tooSmall = TL.LessThan(x, lower);
+        x = TL.Max(TL.Min(x, upper), lower);
+        // x = n ln2 + r, |r| <= ln2 / 2, with ln2 split in two so r is exact.
+        var n = TL.Floor(TL.MultiplyAdd(x, TL.Splat(1.44269504088896341f), TL.Splat(0.5f)));
+        var r = TL.MultiplyAdd(n, TL.Splat(-0.693359375f), x);
+        r = TL.MultiplyAdd(n, TL.Splat(2.12194440e-4f), r);
+        var p = TL.Splat(1.9875691500e-4f);
+        p = TL.MultiplyAdd(p, r, TL.Splat(1.3981999507e-3f));
+        p = TL.MultiplyAdd(p, r, TL.Splat(8.3334519073e-3f));
+        p = TL.MultiplyAdd(p, r, TL.Splat(4.1665795894e-2f));
+        p = TL.MultiplyAdd(p, r, TL.Splat(1.6666665459e-1f));
+        p = TL.MultiplyAdd(p, r, TL.Splat(5.0000001201e-1f));
+        p = TL.MultiplyAdd(p, TL.Multiply(r, r), TL.Add(r, TL.Splat(1f)));
+        var result = TL.ScaleByPowerOfTwo(p, n);
+        result = TL.Select(tooLarge, TL.Splat(float.PositiveInfinity), result);
+        return TL.Select(tooSmall, TL.Splat(0f), result);
+    }
+
+    /// <summary>1 / (1 + exp(-x)) lane by lane, any width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV Sigmoid<TV, TL>(TV x) where TV : struct where TL : IFloatLanes<TV>
+    {
+        var one = TL.Splat(1f);
+        return TL.Divide(one, TL.Add(one, Exp<TV, TL>(TL.Negate(x))));
+    }
+
+    /// <summary>tanh(x) lane by lane, any width: an odd polynomial for |x| &lt; 0.625, else 1 - 2 / (exp(2|x|) + 1) with x's sign.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV Tanh<TV, TL>(TV x) where TV : struct where TL : IFloatLanes<TV>
+    {
+        var ax = TL.Abs(x);
+        var z = TL.Multiply(x, x);
+        var p = TL.Splat(-5.70498872745e-3f);
+        p = TL.MultiplyAdd(p, z, TL.Splat(2.06390887954e-2f));
+        p = TL.MultiplyAdd(p, z, TL.Splat(-5.37397155531e-2f));
+        p = TL.MultiplyAdd(p, z, TL.Splat(1.33314422036e-1f));
+        p = TL.MultiplyAdd(p, z, TL.Splat(-3.33332819422e-1f));
+        var small = TL.MultiplyAdd(TL.Multiply(p, z), x, x);
         // For large |x|, exp overflows to inf and 2 / inf = 0 gives exactly 1.
-        var large = Vector256<float>.One - Vector256.Create(2f) / (Exp(ax + ax) + Vector256<float>.One);
-        large = Vector256.ConditionalSelect(Vector256.Create(-0f), x, large);
-        return Vector256.ConditionalSelect(Vector256.LessThan(ax, Vector256.Create(0.625f)), small, large);
+        var one = TL.Splat(1f);
+        var large = TL.Subtract(one, TL.Divide(TL.Splat(2f), TL.Add(Exp<TV, TL>(TL.Add(ax, ax)), one)));
+        large = TL.Select(TL.Splat(-0f), x, large);
+        return TL.Select(TL.LessThan(ax, TL.Splat(0.625f)), small, large);
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using GpuRnn.Cpu.Kernels;
 
 namespace GpuRnn.Cpu.Rnn;
@@ -22,7 +23,16 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         var states = new DirectionState<T>[layer.Directions];
         for (var d = 0; d < layer.Directions; d++)
         {
-            var state = new DirectionState<T>(layer, steps, batch, d, lengths);
+            if (typeof(T) == typeof(float) && FusedForward.Supports(layer))
+            {
+                // Inference keeps no per-step state at all on this path.
+                var reserve = training ? new DirectionState<float>(backend.Pool, layer, steps, batch, d, lengths) : null;
+                FusedForward.Run(backend.Pool, layer, Unsafe.As<DirectionWeights<T>, DirectionWeights<float>>(ref weights[d]),
+                    Unsafe.As<DirectionIO<T>, DirectionIO<float>>(ref io[d]), steps, batch, d == 1, lengths, reserve);
+                states[d] = (DirectionState<T>)(object)reserve!;
+                continue;
+            }
+            var state = new DirectionState<T>(backend.Pool, layer, steps, batch, d, lengths);
             switch (layer.Cell)
             {
                 case RnnCellKind.Lstm: LstmForward.Run(weights[d], state, io[d]); break;
@@ -30,7 +40,8 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
                 default: ElmanForward.Run(weights[d], state, io[d]); break;
             }
             WriteFinalStates(state, io[d]);
-            states[d] = state;
+            if (training) states[d] = state;
+            else state.Dispose();
         }
         return training ? new CpuRnnReserve<T>(backend, layer, steps, batch, states) : null;
     }
@@ -38,16 +49,30 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     public static void Backward(RnnLayerDesc layer, DirectionWeights<T>[] weights, DirectionWeights<T>[] gradients,
         CpuRnnReserve<T> reserve, Memory<T> x, DirectionIO<T>[] io, DirectionGradIO<T>[] grad, Memory<T> dx)
     {
+        var pool = ((CpuBackend)reserve.Backend).Pool;
         for (var d = 0; d < layer.Directions; d++)
         {
             var state = reserve.Directions[d];
+            var rows = state.Steps * state.Batch;
+            var width = layer.GateCount * layer.HiddenSize;
+            if (typeof(T) == typeof(float) && FusedForward.Supports(layer))
+            {
+                var fused = FusedBackward.Run(pool, Unsafe.As<DirectionWeights<T>, DirectionWeights<float>>(ref weights[d]),
+                    Unsafe.As<DirectionWeights<T>, DirectionWeights<float>>(ref gradients[d]), (DirectionState<float>)(object)state,
+                    Unsafe.As<DirectionIO<T>, DirectionIO<float>>(ref io[d]), Unsafe.As<DirectionGradIO<T>, DirectionGradIO<float>>(ref grad[d]));
+                InputGradients(layer, weights[d], gradients[d], x.Span, ((T[])(object)fused).AsSpan(0, rows * width), rows, dx.Span,
+                    accumulate: d > 0, biasDone: true);
+                pool.Return(fused);
+                continue;
+            }
             var dPre = layer.Cell switch
             {
                 RnnCellKind.Lstm => LstmBackward.Run(weights[d], gradients[d], state, io[d], grad[d]),
                 RnnCellKind.Gru => GruBackward.Run(weights[d], gradients[d], state, io[d], grad[d]),
                 _ => ElmanBackward.Run(weights[d], gradients[d], state, io[d], grad[d]),
             };
-            InputGradients(layer, weights[d], gradients[d], x.Span, dPre, state.Steps * state.Batch, dx.Span, accumulate: d > 0);
+            InputGradients(layer, weights[d], gradients[d], x.Span, dPre.AsSpan(0, rows * width), rows, dx.Span, accumulate: d > 0);
+            pool.Return(dPre);
         }
     }
 
@@ -86,11 +111,11 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>A zero buffer wide enough for any state of the layer.</summary>
     public static T[] Zeros(DirectionState<T> state) => new T[state.Batch * Math.Max(state.Layer.HiddenSize, state.Layer.StateSize)];
 
-    /// <summary>[T*B, P]: for every step, the hidden state it started from (what dW_hh multiplies).</summary>
+    /// <summary>[T*B, P]: for every step, the hidden state it started from (what dW_hh multiplies); rented from the state's pool.</summary>
     public static T[] PreviousHAll(DirectionState<T> state, in DirectionIO<T> io)
     {
         var width = state.Layer.StateSize;
-        var all = new T[state.Steps * state.Batch * width];
+        var all = state.Pool.Rent<T>(state.Steps * state.Batch * width);
         var zeros = Zeros(state);
         for (var s = 0; s < state.Steps; s++)
             PreviousH(state, io, s, zeros).CopyTo(all.AsSpan(state.TimeAt(s) * state.Batch * width));
@@ -118,22 +143,19 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     }
 
     /// <summary>
-    /// What every cell's backward ends with: dW_ih += dPre^T x, db_ih += colsum(dPre),
-    /// dx (+)= dPre W_ih, where dPre [T*B, G*H] is the gradient of the input projection.
+    /// What every cell's backward ends with: dW_ih += dPre^T x, db_ih += colsum(dPre) (unless the
+    /// cell's backward did it with db_hh), dx (+)= dPre W_ih, where dPre [T*B, G*H] is the gradient
+    /// of the input projection.
     /// </summary>
     private static void InputGradients(RnnLayerDesc layer, in DirectionWeights<T> w, in DirectionWeights<T> g,
-        ReadOnlySpan<T> x, T[] dPre, int rows, Span<T> dx, bool accumulate)
+        ReadOnlySpan<T> x, ReadOnlySpan<T> dPre, int rows, Span<T> dx, bool accumulate, bool biasDone = false)
     {
         int gh = layer.GateCount * layer.HiddenSize, inputSize = layer.InputSize;
         Gemm.Run<T>(dPre, true, x, false, g.WeightIh.Span, gh, inputSize, rows, T.One, T.One);
-        if (g.HasBias) ColumnSums(dPre, rows, gh, g.BiasIh.Span);
+        if (g.HasBias && !biasDone) ColumnSums(dPre, rows, gh, g.BiasIh.Span);
         if (!dx.IsEmpty) Gemm.Run<T>(dPre, false, w.WeightIh.Span, false, dx, rows, inputSize, gh, T.One, accumulate ? T.One : T.Zero);
     }
 
     /// <summary>sums[j] += the sum over rows of m[r, j], for a row-major [rows, width] block with row stride ld.</summary>
-    public static void ColumnSums(ReadOnlySpan<T> m, int rows, int width, Span<T> sums, int ld = -1)
-    {
-        if (ld < 0) ld = width;
-        for (var r = 0; r < rows; r++) Vectorized.Add(m.Slice(r * ld, width), sums);
-    }
+    public static void ColumnSums(ReadOnlySpan<T> m, int rows, int width, Span<T> sums, int ld = -1) => Kernels.ColumnSums.Add(m, rows, width, sums, ld);
 }

@@ -1,0 +1,82 @@
+using System.Runtime.CompilerServices;
+
+namespace GpuRnn.Cpu.Kernels;
+
+/// <summary>
+/// Where one time step of a fused forward reads and writes, for one direction. Every block is
+/// [B, width] row-major: row b of X starts at X + b * LdX, of HPrev/HOut at + b * P, of
+/// CPrev/COut/Extra at + b * H, of Gates at + b * G * H, of Y at + b * LdY (already offset to
+/// this direction's columns). Gates and Extra are null when the forward keeps no reserve.
+/// </summary>
+internal unsafe struct StepPointers
+{
+    public float* X;
+    public int LdX;
+    public float* HPrev;
+    /// <summary>Whether HPrev is all zeros (the first step without h0), so its product can be skipped.</summary>
+    public bool HPrevIsZero;
+    public float* HOut;
+    public float* CPrev;
+    public float* COut;
+    public float* Y;
+    public int LdY;
+    public float* Gates;
+    public float* Extra;
+    /// <summary>Per-sequence lengths, or null when every sequence runs all T steps.</summary>
+    public int* Lengths;
+    /// <summary>The time index t of this step.</summary>
+    public int Time;
+    /// <summary>One vector of scratch for partial panels (U floats), private to the worker.</summary>
+    public float* Scratch;
+    /// <summary>A tile's sums before the cell update: [4 rows][4 accumulators][U], private to the worker.</summary>
+    public float* Sums;
+
+    /// <summary>Whether sequence b takes part in this step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly bool IsActive(int b) => Lengths == null || Time < Lengths[b];
+}
+
+/// <summary>How many rows a tile kernel handles, as a type, so unused accumulators vanish at JIT time.</summary>
+internal interface IRowCount
+{
+    static abstract int Rows { get; }
+}
+
+internal readonly struct OneRow : IRowCount { public static int Rows => 1; }
+internal readonly struct TwoRows : IRowCount { public static int Rows => 2; }
+internal readonly struct ThreeRows : IRowCount { public static int Rows => 3; }
+internal readonly struct FourRows : IRowCount { public static int Rows => 4; }
+
+/// <summary>Loads and stores of the first n lanes of a vector, through scratch when n is short of a whole vector.</summary>
+internal static unsafe class PartialLanes
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV Load<TV, TL>(float* p, int n, float* scratch) where TV : struct where TL : IFloatLanes<TV>
+    {
+        if (n == TL.Count) return TL.Load(p);
+        for (var j = 0; j < TL.Count; j++) scratch[j] = j < n ? p[j] : 0;
+        return TL.Load(scratch);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<TV, TL>(float* p, TV v, int n, float* scratch) where TV : struct where TL : IFloatLanes<TV>
+    {
+        if (n == TL.Count)
+        {
+            TL.Store(p, v);
+            return;
+        }
+        TL.Store(scratch, v);
+        for (var j = 0; j < n; j++) p[j] = scratch[j];
+    }
+
+    public static void Copy(float* from, float* to, int n)
+    {
+        for (var j = 0; j < n; j++) to[j] = from[j];
+    }
+
+    public static void Clear(float* p, int n)
+    {
+        for (var j = 0; j < n; j++) p[j] = 0;
+    }
+}

@@ -1,0 +1,222 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using GpuRnn.Cpu.Kernels;
+
+namespace GpuRnn.Cpu.Rnn;
+
+/// <summary>
+/// The float32 forward of one direction of an LSTM (no projection) or a GRU (reset after) with one
+/// fused kernel per time step, panel of units and tile of batch rows (<see cref="LstmStep"/>,
+/// <see cref="GruStep"/>): the input projection, the recurrent product, the biases and the cell
+/// update in one pass, with no [T, B, G*H] intermediate. The batch rows are split statically
+/// between the threads: each runs the whole sequence for its rows with no synchronisation, since a
+/// row's recurrence needs only its own previous state; each reads all of the packed weights.
+/// </summary>
+internal static unsafe class FusedForward
+{
+    /// <summary>Whether the fused path handles this layer in float32 on this machine.</summary>
+    public static bool Supports(RnnLayerDesc layer) =>
+        PackedGemm.IsSupported && layer.ProjSize == 0
+        && (layer.Cell == RnnCellKind.Lstm || layer.Cell == RnnCellKind.Gru && layer.GruVariant == GruVariant.ResetAfter);
+
+    /// <summary>
+    /// Runs the direction over all steps. With a <paramref name="reserve"/> the states and gate
+    /// activations of every step go there (the backward's input); without one, two steps of state suffice.
+    /// </summary>
+    public static void Run(BufferPool pool, RnnLayerDesc layer, in DirectionWeights<float> weights, in DirectionIO<float> io,
+        int steps, int batch, bool reverse, int[]? lengths, DirectionState<float>? reserve)
+    {
+        if (PackedGemm.Wide) Run<Vector512<float>, Lanes16>(pool, layer, weights, io, steps, batch, reverse, lengths, reserve);
+        else Run<Vector256<float>, Lanes8>(pool, layer, weights, io, steps, batch, reverse, lengths, reserve);
+    }
+
+    // Rows per tile: four rows of four accumulators need 16 of the 32 vector registers that AVX-512
+    // machines have; with 16 registers (AVX2) two rows leave room for the weights.
+    private static readonly int TileRows = Vector512.IsHardwareAccelerated ? 4 : 2;
+
+    private static void Run<TV, TL>(BufferPool pool, RnnLayerDesc layer, in DirectionWeights<float> weights, in DirectionIO<float> io,
+        int steps, int batch, bool reverse, int[]? lengths, DirectionState<float>? reserve)
+        where TV : struct where TL : IFloatLanes<TV>
+    {
+        var lstm = layer.Cell == RnnCellKind.Lstm;
+        int hidden = layer.HiddenSize, threads = CpuThreads.Count;
+        using var panels = new GatePanels(pool, TL.Count, layer.GateCount, hidden, layer.InputSize, hidden,
+            lstm ? LstmStep.VectorSlots : GruStep.VectorSlots);
+        Pack(panels, weights, lstm, threads);
+
+        var plan = new Plan<TV, TL>(panels, lstm, layer.Peepholes, steps, batch, reverse);
+        var rented = new List<Array>();
+        float* Scratch(int length, bool clear)
+        {
+            var array = clear ? pool.RentCleared<float>(length) : pool.Rent<float>(length);
+            rented.Add(array);
+            fixed (float* p = array) return p; // pooled arrays are pinned
+        }
+        using var x = io.X.Pin();
+        using var y = io.Y.Pin();
+        using var h0 = io.H0.Pin();
+        using var c0 = io.C0.Pin();
+        using var hN = io.HN.Pin();
+        using var cN = io.CN.Pin();
+        try
+        {
+            var stateLength = batch * hidden;
+            var zeros = io.H0.IsEmpty || lstm && io.C0.IsEmpty ? Scratch(stateLength, clear: true) : null;
+            plan.X = (float*)x.Pointer;
+            plan.Y = (float*)y.Pointer + io.ColumnOffset;
+            plan.LdY = io.RowStride;
+            plan.H0 = io.H0.IsEmpty ? zeros : (float*)h0.Pointer;
+            plan.H0IsZero = io.H0.IsEmpty;
+            plan.C0 = !lstm ? null : io.C0.IsEmpty ? zeros : (float*)c0.Pointer;
+            plan.HN = (float*)hN.Pointer;
+            plan.CN = (float*)cN.Pointer;
+            if (reserve is null)
+            {
+                plan.HSteps = Scratch(2 * stateLength, clear: false);
+                plan.CSteps = lstm ? Scratch(2 * stateLength, clear: false) : null;
+            }
+            else
+            {
+                plan.Reserve = true;
+                plan.HSteps = Address(reserve.H);
+                plan.CSteps = lstm ? Address(reserve.C) : null;
+                plan.Gates = Address(reserve.Gates);
+                plan.Extra = lstm ? null : Address(reserve.Extra);
+            }
+            if (lengths is not null)
+            {
+                var pinned = pool.Rent<int>(batch);
+                rented.Add(pinned);
+                lengths.CopyTo(pinned, 0);
+                fixed (int* l = pinned) plan.Lengths = l;
+            }
+
+            // A static split of whole tiles: each row is computed by the same code whatever the count.
+            var tiles = (batch + TileRows - 1) / TileRows;
+            var workers = Math.Min(threads, tiles);
+            if (workers <= 1) plan.Work(0, batch);
+            else
+            {
+                Parallel.For(0, workers, w =>
+                {
+                    int first = tiles * w / workers * TileRows, last = Math.Min(batch, tiles * (w + 1) / workers * TileRows);
+                    plan.Work(first, last);
+                });
+            }
+        }
+        finally
+        {
+            foreach (var array in rented) pool.Return(array);
+        }
+    }
+
+    /// <summary>The first element of a pooled (pinned) array.</summary>
+    private static float* Address(float[] pooled)
+    {
+        fixed (float* p = pooled) return p;
+    }
+
+    /// <summary>Packs the weights and the per-unit vectors, the panels split between the threads.</summary>
+    private static void Pack(GatePanels panels, in DirectionWeights<float> weights, bool lstm, int threads)
+    {
+        var (ih, hh) = (weights.WeightIh, weights.WeightHh);
+        var workers = Math.Min(threads, panels.Panels);
+        if (workers <= 1) panels.PackWeights(ih.Span, hh.Span, 0, panels.Panels);
+        else Parallel.For(0, workers, w => panels.PackWeights(ih.Span, hh.Span, panels.Panels * w / workers, panels.Panels * (w + 1) / workers));
+
+        int h = panels.Hidden;
+        var bih = weights.BiasIh.Span;
+        var bhh = weights.BiasHh.Span;
+        ReadOnlySpan<float> Block(ReadOnlySpan<float> v, int gate) => v.IsEmpty ? v : v.Slice(gate * h, h);
+        if (lstm)
+        {
+            for (var g = 0; g < 4; g++) panels.SetVector(g, Block(bih, g), Block(bhh, g));
+            panels.SetVector(4, weights.WeightCi.Span, []);
+            panels.SetVector(5, weights.WeightCf.Span, []);
+            panels.SetVector(6, weights.WeightCo.Span, []);
+        }
+        else
+        {
+            panels.SetVector(0, Block(bih, 0), Block(bhh, 0));
+            panels.SetVector(1, Block(bih, 1), Block(bhh, 1));
+            panels.SetVector(2, Block(bih, 2), []);
+            panels.SetVector(3, Block(bhh, 2), []);
+        }
+    }
+
+    /// <summary>Everything a worker needs, as raw pointers into pinned memory.</summary>
+    private sealed class Plan<TV, TL>(GatePanels panels, bool lstm, bool peepholes, int steps, int batch, bool reverse)
+        where TV : struct where TL : IFloatLanes<TV>
+    {
+        public float* X, Y, H0, C0, HN, CN, HSteps, CSteps, Gates, Extra;
+        public int LdY;
+        public int* Lengths;
+        /// <summary>Whether H0 is the zero buffer standing in for an absent h0.</summary>
+        public bool H0IsZero;
+        /// <summary>Whether HSteps/CSteps are the reserve's [T, B, H] (else two [B, H] steps used in turn).</summary>
+        public bool Reserve;
+
+        /// <summary>Runs every step for batch rows [first, last).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Work(int first, int last)
+        {
+            int hidden = panels.Hidden, input = panels.InputSize, state = batch * hidden, gates = panels.Gates;
+            var scratch = stackalloc float[TL.Count];
+            var sums = stackalloc float[16 * TL.Count];
+            var s = new StepPointers { LdX = input, LdY = LdY, Lengths = Lengths, Scratch = scratch, Sums = sums };
+            for (var step = 0; step < steps; step++)
+            {
+                var t = reverse ? steps - 1 - step : step;
+                s.Time = t;
+                s.X = X + (long)t * batch * input;
+                s.Y = Y + (long)t * batch * LdY;
+                s.HPrev = step == 0 ? H0 : HSteps + Slot(step - 1) * state;
+                s.HPrevIsZero = step == 0 && H0IsZero;
+                s.HOut = HSteps + Slot(step) * state;
+                if (lstm)
+                {
+                    s.CPrev = step == 0 ? C0 : CSteps + Slot(step - 1) * state;
+                    s.COut = CSteps + Slot(step) * state;
+                }
+                if (Reserve)
+                {
+                    s.Gates = Gates + (long)t * gates * state;
+                    s.Extra = Extra == null ? null : Extra + (long)t * state;
+                }
+                // Panels outside, rows inside: a panel's weights stay in L2 while every row tile uses them.
+                for (var p = 0; p < panels.Panels; p++) Rows(p, s, first, last);
+            }
+            var lastSlot = Slot(steps - 1) * state;
+            var rows = (long)first * hidden;
+            var count = (last - first) * hidden;
+            if (HN != null) new ReadOnlySpan<float>(HSteps + lastSlot + rows, count).CopyTo(new Span<float>(HN + rows, count));
+            if (lstm && CN != null) new ReadOnlySpan<float>(CSteps + lastSlot + rows, count).CopyTo(new Span<float>(CN + rows, count));
+        }
+
+        /// <summary>Where step s's state lives: its time index in the reserve, else alternating between two slots.</summary>
+        private long Slot(int step) => Reserve ? (reverse ? steps - 1 - step : step) : step & 1;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Rows(int p, in StepPointers s, int first, int last)
+        {
+            var r = first;
+            if (TileRows == 4)
+            {
+                for (; r + 4 <= last; r += 4) Tile<FourRows>(p, s, r);
+                if (last - r == 3) Tile<ThreeRows>(p, s, r);
+                else if (last - r == 2) Tile<TwoRows>(p, s, r);
+                else if (last - r == 1) Tile<OneRow>(p, s, r);
+                return;
+            }
+            for (; r + 2 <= last; r += 2) Tile<TwoRows>(p, s, r);
+            if (r < last) Tile<OneRow>(p, s, r);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Tile<TR>(int p, in StepPointers s, int row0) where TR : IRowCount
+        {
+            if (lstm) LstmStep.Tile<TV, TL, TR>(panels, p, s, row0, peepholes);
+            else GruStep.Tile<TV, TL, TR>(panels, p, s, row0);
+        }
+    }
+}
