@@ -65,5 +65,5 @@ sealed class ProgressPrinter : ITrainingObserver
     public void OnEvaluation(in EvaluationReport report) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"step {report.Step}: training loss {report.TrainLoss:F3}, validation {report.Validation.BitsPerCharacter:F3} bits/char"));
 
-    public void OnCheckpoint(Trainer trainer) { }
+    public void OnCheckpoint(TrainingLoop trainer) { }
 }
