@@ -25,6 +25,11 @@ public static class CommonOptions
         ArgumentNullException.ThrowIfNull(log);
         var backend = GpuRnn.Backend.Create(name);
         log.WriteLine($"backend: {backend.Name} ({backend.Description})");
+        // With auto, say in one line why CUDA was not taken (when GpuRnn.Gpu is installed), so that a
+        // CPU fallback on a GPU machine whose driver fails is not mistaken for the GPU's speed.
+        if (name.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase) &&
+            GpuRnn.Backend.PassedOver(backend.Name).FirstOrDefault(l => l.StartsWith("cuda:", StringComparison.Ordinal)) is { } cuda)
+            log.WriteLine($"  (auto did not take {cuda})");
         return backend;
     }
 }

@@ -61,12 +61,17 @@ public static class Backend
         var infos = Probe();
         if (key == "auto")
         {
-            foreach (var candidate in new[] { "cuda", "opencl", "cpu" })
+            var failures = new List<string>();
+            foreach (var candidate in AutoOrder)
             {
                 var info = infos.FirstOrDefault(i => i.Name == candidate);
-                if (info is { IsAvailable: true }) return CreateFrom(candidate, infos);
+                if (info is not { IsAvailable: true }) continue;
+                // A device the probe saw can still fail to open (a busy or broken driver): auto then takes the next.
+                try { return CreateFrom(candidate, infos); }
+                catch (BackendUnavailableException e) { failures.Add(e.Message); }
             }
-            throw new BackendUnavailableException($"no backend is available (backends present: {Present(infos)})");
+            var detail = failures.Count == 0 ? "" : $"; {string.Join("; ", failures)}";
+            throw new BackendUnavailableException($"no backend is available (backends present: {Present(infos)}){detail}");
         }
         var match = infos.FirstOrDefault(i => i.Name == key);
         if (match is null)
@@ -74,6 +79,27 @@ public static class Backend
         if (!match.IsAvailable)
             throw new BackendUnavailableException($"backend '{key}' is not available here: {match.UnavailableReason} (present here: {Present(infos)})");
         return CreateFrom(key, infos);
+    }
+
+    /// <summary>The order in which <c>auto</c> tries the backends.</summary>
+    public static IReadOnlyList<string> AutoOrder { get; } = ["cuda", "opencl", "cpu"];
+
+    /// <summary>
+    /// Why <c>auto</c> did not take the backends it prefers to <paramref name="chosen"/>, as
+    /// <c>cuda: reason</c> lines, for those that are installed but cannot run here (for example a
+    /// GPU machine whose driver is missing or too old); empty when none was passed over.
+    /// </summary>
+    public static IReadOnlyList<string> PassedOver(string chosen)
+    {
+        ArgumentNullException.ThrowIfNull(chosen);
+        var lines = new List<string>();
+        var infos = Probe();
+        foreach (var name in AutoOrder.TakeWhile(n => n != chosen))
+        {
+            var info = infos.FirstOrDefault(i => i.Name == name);
+            if (info is not null && !info.IsAvailable && info.UnavailableReason is { } reason) lines.Add($"{name}: {reason}");
+        }
+        return lines;
     }
 
     private static IBackend CreateFrom(string name, IReadOnlyList<BackendInfo> infos)
