@@ -7,6 +7,12 @@ public class InitTests
 {
     private static readonly CpuBackend Cpu = new();
 
+    /// <summary>
+    /// Float64 orthogonalisation of a random matrix loses a few digits when the draw is badly
+    /// conditioned (3e-12 seen at H = 8 in a CI rehearsal); a non-orthogonal block is off by O(1).
+    /// </summary>
+    private const double OrthonormalTolerance = 1e-9;
+
     [Theory]
     [InlineData(RnnCellKind.Lstm)]
     [InlineData(RnnCellKind.Gru)]
@@ -28,7 +34,7 @@ public class InitTests
                     {
                         var dot = 0.0;
                         for (var c = 0; c < h; c++) dot += block[i * h + c] * block[j * h + c];
-                        Assert.True(Math.Abs(dot - (i == j ? 1 : 0)) < 1e-12, $"layer {k} gate {g}: (W W^T)[{i},{j}] = {dot} (seed {TestRandom.Seed})");
+                        Assert.True(Math.Abs(dot - (i == j ? 1 : 0)) < OrthonormalTolerance, $"layer {k} gate {g}: (W W^T)[{i},{j}] = {dot} (seed {TestRandom.Seed})");
                     }
             }
         }
@@ -48,7 +54,7 @@ public class InitTests
                     var dot = 0.0;
                     if (rows > cols) for (var r = 0; r < rows; r++) dot += w[r * cols + i] * w[r * cols + j];
                     else for (var c = 0; c < cols; c++) dot += w[i * cols + c] * w[j * cols + c];
-                    Assert.True(Math.Abs(dot - (i == j ? 1 : 0)) < 1e-12, $"[{rows}, {cols}] entry ({i}, {j}) = {dot}");
+                    Assert.True(Math.Abs(dot - (i == j ? 1 : 0)) < OrthonormalTolerance, $"[{rows}, {cols}] entry ({i}, {j}) = {dot}");
                 }
         }
     }
