@@ -155,20 +155,7 @@ public static class TrainCommand
         var result = RunWithProgress(console, trainer, reporter, interrupt.Token);
         metrics.Flush();
 
-        switch (result.Status)
-        {
-            case TrainingStatus.Cancelled:
-                reporter.Save(trainer);
-                SavePlot(plotPath, metrics, plan);
-                output.WriteLine($"interrupted at step {trainer.Step}: saved {plan.CheckpointPath}; continue with: gpurnn train --resume {plan.CheckpointPath}");
-                return ExitCodes.Interrupted;
-            case TrainingStatus.Diverged:
-                SavePlot(plotPath, metrics, plan);
-                var kept = reporter.LastSavedStep >= 0
-                    ? $"the last good checkpoint (step {reporter.LastSavedStep}) is kept at {plan.CheckpointPath}"
-                    : "no checkpoint had been written yet";
-                throw new CliException($"{result.Message}; {kept}", ExitCodes.Diverged);
-        }
+        if (reporter.EndEarly(result, trainer, () => SavePlot(plotPath, metrics, plan), output) is { } early) return early;
 
         reporter.Save(trainer);
         SavePlot(plotPath, metrics, plan);

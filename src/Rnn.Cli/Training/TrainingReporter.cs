@@ -88,6 +88,40 @@ public sealed class TrainingReporter : ITrainingObserver
         LastSavedStep = trainer.Step;
     }
 
+    /// <summary>
+    /// What both <c>train</c> commands do when a run stops early. Interrupted: saves a checkpoint
+    /// and the plot, prints how to continue and returns the exit code. Diverged: saves the plot
+    /// and throws with where the last good checkpoint is. Completed: returns null, and the caller
+    /// finishes the run.
+    /// </summary>
+    /// <param name="result">How the run ended.</param>
+    /// <param name="trainer">The trainer that ran.</param>
+    /// <param name="savePlot">Writes the loss plot.</param>
+    /// <param name="output">Where the interruption is reported.</param>
+    public int? EndEarly(TrainingResult result, TrainingLoop trainer, Action savePlot, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(trainer);
+        ArgumentNullException.ThrowIfNull(savePlot);
+        ArgumentNullException.ThrowIfNull(output);
+        switch (result.Status)
+        {
+            case TrainingStatus.Cancelled:
+                Save(trainer);
+                savePlot();
+                output.WriteLine($"interrupted at step {trainer.Step}: saved {_checkpointPath}; continue with: gpurnn train --resume {_checkpointPath}");
+                return ExitCodes.Interrupted;
+            case TrainingStatus.Diverged:
+                savePlot();
+                var kept = LastSavedStep >= 0
+                    ? $"the last good checkpoint (step {LastSavedStep}) is kept at {_checkpointPath}"
+                    : "no checkpoint had been written yet";
+                throw new CliException($"{result.Message}; {kept}", ExitCodes.Diverged);
+            default:
+                return null;
+        }
+    }
+
     /// <summary><c>loss 1.2640 nats, 1.824 bits/char, accuracy 55.7%</c>.</summary>
     public static string Describe(LossStats s) => string.Create(CultureInfo.InvariantCulture,
         $"loss {s.Loss:F4} nats, {s.BitsPerCharacter:F3} bits/char, accuracy {100 * s.Accuracy:F1}%");

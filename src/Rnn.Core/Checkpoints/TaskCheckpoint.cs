@@ -1,4 +1,5 @@
 using System.Globalization;
+using static GpuRnn.CheckpointMetadata;
 
 namespace GpuRnn;
 
@@ -81,10 +82,10 @@ public static class TaskCheckpoint
             Parse(path, () => OptimizerConfig.FromJson(Required(meta, "optimizer", path))),
             Parse(path, () => LearningRateSchedule.FromJson(Required(meta, "schedule", path))),
             Parse(path, () => TrainingOptions.FromJson(Required(meta, "training", path))),
-            (long)Integer(meta, "step", path),
-            (long)Integer(meta, "optimizer_step", path),
-            (ulong)Integer(meta, "dropout_seed", path, unsigned: true),
-            (ulong)Integer(meta, "dropout_counter", path, unsigned: true),
+            Integer(meta, "step", path),
+            Integer(meta, "optimizer_step", path),
+            Unsigned(meta, "dropout_seed", path),
+            Unsigned(meta, "dropout_counter", path),
             parameters,
             optimizerState,
             meta.TryGetValue("data", out var data) ? data : "unknown data");
@@ -106,25 +107,5 @@ public static class TaskCheckpoint
             throw;
         }
         return (model, snapshot);
-    }
-
-    private static string Required(IReadOnlyDictionary<string, string> meta, string key, string path) =>
-        meta.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{path}: the checkpoint's metadata has no '{key}'");
-
-    private static decimal Integer(IReadOnlyDictionary<string, string> meta, string key, string path, bool unsigned = false)
-    {
-        var text = Required(meta, key, path);
-        if (unsigned && ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var u)) return u;
-        if (!unsigned && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) return v;
-        throw new InvalidDataException($"{path}: metadata '{key}' is '{text}', not a non-negative integer");
-    }
-
-    private static T Parse<T>(string path, Func<T> parse)
-    {
-        try { return parse(); }
-        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
-        {
-            throw new InvalidDataException($"{path}: {e.Message}");
-        }
     }
 }

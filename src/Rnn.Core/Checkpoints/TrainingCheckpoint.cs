@@ -1,4 +1,5 @@
 using System.Globalization;
+using static GpuRnn.CheckpointMetadata;
 
 namespace GpuRnn;
 
@@ -124,33 +125,5 @@ public static class TrainingCheckpoint
             throw;
         }
         return (model, snapshot);
-    }
-
-    private static string Required(IReadOnlyDictionary<string, string> meta, string key, string path) =>
-        meta.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{path}: the checkpoint's metadata has no '{key}'");
-
-    private static long Integer(IReadOnlyDictionary<string, string> meta, string key, string path)
-    {
-        var text = Required(meta, key, path);
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
-            ? v
-            : throw new InvalidDataException($"{path}: metadata '{key}' is '{text}', not a non-negative integer");
-    }
-
-    private static ulong Unsigned(IReadOnlyDictionary<string, string> meta, string key, string path)
-    {
-        var text = Required(meta, key, path);
-        return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
-            ? v
-            : throw new InvalidDataException($"{path}: metadata '{key}' is '{text}', not a non-negative integer");
-    }
-
-    private static T Parse<T>(string path, Func<T> parse)
-    {
-        try { return parse(); }
-        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
-        {
-            throw new InvalidDataException($"{path}: {e.Message}");
-        }
     }
 }

@@ -1,0 +1,38 @@
+using System.Globalization;
+
+namespace GpuRnn;
+
+/// <summary>
+/// Reading a checkpoint's metadata strings, shared by <see cref="TrainingCheckpoint"/> and
+/// <see cref="TaskCheckpoint"/>: every failure names the file and the key.
+/// </summary>
+internal static class CheckpointMetadata
+{
+    public static string Required(IReadOnlyDictionary<string, string> meta, string key, string path) =>
+        meta.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{path}: the checkpoint's metadata has no '{key}'");
+
+    public static long Integer(IReadOnlyDictionary<string, string> meta, string key, string path)
+    {
+        var text = Required(meta, key, path);
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new InvalidDataException($"{path}: metadata '{key}' is '{text}', not a non-negative integer");
+    }
+
+    public static ulong Unsigned(IReadOnlyDictionary<string, string> meta, string key, string path)
+    {
+        var text = Required(meta, key, path);
+        return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new InvalidDataException($"{path}: metadata '{key}' is '{text}', not a non-negative integer");
+    }
+
+    public static T Parse<T>(string path, Func<T> parse)
+    {
+        try { return parse(); }
+        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{path}: {e.Message}");
+        }
+    }
+}
