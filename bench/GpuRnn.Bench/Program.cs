@@ -30,12 +30,13 @@ public static class Program
         var peers = new Option<string>("--peers") { Description = "Peers: onnxruntime, pytorch, cudnn, cudnn-tf32", DefaultValueFactory = _ => "onnxruntime,pytorch" };
         var threads = new Option<int>("--threads") { Description = "CPU threads for every implementation (0 = all)", DefaultValueFactory = _ => 0 };
         var reps = new Option<int>("--reps") { DefaultValueFactory = _ => 7, Description = "Timed repetitions" };
-        var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 2, Description = "Untimed repetitions" };
+        var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 2, Description = "Untimed repetitions, at least" };
+        var warmupTime = new Option<double>("--warmup-time") { DefaultValueFactory = _ => BenchRunner.DefaultWarmupSeconds, Description = "Seconds every implementation warms up at least (0 = the count alone)" };
         var sgemm = new Option<int>("--sgemm") { Description = "Also time n^3 sgemm (GpuRnn's CPU GEMM and the peers' BLAS); 0 = skip", DefaultValueFactory = _ => 2048 };
         var json = new Option<FileInfo?>("--json") { Description = "Write the rows as JSON" };
-        var compare = new Command("compare", "GpuRnn and its peers, side by side") { backends, configs, peers, threads, reps, warmup, sgemm, json };
+        var compare = new Command("compare", "GpuRnn and its peers, side by side") { backends, configs, peers, threads, reps, warmup, warmupTime, sgemm, json };
         compare.SetAction(p => CliErrors.Guard(console, () => Compare(console, p.GetValue(backends)!, p.GetValue(configs)!, p.GetValue(peers)!,
-            new PeerSettings(p.GetValue(threads), p.GetValue(warmup), p.GetValue(reps)), p.GetValue(sgemm), p.GetValue(json))));
+            new PeerSettings(p.GetValue(threads), p.GetValue(warmup), p.GetValue(reps), p.GetValue(warmupTime)), p.GetValue(sgemm), p.GetValue(json))));
         var root = new RootCommand("GpuRnn bench: side-by-side comparison with peers, and the BenchmarkDotNet kernel suite ('kernels')") { compare };
         return root.Parse(args.Length == 0 ? ["compare"] : args).Invoke();
     }
@@ -51,7 +52,7 @@ public static class Program
             foreach (var b in backends) console.Out.WriteLine($"backend: {b.Name} ({b.Description})");
             foreach (var p in peers.Where(p => p.UnavailableReason is not null)) console.Out.WriteLine($"peer {p.Name}: skipped ({p.UnavailableReason})");
             var runnable = peers.Where(p => p.UnavailableReason is null).ToList();
-            var runner = new BenchRunner(settings.Warmup, settings.Repetitions);
+            var runner = new BenchRunner(settings.Warmup, settings.Repetitions, settings.WarmupSeconds);
             var rows = new List<BenchRow>();
             foreach (var config in configs)
             {

@@ -3,6 +3,7 @@
 # repository root on the GPU machine with .gpu/ carried (bench/gpu/publish.sh makes it).
 #   bench/gpu/h100.sh info ptxas tests bench cudabench levels profile train   (any subset; run in this order)
 # Each step has its own time limit, so one that hangs or fails leaves the others' results.
+# The profile step times one warm-up by count alone (--warmup-time 0): ncu profiles every launch.
 # Logs go to $OUT (the device tool's folder) or /tmp/gpurnn-out.
 set -uo pipefail
 OUT=${OUT:-/tmp/gpurnn-out}; mkdir -p "$OUT"
@@ -40,7 +41,7 @@ fi
 if want bench; then
   say bench
   (cd $W && $CLI bench --backend cuda --configs lstm-med,lstm-512-b1 --reps 5 --json $OUT/cli-bench.json) 2>&1 | tail -12
-  timeout 240 $BENCH compare --backend cuda,cpu --configs lstm-small,lstm-med,gru-med,lstm-b1,lstm-1024-b64,lstm-512-b1 \
+  timeout 300 $BENCH compare --backend cuda,cpu --configs lstm-small,lstm-med,gru-med,lstm-b1,lstm-1024-b64,lstm-512-b1 \
     --peers cudnn,cudnn-tf32 --sgemm 0 --reps 11 --warmup 3 --json $OUT/bench.json 2>&1 | tee $OUT/bench.log | tail -40
 fi
 
@@ -64,7 +65,7 @@ if want profile; then
   NCU=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
   for cfg in ${PROFILE_CONFIGS:-lstm-med gru-med lstm-1024-b64 lstm-512-b1}; do
     timeout 90 $NCU --clock-control none --metrics gpu__time_duration.sum --csv --print-units base \
-      $CLI bench --backend cuda --configs $cfg --reps 1 --warmup 1 > $W/ncu-$cfg.csv 2> $W/ncu-$cfg.err
+      $CLI bench --backend cuda --configs $cfg --reps 1 --warmup 1 --warmup-time 0 > $W/ncu-$cfg.csv 2> $W/ncu-$cfg.err
     echo "ncu $cfg exit $?"; tail -3 $W/ncu-$cfg.err
     python3 bench/gpu/ncu_summary.py $W/ncu-$cfg.csv
   done 2>&1 | tee $OUT/profile.log

@@ -26,11 +26,14 @@ def read_safetensors(path):
     return tensors, meta
 
 
-def timed(fn, device, warmup, reps):
-    for _ in range(warmup):
+def timed(fn, device, warmup, reps, warmup_time=0.0):
+    """Warm-up of at least `warmup` calls and `warmup_time` seconds (as GpuRnn's BenchRunner), then `reps` timed."""
+    begin, done = time.perf_counter(), 0
+    while done < warmup or time.perf_counter() - begin < warmup_time:
         fn()
-    if device == "cuda":
-        torch.cuda.synchronize()
+        if device == "cuda":
+            torch.cuda.synchronize()
+        done += 1
     times = []
     for _ in range(reps):
         if device == "cuda":
@@ -54,6 +57,7 @@ def main():
     p.add_argument("--pass", dest="which", default="fwd")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--warmup-time", dest="warmup_time", type=float, default=1.0)
     p.add_argument("--reps", type=int, default=7)
     p.add_argument("--tf32", type=int, default=0)
     p.add_argument("--sgemm", type=int, default=0)
@@ -98,7 +102,7 @@ def main():
             y, _ = module(xg)
             y.backward(dy)
 
-    print(json.dumps(timed(step, a.device, a.warmup, a.reps)))
+    print(json.dumps(timed(step, a.device, a.warmup, a.reps, a.warmup_time)))
 
 
 if __name__ == "__main__":

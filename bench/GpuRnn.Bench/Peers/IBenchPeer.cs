@@ -17,10 +17,14 @@ public interface IBenchPeer : IDisposable
 
 /// <summary>How every peer is run: threads, warm-up and repetitions, as for GpuRnn's backends.</summary>
 /// <param name="Threads">CPU threads (0 = all cores).</param>
-/// <param name="Warmup">Untimed repetitions.</param>
+/// <param name="Warmup">Untimed repetitions, at least.</param>
 /// <param name="Repetitions">Timed repetitions.</param>
-public sealed record PeerSettings(int Threads, int Warmup, int Repetitions)
+/// <param name="WarmupSeconds">The least warm-up time in seconds, as <see cref="BenchRunner.WarmupSeconds"/>.</param>
+public sealed record PeerSettings(int Threads, int Warmup, int Repetitions, double WarmupSeconds = BenchRunner.DefaultWarmupSeconds)
 {
+    /// <summary>Whether the warm-up goes on after <paramref name="done"/> untimed repetitions that took <paramref name="elapsed"/>.</summary>
+    public bool KeepWarming(int done, TimeSpan elapsed) => done < Warmup || elapsed.TotalSeconds < WarmupSeconds;
+
     /// <summary>The thread count with 0 resolved to the number of cores.</summary>
     public int ResolvedThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
 }

@@ -35,12 +35,17 @@ public sealed class OnnxRuntimePeer(PeerSettings settings) : IBenchPeer
         string[] inputNames = ["x"];
         string[] outputNames = ["y"];
         OrtValue[] inputs = [input];
+        var warming = Stopwatch.StartNew();
+        for (var i = 0; settings.KeepWarming(i, warming.Elapsed); i++)
+        {
+            using (session.Run(runOptions, inputNames, inputs, outputNames)) { }
+        }
         var times = new double[settings.Repetitions];
-        for (var i = -settings.Warmup; i < settings.Repetitions; i++)
+        for (var i = 0; i < settings.Repetitions; i++)
         {
             var sw = Stopwatch.StartNew();
             using (session.Run(runOptions, inputNames, inputs, outputNames)) { }
-            if (i >= 0) times[i] = sw.Elapsed.TotalMilliseconds;
+            times[i] = sw.Elapsed.TotalMilliseconds;
         }
         return BenchRow.FromTimes(config.Name, Name, pass, times, config.ForwardFlops);
     }

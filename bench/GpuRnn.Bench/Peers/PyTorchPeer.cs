@@ -50,6 +50,7 @@ public sealed class PyTorchPeer : IBenchPeer
         var output = Python(_script, "--file", file, "--device", _device, "--pass", BenchRow.PassName(pass),
             "--threads", _settings.ResolvedThreads.ToString(CultureInfo.InvariantCulture),
             "--warmup", _settings.Warmup.ToString(CultureInfo.InvariantCulture),
+            "--warmup-time", _settings.WarmupSeconds.ToString(CultureInfo.InvariantCulture),
             "--reps", _settings.Repetitions.ToString(CultureInfo.InvariantCulture),
             "--tf32", _tf32 ? "1" : "0");
         var times = JsonSerializer.Deserialize<double[]>(output.Trim().Split('\n')[^1])

@@ -22,20 +22,24 @@ public static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "Threads of the CPU backend (default: all cores)", DefaultValueFactory = _ => 0 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the rows as a JSON array to this file" };
         var reps = new Option<int>("--reps") { Description = "Timed repetitions per pass", DefaultValueFactory = _ => 7 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed repetitions first", DefaultValueFactory = _ => 2 };
-        var command = new Command("bench", "Time forward and forward+backward on each backend, side by side") { backends, configs, threads, json, reps, warmup };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed repetitions first, at least", DefaultValueFactory = _ => 2 };
+        var warmupTime = new Option<double>("--warmup-time") { Description = "Seconds the warm-up lasts at least, so .NET's JIT has settled (0 = the count alone)", DefaultValueFactory = _ => BenchRunner.DefaultWarmupSeconds };
+        var command = new Command("bench", "Time forward and forward+backward on each backend, side by side") { backends, configs, threads, json, reps, warmup, warmupTime };
         command.SetAction(parse => Execute(console, parse.GetValue(backends), parse.GetValue(configs), parse.GetValue(threads),
-            parse.GetValue(json), parse.GetValue(reps), parse.GetValue(warmup)));
+            parse.GetValue(json), parse.GetValue(reps), parse.GetValue(warmup), parse.GetValue(warmupTime)));
         return command;
     }
 
     /// <summary>Runs the bench; returns the exit code.</summary>
-    public static int Execute(CliConsole console, string? backendList, string? configList, int threads, FileInfo? json, int reps, int warmup)
+    public static int Execute(CliConsole console, string? backendList, string? configList, int threads, FileInfo? json, int reps, int warmup,
+        double warmupTime = BenchRunner.DefaultWarmupSeconds)
     {
         ArgumentNullException.ThrowIfNull(console);
         if (threads < 0) throw new CliException($"--threads must be zero (all cores) or positive, got {threads}", ExitCodes.Usage);
         if (reps <= 0) throw new CliException($"--reps must be positive, got {reps}", ExitCodes.Usage);
         if (warmup < 0) throw new CliException($"--warmup must be zero or more, got {warmup}", ExitCodes.Usage);
+        if (!(warmupTime >= 0) || !double.IsFinite(warmupTime))
+            throw new CliException($"--warmup-time must be zero or more seconds, got {warmupTime.ToString(CultureInfo.InvariantCulture)}", ExitCodes.Usage);
         if (json?.Directory is { Exists: false } dir) throw new CliException($"--json {json.FullName}: directory '{dir.FullName}' does not exist");
 
         if (IsUnoptimizedBuild())
@@ -54,7 +58,7 @@ public static class BenchCommand
             var chosen = configList is null
                 ? (hasGpu ? BenchConfig.Named : BenchConfig.CpuDefaults)
                 : Split(configList).Select(ParseConfig).ToList();
-            var rows = Measure(console, backends, chosen, new BenchRunner(warmup, reps));
+            var rows = Measure(console, backends, chosen, new BenchRunner(warmup, reps, warmupTime));
             PrintTable(console, rows);
             if (json is not null) WriteJson(json.FullName, rows);
             return ExitCodes.Ok;

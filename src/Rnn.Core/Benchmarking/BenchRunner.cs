@@ -7,12 +7,26 @@ namespace GpuRnn.Benchmarking;
 /// and inputs (seeded), warm-up repetitions, then timed ones, each ended by a synchronize so GPU
 /// time is counted.
 /// </summary>
+/// <remarks>
+/// The warm-up runs for at least <paramref name="warmup"/> repetitions and at least
+/// <paramref name="warmupSeconds"/>: .NET compiles hot methods again, optimised, only after they
+/// have run for a while (tiered compilation, ~100 ms after the first calls, in the background),
+/// so a count alone leaves a short configuration's first timed repetitions on unoptimised code.
+/// </remarks>
 /// <param name="warmup">Untimed repetitions first (kernel compilation, caches, clocks).</param>
 /// <param name="repetitions">Timed repetitions.</param>
-public sealed class BenchRunner(int warmup = 2, int repetitions = 7)
+/// <param name="warmupSeconds">The least time the warm-up takes, in seconds (0 = the count alone).</param>
+public sealed class BenchRunner(int warmup = 2, int repetitions = 7, double warmupSeconds = BenchRunner.DefaultWarmupSeconds)
 {
-    /// <summary>Untimed repetitions.</summary>
+    /// <summary>The warm-up time that every implementation is given unless told otherwise, in seconds.</summary>
+    public const double DefaultWarmupSeconds = 1.0;
+
+    /// <summary>Untimed repetitions, at least.</summary>
     public int Warmup { get; } = warmup >= 0 ? warmup : throw new ArgumentOutOfRangeException(nameof(warmup), $"warm-up must be zero or more, got {warmup}");
+
+    /// <summary>The least warm-up time, in seconds.</summary>
+    public double WarmupSeconds { get; } = warmupSeconds >= 0 && double.IsFinite(warmupSeconds) ? warmupSeconds
+        : throw new ArgumentOutOfRangeException(nameof(warmupSeconds), $"warm-up time must be zero or more seconds, got {warmupSeconds}");
 
     /// <summary>Timed repetitions.</summary>
     public int Repetitions { get; } = repetitions > 0 ? repetitions : throw new ArgumentOutOfRangeException(nameof(repetitions), $"repetitions must be positive, got {repetitions}");
@@ -22,7 +36,7 @@ public sealed class BenchRunner(int warmup = 2, int repetitions = 7)
     /// <param name="config">What to run.</param>
     /// <param name="pass">Which pass.</param>
     /// <param name="implName">The name in the row (defaults to the backend's).</param>
-    /// <param name="onRepetition">Called after each repetition (for progress displays).</param>
+    /// <param name="onRepetition">Called after each timed repetition and each of the <see cref="Warmup"/> counted warm-ups (for progress displays).</param>
     public BenchRow Run(IBackend backend, BenchConfig config, BenchPass pass, string? implName = null, Action? onRepetition = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
@@ -40,11 +54,12 @@ public sealed class BenchRunner(int warmup = 2, int repetitions = 7)
                 using var g = model.Backward(dy);
             };
         var flops = pass == BenchPass.Forward ? config.ForwardFlops : config.TrainingFlops;
-        for (var i = 0; i < Warmup; i++)
+        var warming = Stopwatch.StartNew();
+        for (var i = 0; i < Warmup || warming.Elapsed.TotalSeconds < WarmupSeconds; i++)
         {
             once();
             backend.Synchronize();
-            onRepetition?.Invoke();
+            if (i < Warmup) onRepetition?.Invoke(); // progress counts the fixed part; the rest is time
         }
         var times = new double[Repetitions];
         for (var i = 0; i < Repetitions; i++)

@@ -58,7 +58,7 @@ public class BenchTests
         var json = Path.Combine(Path.GetTempPath(), $"gpurnn-bench-{Guid.NewGuid():N}.json");
         try
         {
-            var result = Gpurnn.Run("bench", "--backend", "cpu", "--configs", "lstm:6:8:2:3,gru:5:4:1:2", "--reps", "2", "--warmup", "0", "--json", json);
+            var result = Gpurnn.Run("bench", "--backend", "cpu", "--configs", "lstm:6:8:2:3,gru:5:4:1:2", "--reps", "2", "--warmup", "0", "--warmup-time", "0", "--json", json);
             result.AssertSucceeded();
             Assert.Contains("backend: cpu", result.Out);
             using var doc = JsonDocument.Parse(File.ReadAllText(json));
@@ -82,8 +82,33 @@ public class BenchTests
     [InlineData(new[] { "bench", "--threads", "-1" }, 2, "--threads must be zero (all cores) or positive, got -1")]
     [InlineData(new[] { "bench", "--backend", "tpu", "--configs", "lstm:2:2:1:1" }, 4, "unknown backend 'tpu'")]
     [InlineData(new[] { "bench", "--reps", "0" }, 2, "--reps must be positive, got 0")]
+    [InlineData(new[] { "bench", "--warmup-time", "-0.5" }, 2, "--warmup-time must be zero or more seconds, got -0.5")]
     public void BadBenchArgumentsGiveOneLineAndAnExitCode(string[] args, int exitCode, string message)
     {
         Assert.Contains(message, Gpurnn.Run(args).AssertFailed(exitCode));
+    }
+
+    [Fact]
+    public void AWarmUpLongerThanItsCountStillReportsOneProgressTickPerCountedRepetition()
+    {
+        // 0.2 s of warm-up is many repetitions of this tiny configuration; the progress bar was sized
+        // for the counted ones (warm-up count + timed), so exactly that many ticks must arrive.
+        using var backend = new GpuRnn.Cpu.CpuBackend(1);
+        var runner = new BenchRunner(warmup: 1, repetitions: 3, warmupSeconds: 0.2);
+        var ticks = 0;
+        var row = runner.Run(backend, BenchConfig.Parse("gru:3:4:2:3"), BenchPass.ForwardBackward, onRepetition: () => ticks++);
+        Assert.Equal(4, ticks);
+        Assert.Equal("gru:3:4:2:3", row.Config);
+        Assert.True(row.MinMs > 0);
+    }
+
+    [Theory]
+    [InlineData(-1.0)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void AWarmUpTimeThatIsNotAFiniteNonNegativeNumberIsRefused(double seconds)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new BenchRunner(2, 7, seconds));
+        Assert.Contains("warm-up time must be zero or more seconds", e.Message);
     }
 }
