@@ -25,8 +25,13 @@ internal static unsafe class GruStep
         where TV : struct where TL : IFloatLanes<TV> where TR : IRowCount
     {
         int state = panels.StateSize, u = TL.Count;
-        Accumulate<TV, TL, TR>(panels.Panel(p), panels.Vectors(p), s.X + (long)row0 * s.LdX, s.LdX, panels.InputSize,
-            s.HPrev + (long)row0 * state, state, s.HPrevIsZero ? 0 : state, s.Sums);
+        var h = s.HPrev + (long)row0 * state;
+        var hSize = s.HPrevIsZero ? 0 : state;
+        if (s.InputSums == null)
+            Accumulate<TV, TL, TR>(panels.Panel(p), panels.Vectors(p), 0, s.X + (long)row0 * s.LdX, s.LdX, panels.InputSize, h, state, hSize, s.Sums);
+        else
+            Accumulate<TV, TL, TR>(panels.Panel(p) + (long)panels.InputSize * panels.Gates * u, s.InputSums + p * s.InputSumsPanelStride + row0 * 4 * u, 4 * u,
+                null, 0, 0, h, state, hSize, s.Sums);
         for (var r = 0; r < TR.Rows; r++)
         {
             var sums = s.Sums + r * 4 * u;
@@ -36,16 +41,33 @@ internal static unsafe class GruStep
 
     /// <summary>
     /// sums[r] = (r, z, n from x, n from h) for rows r &lt; TR.Rows of x (stride ldx) and h (stride
-    /// ldh), biases included. No calls while the accumulators live (see <see cref="LstmStep"/>).
+    /// ldh), starting from init + r * ldInit: the biases (ldInit 0) or, as in <see cref="LstmStep"/>,
+    /// a row's own sums over x computed ahead (inputSize 0, w at the hidden part). No calls while the accumulators live (see <see cref="LstmStep"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Accumulate<TV, TL, TR>(float* w, float* bias, float* x, int ldx, int inputSize, float* h, int ldh, int stateSize, float* sums)
+    internal static void Accumulate<TV, TL, TR>(float* w, float* init, int ldInit, float* x, int ldx, int inputSize, float* h, int ldh, int stateSize, float* sums)
         where TV : struct where TL : IFloatLanes<TV> where TR : IRowCount
     {
         var u = TL.Count;
-        TV br = TL.Load(bias), bz = TL.Load(bias + u), bnx = TL.Load(bias + 2 * u), bnh = TL.Load(bias + 3 * u);
-        TV r0 = br, z0 = bz, x0 = bnx, n0 = bnh, r1 = br, z1 = bz, x1 = bnx, n1 = bnh;
-        TV r2 = br, z2 = bz, x2 = bnx, n2 = bnh, r3 = br, z3 = bz, x3 = bnx, n3 = bnh;
+        // Row r starts from init + r * ldInit: the biases (ldInit 0) or its own partial sums.
+        TV r0 = TL.Load(init), z0 = TL.Load(init + u), x0 = TL.Load(init + 2 * u), n0 = TL.Load(init + 3 * u);
+        TV r1 = default, z1 = default, x1 = default, n1 = default, r2 = default, z2 = default, x2 = default, n2 = default;
+        TV r3 = default, z3 = default, x3 = default, n3 = default;
+        if (TR.Rows > 1)
+        {
+            var start = init + 1 * ldInit;
+            (r1, z1, x1, n1) = (TL.Load(start), TL.Load(start + u), TL.Load(start + 2 * u), TL.Load(start + 3 * u));
+        }
+        if (TR.Rows > 2)
+        {
+            var start = init + 2 * ldInit;
+            (r2, z2, x2, n2) = (TL.Load(start), TL.Load(start + u), TL.Load(start + 2 * u), TL.Load(start + 3 * u));
+        }
+        if (TR.Rows > 3)
+        {
+            var start = init + 3 * ldInit;
+            (r3, z3, x3, n3) = (TL.Load(start), TL.Load(start + u), TL.Load(start + 2 * u), TL.Load(start + 3 * u));
+        }
         float* a0 = x, a1 = a0 + ldx, a2 = a1 + ldx, a3 = a2 + ldx;
         for (var k = 0; k < inputSize; k++, w += 3 * u)
         {

@@ -11,7 +11,9 @@ namespace GpuRnn.Cpu.Kernels;
 /// </summary>
 /// <remarks>
 /// Each row's sums run in the same order (bias, then k ascending over x, then over h) whatever
-/// tile or thread computes it, so results do not depend on the thread count. With four rows and
+/// tile or thread computes it, so results do not depend on the thread count. The sums over x may
+/// also be computed ahead for every step (<see cref="StepPointers.InputSums"/>) and the step
+/// continue from them: a float32 store and load is exact, so the bits are the same either way. With four rows and
 /// 16 lanes the tile holds 16 zmm accumulators; per k it loads 4 weight vectors and broadcasts 4
 /// inputs for 16 FMAs. Vector slots: 0-3 the biases of i, f, g, o; 4-6 the peepholes w_ci, w_cf, w_co.
 /// </remarks>
@@ -25,8 +27,13 @@ internal static unsafe class LstmStep
         where TV : struct where TL : IFloatLanes<TV> where TR : IRowCount
     {
         int state = panels.StateSize, u = TL.Count;
-        Accumulate<TV, TL, TR>(panels.Panel(p), panels.Vectors(p), s.X + (long)row0 * s.LdX, s.LdX, panels.InputSize,
-            s.HPrev + (long)row0 * state, state, s.HPrevIsZero ? 0 : state, s.Sums);
+        var h = s.HPrev + (long)row0 * state;
+        var hSize = s.HPrevIsZero ? 0 : state;
+        if (s.InputSums == null)
+            Accumulate<TV, TL, TR>(panels.Panel(p), panels.Vectors(p), 0, s.X + (long)row0 * s.LdX, s.LdX, panels.InputSize, h, state, hSize, s.Sums);
+        else
+            Accumulate<TV, TL, TR>(panels.Panel(p) + (long)panels.InputSize * panels.Gates * u, s.InputSums + p * s.InputSumsPanelStride + row0 * 4 * u, 4 * u,
+                null, 0, 0, h, state, hSize, s.Sums);
         for (var r = 0; r < TR.Rows; r++)
         {
             var sums = s.Sums + r * 4 * u;
@@ -35,18 +42,35 @@ internal static unsafe class LstmStep
     }
 
     /// <summary>
-    /// sums[r][gate] = bias[gate] + x[r] · W_ih[gate]^T + h[r] · W_hh[gate]^T for the panel's units,
-    /// rows r &lt; TR.Rows of x (stride ldx) and h (stride ldh). No calls while the accumulators
+    /// sums[r][gate] = init[r][gate] + x[r] · W_ih[gate]^T + h[r] · W_hh[gate]^T for the panel's units,
+    /// rows r &lt; TR.Rows of x (stride ldx) and h (stride ldh); init[r] is at init + r * ldInit (the
+    /// biases with ldInit 0, or a row's own sums over x with inputSize 0 and w at the hidden part). No calls while the accumulators
     /// live: vector registers do not survive calls, so the JIT would keep them in memory.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Accumulate<TV, TL, TR>(float* w, float* bias, float* x, int ldx, int inputSize, float* h, int ldh, int stateSize, float* sums)
+    internal static void Accumulate<TV, TL, TR>(float* w, float* init, int ldInit, float* x, int ldx, int inputSize, float* h, int ldh, int stateSize, float* sums)
         where TV : struct where TL : IFloatLanes<TV> where TR : IRowCount
     {
         var u = TL.Count;
-        TV bi = TL.Load(bias), bf = TL.Load(bias + u), bg = TL.Load(bias + 2 * u), bo = TL.Load(bias + 3 * u);
-        TV i0 = bi, f0 = bf, g0 = bg, o0 = bo, i1 = bi, f1 = bf, g1 = bg, o1 = bo;
-        TV i2 = bi, f2 = bf, g2 = bg, o2 = bo, i3 = bi, f3 = bf, g3 = bg, o3 = bo;
+        // Row r starts from init + r * ldInit: the biases (ldInit 0) or its own partial sums.
+        TV i0 = TL.Load(init), f0 = TL.Load(init + u), g0 = TL.Load(init + 2 * u), o0 = TL.Load(init + 3 * u);
+        TV i1 = default, f1 = default, g1 = default, o1 = default, i2 = default, f2 = default, g2 = default, o2 = default;
+        TV i3 = default, f3 = default, g3 = default, o3 = default;
+        if (TR.Rows > 1)
+        {
+            var start = init + 1 * ldInit;
+            (i1, f1, g1, o1) = (TL.Load(start), TL.Load(start + u), TL.Load(start + 2 * u), TL.Load(start + 3 * u));
+        }
+        if (TR.Rows > 2)
+        {
+            var start = init + 2 * ldInit;
+            (i2, f2, g2, o2) = (TL.Load(start), TL.Load(start + u), TL.Load(start + 2 * u), TL.Load(start + 3 * u));
+        }
+        if (TR.Rows > 3)
+        {
+            var start = init + 3 * ldInit;
+            (i3, f3, g3, o3) = (TL.Load(start), TL.Load(start + u), TL.Load(start + 2 * u), TL.Load(start + 3 * u));
+        }
         float* a0 = x, a1 = a0 + ldx, a2 = a1 + ldx, a3 = a2 + ldx;
         for (var k = 0; k < inputSize; k++, w += 4 * u)
         {

@@ -22,6 +22,12 @@ internal unsafe struct StepPointers
     public int LdY;
     public float* Gates;
     public float* Extra;
+    /// <summary>
+    /// Null when the kernel sums over x itself; else this step's sums over x, biases included,
+    /// computed ahead for every step: row b of panel p at InputSums + p * InputSumsPanelStride + b * 4U.
+    /// </summary>
+    public float* InputSums;
+    public long InputSumsPanelStride;
     /// <summary>Per-sequence lengths, or null when every sequence runs all T steps.</summary>
     public int* Lengths;
     /// <summary>The time index t of this step.</summary>

@@ -8,9 +8,11 @@ namespace GpuRnn.Cpu.Rnn;
 /// The float32 forward of one direction of an LSTM (no projection) or a GRU (reset after) with one
 /// fused kernel per time step, panel of units and tile of batch rows (<see cref="LstmStep"/>,
 /// <see cref="GruStep"/>): the input projection, the recurrent product, the biases and the cell
-/// update in one pass, with no [T, B, G*H] intermediate. The batch rows are split statically
-/// between the threads: each runs the whole sequence for its rows with no synchronisation, since a
-/// row's recurrence needs only its own previous state; each reads all of the packed weights.
+/// update in one pass, with no [T, B, G*H] intermediate. With at least a tile of rows for every
+/// thread the batch rows are split statically between the threads: each runs the whole sequence for
+/// its rows with no synchronisation, since a row's recurrence needs only its own previous state;
+/// each reads all of the packed weights. With fewer rows (batch 1 to a few), the panels of units
+/// are split within each step instead, so each thread streams only its share of the weights.
 /// </summary>
 internal static unsafe class FusedForward
 {
@@ -33,6 +35,14 @@ internal static unsafe class FusedForward
     // Rows per tile: four rows of four accumulators need 16 of the 32 vector registers that AVX-512
     // machines have; with 16 registers (AVX2) two rows leave room for the weights.
     private static readonly int TileRows = Vector512.IsHardwareAccelerated ? 4 : 2;
+
+    // Rows of x (steps x batch) whose sums over x are computed ahead at once on the small-batch path:
+    // enough rows for the input weights to be reused from cache, few enough to stay there.
+    private const int InputSumRows = 128;
+
+    // The least weights (floats) a thread streams per step on the small-batch path: below this the
+    // step is too short (a few microseconds) for splitting it between threads to pay.
+    private const long MinWeightsPerWorker = 1 << 16;
 
     private static void Run<TV, TL>(BufferPool pool, RnnLayerDesc layer, in DirectionWeights<float> weights, in DirectionIO<float> io,
         int steps, int batch, bool reverse, int[]? lengths, DirectionState<float>? reserve)
@@ -91,17 +101,46 @@ internal static unsafe class FusedForward
                 fixed (int* l = pinned) plan.Lengths = l;
             }
 
-            // A static split of whole tiles: each row is computed by the same code whatever the count.
+            // Static splits in which every (panel, row tile) is computed by the same code whatever the
+            // thread count, so the bits do not depend on it. With a tile of rows for every thread, the
+            // rows are split and each thread runs the whole sequence alone; with fewer (small batches,
+            // inference one sequence at a time), the panels of units are split within each step, and
+            // the threads meet once a step, since the next step needs every unit of h.
             var tiles = (batch + TileRows - 1) / TileRows;
-            var workers = Math.Min(threads, tiles);
-            if (workers <= 1) plan.Work(0, batch);
-            else
+            var rowWorkers = Math.Min(threads, tiles);
+            var panelWorkers = (int)Math.Min(Math.Min(threads, panels.Panels), Math.Max(1, panels.PanelLength * panels.Panels / MinWeightsPerWorker));
+            if (rowWorkers > 1 && rowWorkers >= panelWorkers)
             {
-                Parallel.For(0, workers, w =>
+                Parallel.For(0, rowWorkers, w =>
                 {
-                    int first = tiles * w / workers * TileRows, last = Math.Min(batch, tiles * (w + 1) / workers * TileRows);
+                    int first = tiles * w / rowWorkers * TileRows, last = Math.Min(batch, tiles * (w + 1) / rowWorkers * TileRows);
                     plan.Work(first, last);
                 });
+            }
+            else if (panelWorkers <= 1) plan.Work(0, batch);
+            else
+            {
+                // The sums over x do not depend on h, so they are computed ahead for a chunk of steps
+                // at once (every row of the chunk against each panel's input weights, as a GEMM would),
+                // and each step streams only the hidden part of the weights. Stages, in order: a
+                // chunk's sums over x, then its steps one by one; each split over the panels.
+                var chunk = Math.Clamp(InputSumRows / batch, 1, steps);
+                plan.Chunk = chunk;
+                plan.InputSums = Scratch(panels.Panels * chunk * batch * 4 * TL.Count, clear: false);
+                var chunks = (steps + chunk - 1) / chunk;
+                var stageStep = new int[steps + chunks]; // the step of each stage; ~chunk start for a chunk's sums
+                for (int step = 0, stage = 0; step < steps; step++)
+                {
+                    if (step % chunk == 0) stageStep[stage++] = ~step;
+                    stageStep[stage++] = step;
+                }
+                StagedWork.Run(stageStep.Length, panelWorkers, panelWorkers, (stage, w) =>
+                {
+                    int first = panels.Panels * w / panelWorkers, last = panels.Panels * (w + 1) / panelWorkers, step = stageStep[stage];
+                    if (step < 0) plan.ComputeInputSums(~step, first, last);
+                    else plan.Step(step, first, last, 0, batch);
+                });
+                plan.CopyFinalStates(0, batch);
             }
         }
         finally
@@ -155,37 +194,100 @@ internal static unsafe class FusedForward
         public bool H0IsZero;
         /// <summary>Whether HSteps/CSteps are the reserve's [T, B, H] (else two [B, H] steps used in turn).</summary>
         public bool Reserve;
+        /// <summary>
+        /// Null, or the sums over x (biases included) of the chunk of steps in hand, [panel][row][4U]
+        /// with rows (t - the chunk's first time) * B + b; chunks of <see cref="Chunk"/> steps.
+        /// </summary>
+        public float* InputSums;
+        public int Chunk;
 
-        /// <summary>Runs every step for batch rows [first, last).</summary>
+        /// <summary>The chunk holding a step: its first time index (the lowest, in either direction) and its rows.</summary>
+        private (int Time, int Rows) ChunkOf(int step)
+        {
+            int start = step / Chunk * Chunk, count = Math.Min(Chunk, steps - start);
+            return (reverse ? steps - start - count : start, count * batch);
+        }
+
+        /// <summary>
+        /// The sums over x of the chunk that starts at <paramref name="chunkStep"/>, for panels
+        /// [firstPanel, lastPanel): each row runs the kernels' own sums, stopped before h.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void ComputeInputSums(int chunkStep, int firstPanel, int lastPanel)
+        {
+            int input = panels.InputSize, u = TL.Count;
+            var (time, rows) = ChunkOf(chunkStep);
+            var x = X + (long)time * batch * input;
+            for (var p = firstPanel; p < lastPanel; p++)
+            {
+                var to = InputSums + (long)p * rows * 4 * u;
+                var r = 0;
+                if (TileRows == 4)
+                {
+                    for (; r + 4 <= rows; r += 4) InputSumTile<FourRows>(p, x + (long)r * input, to + r * 4 * u);
+                    if (rows - r == 3) InputSumTile<ThreeRows>(p, x + (long)r * input, to + r * 4 * u);
+                    else if (rows - r == 2) InputSumTile<TwoRows>(p, x + (long)r * input, to + r * 4 * u);
+                    else if (rows - r == 1) InputSumTile<OneRow>(p, x + (long)r * input, to + r * 4 * u);
+                    continue;
+                }
+                for (; r + 2 <= rows; r += 2) InputSumTile<TwoRows>(p, x + (long)r * input, to + r * 4 * u);
+                if (r < rows) InputSumTile<OneRow>(p, x + (long)r * input, to + r * 4 * u);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void InputSumTile<TR>(int p, float* x, float* to) where TR : IRowCount
+        {
+            int input = panels.InputSize;
+            if (lstm) LstmStep.Accumulate<TV, TL, TR>(panels.Panel(p), panels.Vectors(p), 0, x, input, input, null, 0, 0, to);
+            else GruStep.Accumulate<TV, TL, TR>(panels.Panel(p), panels.Vectors(p), 0, x, input, input, null, 0, 0, to);
+        }
+
+        /// <summary>Runs every step for batch rows [first, last), then writes their final states.</summary>
         public void Work(int first, int last)
+        {
+            for (var step = 0; step < steps; step++) Step(step, 0, panels.Panels, first, last);
+            CopyFinalStates(first, last);
+        }
+
+        /// <summary>Runs one step (in processing order) for panels [firstPanel, lastPanel) of batch rows [first, last).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Step(int step, int firstPanel, int lastPanel, int first, int last)
         {
             int hidden = panels.Hidden, input = panels.InputSize, state = batch * hidden, gates = panels.Gates;
             var scratch = stackalloc float[TL.Count];
             var sums = stackalloc float[16 * TL.Count];
-            var s = new StepPointers { LdX = input, LdY = LdY, Lengths = Lengths, Scratch = scratch, Sums = sums };
-            for (var step = 0; step < steps; step++)
+            var t = reverse ? steps - 1 - step : step;
+            var s = new StepPointers { LdX = input, LdY = LdY, Lengths = Lengths, Scratch = scratch, Sums = sums, Time = t };
+            s.X = X + (long)t * batch * input;
+            s.Y = Y + (long)t * batch * LdY;
+            s.HPrev = step == 0 ? H0 : HSteps + Slot(step - 1) * state;
+            s.HPrevIsZero = step == 0 && H0IsZero;
+            s.HOut = HSteps + Slot(step) * state;
+            if (lstm)
             {
-                var t = reverse ? steps - 1 - step : step;
-                s.Time = t;
-                s.X = X + (long)t * batch * input;
-                s.Y = Y + (long)t * batch * LdY;
-                s.HPrev = step == 0 ? H0 : HSteps + Slot(step - 1) * state;
-                s.HPrevIsZero = step == 0 && H0IsZero;
-                s.HOut = HSteps + Slot(step) * state;
-                if (lstm)
-                {
-                    s.CPrev = step == 0 ? C0 : CSteps + Slot(step - 1) * state;
-                    s.COut = CSteps + Slot(step) * state;
-                }
-                if (Reserve)
-                {
-                    s.Gates = Gates + (long)t * gates * state;
-                    s.Extra = Extra == null ? null : Extra + (long)t * state;
-                }
-                // Panels outside, rows inside: a panel's weights stay in L2 while every row tile uses them.
-                for (var p = 0; p < panels.Panels; p++) Rows(p, s, first, last);
+                s.CPrev = step == 0 ? C0 : CSteps + Slot(step - 1) * state;
+                s.COut = CSteps + Slot(step) * state;
             }
+            if (Reserve)
+            {
+                s.Gates = Gates + (long)t * gates * state;
+                s.Extra = Extra == null ? null : Extra + (long)t * state;
+            }
+            if (InputSums != null)
+            {
+                var (time, rows) = ChunkOf(step);
+                s.InputSums = InputSums + (long)(t - time) * batch * 4 * TL.Count;
+                s.InputSumsPanelStride = (long)rows * 4 * TL.Count;
+            }
+            // Panels outside, rows inside: a panel's weights stay in L2 while every row tile uses them.
+            for (var p = firstPanel; p < lastPanel; p++) Rows(p, s, first, last);
+        }
+
+        /// <summary>Copies the last step's states of batch rows [first, last) to hN and cN.</summary>
+        public void CopyFinalStates(int first, int last)
+        {
+            int hidden = panels.Hidden, state = batch * hidden;
             var lastSlot = Slot(steps - 1) * state;
             var rows = (long)first * hidden;
             var count = (last - first) * hidden;
