@@ -174,7 +174,9 @@ public class TaskLearningTests
     public void AWordModelWithAClassBasedSoftmaxLearnsBelowTheUnigramPerplexity(string backendName)
     {
         var backend = TestBackends.Get(backendName);
-        var text = SyntheticWords.Generate(5, 400);
+        // 1,500 sentences: on 400 the 150 steps below overfit, and the validation perplexity ended
+        // anywhere from 33 to 70 against a unigram 71.7 depending on the seed (24 to 29 against 87.3 here).
+        var text = SyntheticWords.Generate(5, Emulated(backendName) ? 400 : 1500);
         var path = Path.Combine(Path.GetTempPath(), $"gpurnn-words-{Guid.NewGuid():n}.txt");
         File.WriteAllText(path, text);
         try
