@@ -31,7 +31,7 @@ public sealed partial class CpuBackend
         Tensor? h0, Tensor? c0, Tensor y, Tensor hN, Tensor? cN, bool training, int steps, int batch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var w = Views<T>(weights);
+        var w = Views<T>(weights, forReading: true);
         var io = new DirectionIO<T>[layer.Directions];
         for (var d = 0; d < layer.Directions; d++)
         {
@@ -82,13 +82,14 @@ public sealed partial class CpuBackend
             };
         }
         var dxMemory = dx is null ? Memory<T>.Empty : Own(dx, nameof(dx)).Memory<T>();
-        RecurrentLayer<T>.Backward(layer, Views<T>(weights), Views<T>(gradients), cpuReserve, Own(x, nameof(x)).Memory<T>(), io, grad, dxMemory);
+        RecurrentLayer<T>.Backward(layer, Views<T>(weights, forReading: true), Views<T>(gradients, forReading: false), cpuReserve, Own(x, nameof(x)).Memory<T>(), io, grad, dxMemory);
     }
 
-    private DirectionWeights<T>[] Views<T>(RnnLayerWeights weights) where T : unmanaged
+    /// <summary>The layer's weights (read only, <paramref name="forReading"/>) or gradients (written) as memory, per direction.</summary>
+    private DirectionWeights<T>[] Views<T>(RnnLayerWeights weights, bool forReading) where T : unmanaged
     {
         var result = new DirectionWeights<T>[weights.Directions.Count];
-        for (var d = 0; d < result.Length; d++) result[d] = DirectionWeights<T>.From(this, weights.Directions[d]);
+        for (var d = 0; d < result.Length; d++) result[d] = DirectionWeights<T>.From(this, weights.Directions[d], forReading);
         return result;
     }
 

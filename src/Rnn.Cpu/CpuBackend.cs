@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
+using GpuRnn.Cpu.Rnn;
 
 namespace GpuRnn.Cpu;
 
@@ -24,6 +25,9 @@ public sealed partial class CpuBackend : IBackend
 
     /// <summary>Scratch and reserve buffers kept from one call to the next.</summary>
     internal BufferPool Pool { get; } = new();
+
+    /// <summary>The fused forward's packed weights, kept between inference calls while the weights are unchanged.</summary>
+    internal PackedWeightCache PackedWeights { get; } = new();
 
     /// <inheritdoc/>
     public string Name => "cpu";
@@ -63,7 +67,7 @@ public sealed partial class CpuBackend : IBackend
         var src = Own(source, nameof(source));
         if (destination.Length != src.Length)
             throw new ArgumentException($"destination has {destination.Length} elements but the source {source.Shape} has {src.Length}");
-        src.Span<T>().CopyTo(destination);
+        src.MemoryForReading<T>().Span.CopyTo(destination); // a read: the tensor's version stays
     }
 
     /// <inheritdoc/>

@@ -13,7 +13,9 @@ internal sealed class CpuTensor : Tensor
 
     private readonly CpuTensor? _owner;
     private readonly BufferPool? _pool;
+    private readonly Array _storage;
     private bool _disposed;
+    private long _version;
 
     public CpuTensor(CpuBackend backend, Shape shape, DType dtype)
         : base(backend, shape, dtype, isView: false)
@@ -21,7 +23,7 @@ internal sealed class CpuTensor : Tensor
         var n = checked((int)shape.ElementCount);
         var pooled = (long)n * dtype.SizeInBytes() >= PooledBytes;
         _pool = pooled ? backend.Pool : null;
-        Storage = dtype switch
+        _storage = dtype switch
         {
             DType.Float32 => pooled ? backend.Pool.RentCleared<float>(n) : new float[n],
             DType.Float64 => pooled ? backend.Pool.RentCleared<double>(n) : new double[n],
@@ -34,12 +36,32 @@ internal sealed class CpuTensor : Tensor
         : base(parent.Backend, shape, parent.DType, isView: true)
     {
         _owner = parent._owner ?? parent;
-        Storage = parent.Storage;
+        _storage = parent._storage;
         Offset = checked(parent.Offset + (int)offset);
     }
 
-    /// <summary>The whole backing array (shared by views).</summary>
-    public Array Storage { get; }
+    /// <summary>
+    /// The whole backing array (shared by views). Taking it counts as a write (see <see cref="Version"/>).
+    /// </summary>
+    public Array Storage
+    {
+        get
+        {
+            MarkWritten();
+            return _storage;
+        }
+    }
+
+    /// <summary>
+    /// Changes whenever the elements may have changed: every access that could write them (<see
+    /// cref="Storage"/>, <see cref="Span{T}"/>, <see cref="Memory{T}"/>, through this tensor or any
+    /// view of the same storage) moves it on, so a value computed from the elements at one version
+    /// (the CPU forward's packed weights) is still right while the version is unchanged. Only
+    /// <see cref="MemoryForReading{T}"/> leaves it alone.
+    /// </summary>
+    public long Version => Interlocked.Read(ref (_owner ?? this)._version);
+
+    private void MarkWritten() => Interlocked.Increment(ref (_owner ?? this)._version);
 
     /// <summary>Where this tensor starts in <see cref="Storage"/>.</summary>
     public int Offset { get; }
@@ -50,21 +72,25 @@ internal sealed class CpuTensor : Tensor
     public override bool IsDisposed => (_owner ?? this)._disposed;
 
     /// <summary>The elements as a span of <typeparamref name="T"/>, which must match the dtype.</summary>
-    public Span<T> Span<T>() where T : unmanaged
-    {
-        ObjectDisposedException.ThrowIf(IsDisposed, this);
-        if (Storage is not T[] array)
-            throw new ArgumentException($"tensor is {DType.DisplayName()}, not {DTypeExtensions.Of<T>().DisplayName()}");
-        return new Span<T>(array, Offset, Length);
-    }
+    public Span<T> Span<T>() where T : unmanaged => Array<T>(write: true).AsSpan(Offset, Length);
 
-    /// <summary>The elements as <see cref="Memory{T}"/>, for code that must hold on to them across calls.</summary>
-    public Memory<T> Memory<T>() where T : unmanaged
+    /// <summary>The elements as <see cref="Memory{T}"/>, for code that must hold on to them during a call.</summary>
+    public Memory<T> Memory<T>() where T : unmanaged => new(Array<T>(write: true), Offset, Length);
+
+    /// <summary>
+    /// The elements as <see cref="Memory{T}"/> for a caller that only reads them (weights in a
+    /// forward or backward): unlike <see cref="Memory{T}"/> it does not move <see cref="Version"/> on.
+    /// Writing through it would leave values computed from the old elements looking current.
+    /// </summary>
+    public Memory<T> MemoryForReading<T>() where T : unmanaged => new(Array<T>(write: false), Offset, Length);
+
+    private T[] Array<T>(bool write) where T : unmanaged
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        if (Storage is not T[] array)
+        if (_storage is not T[] array)
             throw new ArgumentException($"tensor is {DType.DisplayName()}, not {DTypeExtensions.Of<T>().DisplayName()}");
-        return new Memory<T>(array, Offset, Length);
+        if (write) MarkWritten();
+        return array;
     }
 
     protected override Tensor CreateView(long elementOffset, Shape shape) => new CpuTensor(this, elementOffset, shape);
@@ -73,6 +99,6 @@ internal sealed class CpuTensor : Tensor
     {
         if (_owner is not null || _disposed) return;
         _disposed = true;
-        _pool?.Return(Storage);
+        _pool?.Return(_storage);
     }
 }

@@ -14,17 +14,27 @@ namespace GpuRnn.Cpu.Kernels;
 /// </remarks>
 internal sealed unsafe class GatePanels : IDisposable
 {
-    private readonly BufferPool _pool;
+    private readonly BufferPool? _pool;
     private float[] _weights;
     private float[] _vectors;
 
-    public GatePanels(BufferPool pool, int lanes, int gates, int hidden, int inputSize, int stateSize, int vectorSlots)
+    /// <summary>Panels of U = <paramref name="lanes"/> units for <paramref name="gates"/> gates of H units over I + P inputs, with per-unit vector slots.</summary>
+    /// <param name="pool">Where the arrays come from and go back to on <see cref="Dispose"/>; null: arrays of their own (pinned), for panels kept between calls.</param>
+    /// <param name="lanes">U, the SIMD lanes.</param>
+    /// <param name="gates">G.</param>
+    /// <param name="hidden">H.</param>
+    /// <param name="inputSize">I.</param>
+    /// <param name="stateSize">P (H without a projection).</param>
+    /// <param name="vectorSlots">Per-unit vectors (biases, peepholes).</param>
+    public GatePanels(BufferPool? pool, int lanes, int gates, int hidden, int inputSize, int stateSize, int vectorSlots)
     {
         _pool = pool;
         (Lanes, Gates, Hidden, InputSize, StateSize, VectorSlots) = (lanes, gates, hidden, inputSize, stateSize, vectorSlots);
         Panels = (hidden + lanes - 1) / lanes;
-        _weights = pool.Rent<float>(checked((int)(Panels * PanelLength)));
-        _vectors = pool.RentCleared<float>(Panels * vectorSlots * lanes);
+        var weights = checked((int)(Panels * PanelLength));
+        var vectors = Panels * vectorSlots * lanes;
+        _weights = pool is null ? GC.AllocateUninitializedArray<float>(weights, pinned: true) : pool.Rent<float>(weights);
+        _vectors = pool is null ? GC.AllocateArray<float>(vectors, pinned: true) : pool.RentCleared<float>(vectors);
     }
 
     public int Lanes { get; }
@@ -91,6 +101,7 @@ internal sealed unsafe class GatePanels : IDisposable
 
     public void Dispose()
     {
+        if (_pool is null) return; // own arrays: the collector takes them with the panels
         _pool.Return(_weights);
         _pool.Return(_vectors);
         _weights = [];

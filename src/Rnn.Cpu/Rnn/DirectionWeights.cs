@@ -16,13 +16,33 @@ internal readonly struct DirectionWeights<T> where T : unmanaged
     public Memory<T> WeightCf { get; init; }
     public Memory<T> WeightCo { get; init; }
 
+    /// <summary>
+    /// The tensors behind the weights and their versions when taken for reading, so that what is
+    /// computed from them (packed weights) can be kept while they stay unchanged; null for gradients.
+    /// </summary>
+    public WeightSnapshot? Snapshot { get; init; }
+
     public bool HasBias => !BiasIh.IsEmpty;
 
-    public static DirectionWeights<T> From(CpuBackend backend, RnnDirectionWeights w)
+    /// <summary>
+    /// The memory of one direction's tensors: weights that the call only reads (<paramref name="forReading"/>,
+    /// with a <see cref="Snapshot"/>) or gradients that it writes.
+    /// </summary>
+    public static DirectionWeights<T> From(CpuBackend backend, RnnDirectionWeights w, bool forReading)
     {
-        Memory<T> Get(Tensor? t) => t is null ? Memory<T>.Empty : backend.Own(t, "weight").Memory<T>();
+        Memory<T> Get(Tensor? t)
+        {
+            if (t is null) return Memory<T>.Empty;
+            var tensor = backend.Own(t, "weight");
+            return forReading ? tensor.MemoryForReading<T>() : tensor.Memory<T>();
+        }
+        CpuTensor? Tensor(Tensor? t) => t is null ? null : backend.Own(t, "weight");
         return new DirectionWeights<T>
         {
+            Snapshot = forReading
+                ? new WeightSnapshot([Tensor(w.WeightIh), Tensor(w.WeightHh), Tensor(w.BiasIh), Tensor(w.BiasHh),
+                    Tensor(w.WeightHr), Tensor(w.WeightCi), Tensor(w.WeightCf), Tensor(w.WeightCo)])
+                : null,
             WeightIh = Get(w.WeightIh),
             WeightHh = Get(w.WeightHh),
             BiasIh = Get(w.BiasIh),

@@ -25,11 +25,15 @@ internal static unsafe class FusedForward
     /// Runs the direction over all steps. With a <paramref name="reserve"/> the states and gate
     /// activations of every step go there (the backward's input); without one, two steps of state suffice.
     /// </summary>
-    public static void Run(BufferPool pool, RnnLayerDesc layer, in DirectionWeights<float> weights, in DirectionIO<float> io,
+    /// <remarks>
+    /// Without a reserve (inference) the packed weights come from <paramref name="cache"/> when the
+    /// weights have not changed since they were packed; a training forward packs them afresh.
+    /// </remarks>
+    public static void Run(BufferPool pool, PackedWeightCache cache, RnnLayerDesc layer, in DirectionWeights<float> weights, in DirectionIO<float> io,
         int steps, int batch, bool reverse, int[]? lengths, DirectionState<float>? reserve)
     {
-        if (PackedGemm.Wide) Run<Vector512<float>, Lanes16>(pool, layer, weights, io, steps, batch, reverse, lengths, reserve);
-        else Run<Vector256<float>, Lanes8>(pool, layer, weights, io, steps, batch, reverse, lengths, reserve);
+        if (PackedGemm.Wide) Run<Vector512<float>, Lanes16>(pool, cache, layer, weights, io, steps, batch, reverse, lengths, reserve);
+        else Run<Vector256<float>, Lanes8>(pool, cache, layer, weights, io, steps, batch, reverse, lengths, reserve);
     }
 
     // Rows per tile: four rows of four accumulators need 16 of the 32 vector registers that AVX-512
@@ -44,15 +48,21 @@ internal static unsafe class FusedForward
     // step is too short (a few microseconds) for splitting it between threads to pay.
     private const long MinWeightsPerWorker = 1 << 16;
 
-    private static void Run<TV, TL>(BufferPool pool, RnnLayerDesc layer, in DirectionWeights<float> weights, in DirectionIO<float> io,
+    private static void Run<TV, TL>(BufferPool pool, PackedWeightCache cache, RnnLayerDesc layer, in DirectionWeights<float> weights, in DirectionIO<float> io,
         int steps, int batch, bool reverse, int[]? lengths, DirectionState<float>? reserve)
         where TV : struct where TL : IFloatLanes<TV>
     {
         var lstm = layer.Cell == RnnCellKind.Lstm;
         int hidden = layer.HiddenSize, threads = CpuThreads.Count;
-        using var panels = new GatePanels(pool, TL.Count, layer.GateCount, hidden, layer.InputSize, hidden,
+        var geometry = new PackedWeightCache.PanelGeometry(TL.Count, layer.GateCount, hidden, layer.InputSize, hidden,
             lstm ? LstmStep.VectorSlots : GruStep.VectorSlots);
-        Pack(panels, weights, lstm, threads);
+        var source = weights; // an 'in' parameter cannot be captured
+        using var lease = reserve is null && weights.Snapshot is { } snapshot
+            ? cache.Acquire(snapshot, geometry, p => Pack(p, source, lstm, threads))
+            : (PackedWeightCache.Lease?)null;
+        using var fresh = lease is null ? geometry.Allocate(pool) : null;
+        if (fresh is not null) Pack(fresh, weights, lstm, threads);
+        var panels = lease?.Panels ?? fresh!;
 
         var plan = new Plan<TV, TL>(panels, lstm, layer.Peepholes, steps, batch, reverse);
         var rented = new List<Array>();

@@ -27,7 +27,7 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
             {
                 // Inference keeps no per-step state at all on this path.
                 var reserve = training ? new DirectionState<float>(backend.Pool, layer, steps, batch, d, lengths) : null;
-                FusedForward.Run(backend.Pool, layer, Unsafe.As<DirectionWeights<T>, DirectionWeights<float>>(ref weights[d]),
+                FusedForward.Run(backend.Pool, backend.PackedWeights, layer, Unsafe.As<DirectionWeights<T>, DirectionWeights<float>>(ref weights[d]),
                     Unsafe.As<DirectionIO<T>, DirectionIO<float>>(ref io[d]), steps, batch, d == 1, lengths, reserve);
                 states[d] = (DirectionState<T>)(object)reserve!;
                 continue;
