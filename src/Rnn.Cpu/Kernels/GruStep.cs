@@ -48,26 +48,14 @@ internal static unsafe class GruStep
     internal static void Accumulate<TV, TL, TR>(float* w, float* init, int ldInit, float* x, int ldx, int inputSize, float* h, int ldh, int stateSize, float* sums)
         where TV : struct where TL : IFloatLanes<TV> where TR : IRowCount
     {
-        var u = TL.Count;
         // Row r starts from init + r * ldInit: the biases (ldInit 0) or its own partial sums.
-        TV r0 = TL.Load(init), z0 = TL.Load(init + u), x0 = TL.Load(init + 2 * u), n0 = TL.Load(init + 3 * u);
+        var (r0, z0, x0, n0) = PartialLanes.LoadFour<TV, TL>(init);
         TV r1 = default, z1 = default, x1 = default, n1 = default, r2 = default, z2 = default, x2 = default, n2 = default;
         TV r3 = default, z3 = default, x3 = default, n3 = default;
-        if (TR.Rows > 1)
-        {
-            var start = init + 1 * ldInit;
-            (r1, z1, x1, n1) = (TL.Load(start), TL.Load(start + u), TL.Load(start + 2 * u), TL.Load(start + 3 * u));
-        }
-        if (TR.Rows > 2)
-        {
-            var start = init + 2 * ldInit;
-            (r2, z2, x2, n2) = (TL.Load(start), TL.Load(start + u), TL.Load(start + 2 * u), TL.Load(start + 3 * u));
-        }
-        if (TR.Rows > 3)
-        {
-            var start = init + 3 * ldInit;
-            (r3, z3, x3, n3) = (TL.Load(start), TL.Load(start + u), TL.Load(start + 2 * u), TL.Load(start + 3 * u));
-        }
+        if (TR.Rows > 1) (r1, z1, x1, n1) = PartialLanes.LoadFour<TV, TL>(init + ldInit);
+        if (TR.Rows > 2) (r2, z2, x2, n2) = PartialLanes.LoadFour<TV, TL>(init + 2 * ldInit);
+        if (TR.Rows > 3) (r3, z3, x3, n3) = PartialLanes.LoadFour<TV, TL>(init + 3 * ldInit);
+        var u = TL.Count;
         float* a0 = x, a1 = a0 + ldx, a2 = a1 + ldx, a3 = a2 + ldx;
         for (var k = 0; k < inputSize; k++, w += 3 * u)
         {

@@ -51,26 +51,14 @@ internal static unsafe class LstmStep
     internal static void Accumulate<TV, TL, TR>(float* w, float* init, int ldInit, float* x, int ldx, int inputSize, float* h, int ldh, int stateSize, float* sums)
         where TV : struct where TL : IFloatLanes<TV> where TR : IRowCount
     {
-        var u = TL.Count;
         // Row r starts from init + r * ldInit: the biases (ldInit 0) or its own partial sums.
-        TV i0 = TL.Load(init), f0 = TL.Load(init + u), g0 = TL.Load(init + 2 * u), o0 = TL.Load(init + 3 * u);
+        var (i0, f0, g0, o0) = PartialLanes.LoadFour<TV, TL>(init);
         TV i1 = default, f1 = default, g1 = default, o1 = default, i2 = default, f2 = default, g2 = default, o2 = default;
         TV i3 = default, f3 = default, g3 = default, o3 = default;
-        if (TR.Rows > 1)
-        {
-            var start = init + 1 * ldInit;
-            (i1, f1, g1, o1) = (TL.Load(start), TL.Load(start + u), TL.Load(start + 2 * u), TL.Load(start + 3 * u));
-        }
-        if (TR.Rows > 2)
-        {
-            var start = init + 2 * ldInit;
-            (i2, f2, g2, o2) = (TL.Load(start), TL.Load(start + u), TL.Load(start + 2 * u), TL.Load(start + 3 * u));
-        }
-        if (TR.Rows > 3)
-        {
-            var start = init + 3 * ldInit;
-            (i3, f3, g3, o3) = (TL.Load(start), TL.Load(start + u), TL.Load(start + 2 * u), TL.Load(start + 3 * u));
-        }
+        if (TR.Rows > 1) (i1, f1, g1, o1) = PartialLanes.LoadFour<TV, TL>(init + ldInit);
+        if (TR.Rows > 2) (i2, f2, g2, o2) = PartialLanes.LoadFour<TV, TL>(init + 2 * ldInit);
+        if (TR.Rows > 3) (i3, f3, g3, o3) = PartialLanes.LoadFour<TV, TL>(init + 3 * ldInit);
+        var u = TL.Count;
         float* a0 = x, a1 = a0 + ldx, a2 = a1 + ldx, a3 = a2 + ldx;
         for (var k = 0; k < inputSize; k++, w += 4 * u)
         {

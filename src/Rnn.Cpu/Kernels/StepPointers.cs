@@ -56,6 +56,14 @@ internal readonly struct FourRows : IRowCount { public static int Rows => 4; }
 /// <summary>Loads and stores of the first n lanes of a vector, through scratch when n is short of a whole vector.</summary>
 internal static unsafe class PartialLanes
 {
+    /// <summary>Four consecutive whole vectors from p: a row's four accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (TV, TV, TV, TV) LoadFour<TV, TL>(float* p) where TV : struct where TL : IFloatLanes<TV>
+    {
+        var u = TL.Count;
+        return (TL.Load(p), TL.Load(p + u), TL.Load(p + 2 * u), TL.Load(p + 3 * u));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Load<TV, TL>(float* p, int n, float* scratch) where TV : struct where TL : IFloatLanes<TV>
     {
