@@ -23,7 +23,7 @@ public interface IBenchPeer : IDisposable
 public sealed record PeerSettings(int Threads, int Warmup, int Repetitions, double WarmupSeconds = BenchRunner.DefaultWarmupSeconds)
 {
     /// <summary>Whether the warm-up goes on after <paramref name="done"/> untimed repetitions that took <paramref name="elapsed"/>.</summary>
-    public bool KeepWarming(int done, TimeSpan elapsed) => done < Warmup || elapsed.TotalSeconds < WarmupSeconds;
+    public bool KeepWarming(int done, TimeSpan elapsed) => BenchRunner.KeepWarming(done, elapsed, Warmup, WarmupSeconds);
 
     /// <summary>The thread count with 0 resolved to the number of cores.</summary>
     public int ResolvedThreads => Threads > 0 ? Threads : Environment.ProcessorCount;

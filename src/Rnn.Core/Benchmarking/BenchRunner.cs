@@ -55,7 +55,7 @@ public sealed class BenchRunner(int warmup = 2, int repetitions = 7, double warm
             };
         var flops = pass == BenchPass.Forward ? config.ForwardFlops : config.TrainingFlops;
         var warming = Stopwatch.StartNew();
-        for (var i = 0; i < Warmup || warming.Elapsed.TotalSeconds < WarmupSeconds; i++)
+        for (var i = 0; KeepWarming(i, warming.Elapsed, Warmup, WarmupSeconds); i++)
         {
             once();
             backend.Synchronize();
@@ -72,6 +72,14 @@ public sealed class BenchRunner(int warmup = 2, int repetitions = 7, double warm
         }
         return BenchRow.FromTimes(config.Name, implName ?? backend.Name, pass, times, flops);
     }
+
+    /// <summary>
+    /// The warm-up rule every implementation follows: go on after <paramref name="done"/> untimed
+    /// repetitions that took <paramref name="elapsed"/> until both <paramref name="warmup"/> and
+    /// <paramref name="warmupSeconds"/> are reached.
+    /// </summary>
+    public static bool KeepWarming(int done, TimeSpan elapsed, int warmup, double warmupSeconds) =>
+        done < warmup || elapsed.TotalSeconds < warmupSeconds;
 
     /// <summary>Seeded values in [-1, 1), the same for every backend and peer given the same seed.</summary>
     public static float[] Random(Shape shape, ulong seed)

@@ -119,21 +119,12 @@ internal static unsafe class GruStep
                 n3 = TL.MultiplyAdd(a, wn, n3);
             }
         }
-        Store4<TV, TL>(sums, r0, z0, x0, n0);
-        if (TR.Rows > 1) Store4<TV, TL>(sums + 4 * u, r1, z1, x1, n1);
-        if (TR.Rows > 2) Store4<TV, TL>(sums + 8 * u, r2, z2, x2, n2);
-        if (TR.Rows > 3) Store4<TV, TL>(sums + 12 * u, r3, z3, x3, n3);
+        PartialLanes.StoreFour<TV, TL>(sums, r0, z0, x0, n0);
+        if (TR.Rows > 1) PartialLanes.StoreFour<TV, TL>(sums + 4 * u, r1, z1, x1, n1);
+        if (TR.Rows > 2) PartialLanes.StoreFour<TV, TL>(sums + 8 * u, r2, z2, x2, n2);
+        if (TR.Rows > 3) PartialLanes.StoreFour<TV, TL>(sums + 12 * u, r3, z3, x3, n3);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store4<TV, TL>(float* to, TV a, TV b, TV c, TV d) where TV : struct where TL : IFloatLanes<TV>
-    {
-        var u = TL.Count;
-        TL.Store(to, a);
-        TL.Store(to + u, b);
-        TL.Store(to + 2 * u, c);
-        TL.Store(to + 3 * u, d);
-    }
     /// <summary>The gate nonlinearities and the state update of row b for the panel's units.</summary>
     // Kernels skip the JIT's tiers: a forward runs them a few hundred thousand times and then stops.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -130,21 +130,12 @@ internal static unsafe class LstmStep
                 o3 = TL.MultiplyAdd(a, wo, o3);
             }
         }
-        Store4<TV, TL>(sums, i0, f0, g0, o0);
-        if (TR.Rows > 1) Store4<TV, TL>(sums + 4 * u, i1, f1, g1, o1);
-        if (TR.Rows > 2) Store4<TV, TL>(sums + 8 * u, i2, f2, g2, o2);
-        if (TR.Rows > 3) Store4<TV, TL>(sums + 12 * u, i3, f3, g3, o3);
+        PartialLanes.StoreFour<TV, TL>(sums, i0, f0, g0, o0);
+        if (TR.Rows > 1) PartialLanes.StoreFour<TV, TL>(sums + 4 * u, i1, f1, g1, o1);
+        if (TR.Rows > 2) PartialLanes.StoreFour<TV, TL>(sums + 8 * u, i2, f2, g2, o2);
+        if (TR.Rows > 3) PartialLanes.StoreFour<TV, TL>(sums + 12 * u, i3, f3, g3, o3);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store4<TV, TL>(float* to, TV a, TV b, TV c, TV d) where TV : struct where TL : IFloatLanes<TV>
-    {
-        var u = TL.Count;
-        TL.Store(to, a);
-        TL.Store(to + u, b);
-        TL.Store(to + 2 * u, c);
-        TL.Store(to + 3 * u, d);
-    }
 
     /// <summary>The cell update of row b for the panel's units, from the gate pre-activations.</summary>
     // Kernels skip the JIT's tiers: a forward runs them a few hundred thousand times and then stops.

@@ -64,6 +64,17 @@ internal static unsafe class PartialLanes
         return (TL.Load(p), TL.Load(p + u), TL.Load(p + 2 * u), TL.Load(p + 3 * u));
     }
 
+    /// <summary>Four whole vectors to p, consecutively: a row's four accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreFour<TV, TL>(float* p, TV a, TV b, TV c, TV d) where TV : struct where TL : IFloatLanes<TV>
+    {
+        var u = TL.Count;
+        TL.Store(p, a);
+        TL.Store(p + u, b);
+        TL.Store(p + 2 * u, c);
+        TL.Store(p + 3 * u, d);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Load<TV, TL>(float* p, int n, float* scratch) where TV : struct where TL : IFloatLanes<TV>
     {

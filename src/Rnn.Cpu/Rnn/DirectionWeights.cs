@@ -30,27 +30,22 @@ internal readonly struct DirectionWeights<T> where T : unmanaged
     /// </summary>
     public static DirectionWeights<T> From(CpuBackend backend, RnnDirectionWeights w, bool forReading)
     {
-        Memory<T> Get(Tensor? t)
-        {
-            if (t is null) return Memory<T>.Empty;
-            var tensor = backend.Own(t, "weight");
-            return forReading ? tensor.MemoryForReading<T>() : tensor.Memory<T>();
-        }
-        CpuTensor? Tensor(Tensor? t) => t is null ? null : backend.Own(t, "weight");
+        // Each tensor resolved once, in the order of the properties below (W_ih first, as the snapshot needs).
+        CpuTensor?[] t = [.. new[] { w.WeightIh, w.WeightHh, w.BiasIh, w.BiasHh, w.WeightHr, w.WeightCi, w.WeightCf, w.WeightCo }
+            .Select(x => x is null ? null : backend.Own(x, "weight"))];
+        Memory<T> Get(int i) => t[i] is not { } tensor ? Memory<T>.Empty
+            : forReading ? tensor.MemoryForReading<T>() : tensor.Memory<T>();
         return new DirectionWeights<T>
         {
-            Snapshot = forReading
-                ? new WeightSnapshot([Tensor(w.WeightIh), Tensor(w.WeightHh), Tensor(w.BiasIh), Tensor(w.BiasHh),
-                    Tensor(w.WeightHr), Tensor(w.WeightCi), Tensor(w.WeightCf), Tensor(w.WeightCo)])
-                : null,
-            WeightIh = Get(w.WeightIh),
-            WeightHh = Get(w.WeightHh),
-            BiasIh = Get(w.BiasIh),
-            BiasHh = Get(w.BiasHh),
-            WeightHr = Get(w.WeightHr),
-            WeightCi = Get(w.WeightCi),
-            WeightCf = Get(w.WeightCf),
-            WeightCo = Get(w.WeightCo),
+            Snapshot = forReading ? new WeightSnapshot(t) : null,
+            WeightIh = Get(0),
+            WeightHh = Get(1),
+            BiasIh = Get(2),
+            BiasHh = Get(3),
+            WeightHr = Get(4),
+            WeightCi = Get(5),
+            WeightCf = Get(6),
+            WeightCo = Get(7),
         };
     }
 }

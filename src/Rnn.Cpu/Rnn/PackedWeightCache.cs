@@ -63,8 +63,8 @@ internal sealed class PackedWeightCache
                 var panels = entry.Readers == 0 && entry.Panels is not null && entry.Geometry == geometry ? entry.Panels : geometry.Allocate();
                 entry.Snapshot = null; // not valid while being packed (if packing throws, it stays so)
                 pack(panels);
-                (entry.Panels, entry.Geometry, entry.Snapshot) = (panels, geometry, snapshot);
-                if (entry.Readers > 0) entry.Readers = 0; // the readers hold the old panels, which nothing reuses now
+                // Any readers hold the old panels, which nothing reuses now: they are no longer counted.
+                (entry.Panels, entry.Geometry, entry.Snapshot, entry.Readers) = (panels, geometry, snapshot, 0);
                 entry.Generation++;
             }
             entry.Readers++;
