@@ -18,7 +18,7 @@ public class RecurrentThreadSplitTests
 {
     private const int Steps = 7, Batch = 11, Input = 21, Hidden = 37;
 
-    private static readonly string[] CellNames = ["lstm", "lstm-peepholes", "lstm-projection", "gru", "gru-reset-before", "rnn-tanh"];
+    private static readonly string[] CellNames = ["lstm", "lstm_peepholes", "lstm_proj", "gru", "gru_reset_before", "rnn_tanh"];
 
     /// <summary>Every cell, with initial states (and their gradients) and without (the first step's product with zeros is skipped).</summary>
     public static TheoryData<string, bool> Cells()
@@ -93,10 +93,10 @@ public class RecurrentThreadSplitTests
     private static RnnSpec Spec(string cell, int input = Input, int hidden = Hidden) => cell switch
     {
         "lstm" => new(RnnCellKind.Lstm, input, hidden, NumLayers: 2, Bidirectional: true),
-        "lstm-peepholes" => new(RnnCellKind.Lstm, input, hidden, Bidirectional: true, Peepholes: true),
-        "lstm-projection" => new(RnnCellKind.Lstm, input, hidden, Bidirectional: true, ProjSize: 13),
+        "lstm_peepholes" => new(RnnCellKind.Lstm, input, hidden, Bidirectional: true, Peepholes: true),
+        "lstm_proj" => new(RnnCellKind.Lstm, input, hidden, Bidirectional: true, ProjSize: 13),
         "gru" => new(RnnCellKind.Gru, input, hidden, NumLayers: 2, Bidirectional: true),
-        "gru-reset-before" => new(RnnCellKind.Gru, input, hidden, Bidirectional: true, GruVariant: GruVariant.ResetBefore),
+        "gru_reset_before" => new(RnnCellKind.Gru, input, hidden, Bidirectional: true, GruVariant: GruVariant.ResetBefore),
         _ => new(RnnCellKind.RnnTanh, input, hidden, Bidirectional: true),
     };
 

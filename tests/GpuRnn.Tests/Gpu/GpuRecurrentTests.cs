@@ -13,7 +13,7 @@ public class GpuRecurrentTests
 {
     /// <summary>The cell configurations: every cell and option the CPU backend has.</summary>
     public static readonly string[] Cells =
-        ["rnn_tanh", "rnn_relu", "lstm", "lstm_peepholes", "lstm_projection", "lstm_peepholes_projection", "gru", "gru_reset_before"];
+        ["rnn_tanh", "rnn_relu", "lstm", "lstm_peepholes", "lstm_proj", "lstm_proj_peepholes", "gru", "gru_reset_before"];
 
     /// <summary>The cells the persistent kernel serves (one recurrent product per step).</summary>
     public static readonly string[] PersistentCells = ["rnn_tanh", "rnn_relu", "lstm", "lstm_peepholes", "gru"];
@@ -169,13 +169,10 @@ public class GpuRecurrentTests
             // So few products that the persistent kernel splits each dot product over several threads.
             _ => (5, 2, 4, 3),
         };
-        var kind = cell.StartsWith("lstm", StringComparison.Ordinal) ? RnnCellKind.Lstm
-            : cell.StartsWith("gru", StringComparison.Ordinal) ? RnnCellKind.Gru
-            : cell == "rnn_relu" ? RnnCellKind.RnnRelu : RnnCellKind.RnnTanh;
-        var proj = cell.Contains("projection", StringComparison.Ordinal) ? (size == "odd" ? 13 : 16) : 0;
-        var layer = new RnnLayerDesc(kind, input, hidden, proj, bidirectional ? 2 : 1, Bias: true,
-            Peepholes: cell.Contains("peepholes", StringComparison.Ordinal),
-            GruVariant: cell == "gru_reset_before" ? GruVariant.ResetBefore : GruVariant.ResetAfter);
+        var variant = CellVariant.Parse(cell);
+        var proj = variant.Projection ? (size == "odd" ? 13 : 16) : 0;
+        var layer = new RnnLayerDesc(variant.Kind, input, hidden, proj, bidirectional ? 2 : 1, Bias: true,
+            Peepholes: variant.Peepholes, GruVariant: variant.GruVariant);
         int[]? lengths = null;
         if (variableLengths)
         {
