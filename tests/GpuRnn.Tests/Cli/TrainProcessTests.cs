@@ -21,7 +21,7 @@ public sealed class TrainProcessTests : IDisposable
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) Assert.Skip("sends POSIX signals");
         var data = _folder.File("text.txt");
         File.WriteAllText(data, ArithmeticCorpus.Generate(3, 2000));
-        var info = new ProcessStartInfo(DotnetHost() ?? SkipWithoutHost())
+        var info = new ProcessStartInfo(DotnetHost.FindOrSkip())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -32,21 +32,6 @@ public sealed class TrainProcessTests : IDisposable
                      "--hidden", "48", "--embedding", "8", "--batch", "4", "--seq", "16", "--backend", "cpu", "--out", checkpoint])
             info.ArgumentList.Add(a);
         return Process.Start(info)!;
-    }
-
-    /// <summary>The dotnet host that starts gpurnn.dll: DOTNET_HOST_PATH (set by dotnet test), else dotnet on PATH.</summary>
-    private static string? DotnetHost()
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)) return host;
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        return path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, "dotnet")).FirstOrDefault(File.Exists);
-    }
-
-    private static string SkipWithoutHost()
-    {
-        Assert.Skip("needs the dotnet host to start gpurnn.dll as its own process, and there is none (a self-contained publish of the tests, as on the GPU machine)");
-        return "";
     }
 
     /// <summary>Waits (bounded, so a broken build fails rather than hangs) until the first checkpoint exists.</summary>
