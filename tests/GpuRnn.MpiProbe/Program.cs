@@ -12,6 +12,7 @@ using GpuRnn.Mpi;
 //   allgather <folder>                      every rank's floats, in rank order
 //   barrier <folder>                        rank 0 writes a file late; the others look for it after the barrier
 //   die <rank>                              that rank kills itself (SIGKILL) while the others wait in a barrier
+//   restart                                 World twice, then after Dispose once more (which must refuse)
 try
 {
     using var comm = args.Contains("--world") ? MpiCommunicator.World : MpiCommunicator.FromEnvironment();
@@ -77,6 +78,20 @@ try
             comm.Barrier();
             if (rank == int.Parse(args[1], CultureInfo.InvariantCulture)) System.Diagnostics.Process.GetCurrentProcess().Kill();
             comm.Barrier();   // never completes: the launcher must end the job
+            break;
+        case "restart":
+            Console.WriteLine(ReferenceEquals(comm, MpiCommunicator.World) ? "the same communicator" : "another communicator");
+            comm.Dispose();
+            comm.Dispose();
+            try
+            {
+                _ = MpiCommunicator.World;
+                Console.WriteLine("started again");
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.WriteLine(e.Message);
+            }
             break;
         default:
             throw new ArgumentException($"unknown probe command '{args[0]}'");

@@ -123,14 +123,32 @@ public sealed class MpiCollectiveTests : IDisposable
         var ranks = TestRandom.Create().Next(1, 4);
         var result = MpiJob.Run(MpiLauncher.Get(launcher), ranks, ["info"]);
         result.AssertSucceeded();
-        // Open MPI gives the ranks a pseudo-terminal for stdout, to which .NET's console writes the
-        // terminal's keypad sequence (ESC [?1h ESC =) first: not part of what the probe printed.
-        var text = System.Text.RegularExpressions.Regex.Replace(result.Out, @"\x1b(\[[0-9;?]*[A-Za-z]|[=>])", "");
-        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).Order(StringComparer.Ordinal).ToArray();
+        var lines = Printed(result.Out).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(ranks, lines.Length);
         var library = launcher == "openmpi" ? "Open MPI" : "MPICH";
         for (var r = 0; r < ranks; r++) Assert.Matches($"^rank {r} of {ranks}: {library} .*, {ranks} ranks?$", lines[r]);
     }
+
+    [Theory]
+    [MemberData(nameof(MpiLauncher.Names), MemberType = typeof(MpiLauncher))]
+    public void MpiStartsOncePerProcessAndIsFinalizedOnce(string launcher)
+    {
+        const int ranks = 2;
+        var result = MpiJob.Run(MpiLauncher.Get(launcher), ranks, ["restart", "--world"]);
+        // Exit 0: each rank finalized MPI exactly once (a second MPI_Finalize is an MPI error, and
+        // both launchers fail a job whose rank exits without one).
+        result.AssertSucceeded();
+        var lines = Printed(result.Out);
+        Assert.Equal(2 * ranks, lines.Length);
+        Assert.Equal(ranks, lines.Count(l => l == "the same communicator"));
+        Assert.Equal(ranks, lines.Count(l => l == "MPI was finalized in this process and cannot be started again"));
+    }
+
+    // The ranks' lines. Open MPI gives the ranks a pseudo-terminal for stdout, to which .NET's
+    // console first writes the terminal's keypad sequence (ESC [?1h ESC =): not the probe's output.
+    private static string[] Printed(string output) =>
+        System.Text.RegularExpressions.Regex.Replace(output, @"\x1b(\[[0-9;?]*[A-Za-z]|[=>])", "")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
 
     // Writes inputs for several lengths (empty, shorter than the rank count, not divisible by it,
     // and long) for every rank; returns how many sets.
