@@ -6,24 +6,23 @@ namespace GpuRnn.Cpu;
 public sealed partial class CpuBackend
 {
     /// <inheritdoc/>
-    public RnnReserve? RnnForward(RnnLayerDesc layer, RnnLayerWeights weights, Tensor x, SequenceLengths? lengths,
+    protected override RnnReserve? RnnForwardCore(RnnLayerDesc layer, RnnLayerWeights weights, Tensor x, SequenceLengths? lengths,
         Tensor? h0, Tensor? c0, Tensor y, Tensor hN, Tensor? cN, bool training)
     {
-        var (steps, batch, dtype) = RnnChecks.Forward(this, layer, weights, x, lengths, h0, c0, y, hN, cN);
+        int steps = x.Shape[0], batch = x.Shape[1];
         using var threads = CpuThreads.Use(Threads);
-        return dtype == DType.Float32
+        return x.DType == DType.Float32
             ? Forward<float>(layer, weights, x, lengths, h0, c0, y, hN, cN, training, steps, batch)
             : Forward<double>(layer, weights, x, lengths, h0, c0, y, hN, cN, training, steps, batch);
     }
 
     /// <inheritdoc/>
-    public void RnnBackward(RnnLayerDesc layer, RnnLayerWeights weights, RnnLayerWeights gradients, RnnReserve reserve,
+    protected override void RnnBackwardCore(RnnLayerDesc layer, RnnLayerWeights weights, RnnLayerWeights gradients, RnnReserve reserve,
         Tensor x, SequenceLengths? lengths, Tensor? h0, Tensor? c0, Tensor dy, Tensor? dhN, Tensor? dcN,
         Tensor? dx, Tensor? dh0, Tensor? dc0)
     {
-        var (_, _, dtype) = RnnChecks.Backward(this, layer, weights, gradients, reserve, x, lengths, h0, c0, dy, dhN, dcN, dx, dh0, dc0);
         using var threads = CpuThreads.Use(Threads);
-        if (dtype == DType.Float32) Backward<float>(layer, weights, gradients, reserve, x, h0, c0, dy, dhN, dcN, dx, dh0, dc0);
+        if (x.DType == DType.Float32) Backward<float>(layer, weights, gradients, reserve, x, h0, c0, dy, dhN, dcN, dx, dh0, dc0);
         else Backward<double>(layer, weights, gradients, reserve, x, h0, c0, dy, dhN, dcN, dx, dh0, dc0);
     }
 
