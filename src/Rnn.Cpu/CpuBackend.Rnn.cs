@@ -56,8 +56,8 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <summary>Each direction's view of the forward's x, y and states.</summary>
-    private DirectionIO<T>[] ForwardIO<T>(RnnLayerDesc layer, Tensor x, Tensor? h0, Tensor? c0, Tensor y, Tensor hN, Tensor? cN)
+    /// <summary>Each direction's view of x, y and the states; y, hN and cN are null in the backward.</summary>
+    private DirectionIO<T>[] ForwardIO<T>(RnnLayerDesc layer, Tensor x, Tensor? h0, Tensor? c0, Tensor? y, Tensor? hN, Tensor? cN)
         where T : unmanaged
     {
         var io = new DirectionIO<T>[layer.Directions];
@@ -66,7 +66,7 @@ public sealed partial class CpuBackend
             io[d] = new DirectionIO<T>
             {
                 X = Own(x, nameof(x)).Memory<T>(),
-                Y = Own(y, nameof(y)).Memory<T>(),
+                Y = y is null ? Memory<T>.Empty : Own(y, nameof(y)).Memory<T>(),
                 ColumnOffset = d * layer.StateSize,
                 RowStride = layer.OutputSize,
                 H0 = DirectionSlice<T>(h0, d),
@@ -82,19 +82,10 @@ public sealed partial class CpuBackend
     private (DirectionIO<T>[] IO, DirectionGradIO<T>[] Grad) BackwardIO<T>(RnnLayerDesc layer, Tensor x, Tensor? h0, Tensor? c0,
         Tensor dy, Tensor? dhN, Tensor? dcN, Tensor? dh0, Tensor? dc0) where T : unmanaged
     {
-        var io = new DirectionIO<T>[layer.Directions];
+        var io = ForwardIO<T>(layer, x, h0, c0, null, null, null);
         var grad = new DirectionGradIO<T>[layer.Directions];
         for (var d = 0; d < layer.Directions; d++)
         {
-            io[d] = new DirectionIO<T>
-            {
-                X = Own(x, nameof(x)).Memory<T>(),
-                Y = Memory<T>.Empty,
-                ColumnOffset = d * layer.StateSize,
-                RowStride = layer.OutputSize,
-                H0 = DirectionSlice<T>(h0, d),
-                C0 = DirectionSlice<T>(c0, d),
-            };
             grad[d] = new DirectionGradIO<T>
             {
                 DY = Own(dy, nameof(dy)).Memory<T>(),
