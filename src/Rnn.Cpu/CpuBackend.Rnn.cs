@@ -5,40 +5,68 @@ namespace GpuRnn.Cpu;
 
 public sealed partial class CpuBackend
 {
+    // The recurrent path is chosen here, once per call, by FusedRecurrentLayer.Handles: the fused
+    // float32 path where it applies, else the reference path in the call's dtype. The backward takes
+    // the path its forward took (the same layer and dtype give the same answer).
+
     /// <inheritdoc/>
-    public RnnReserve? RnnForward(RnnLayerDesc layer, RnnLayerWeights weights, Tensor x, SequenceLengths? lengths,
+    protected override RnnReserve? RnnForwardCore(RnnLayerDesc layer, RnnLayerWeights weights, Tensor x, SequenceLengths? lengths,
         Tensor? h0, Tensor? c0, Tensor y, Tensor hN, Tensor? cN, bool training)
     {
-        var (steps, batch, dtype) = RnnChecks.Forward(this, layer, weights, x, lengths, h0, c0, y, hN, cN);
+        int steps = x.Shape[0], batch = x.Shape[1];
+        var lengthArray = lengths is null || lengths.IsFull(steps) ? null : lengths.Values.ToArray();
         using var threads = CpuThreads.Use(Threads);
-        return dtype == DType.Float32
-            ? Forward<float>(layer, weights, x, lengths, h0, c0, y, hN, cN, training, steps, batch)
-            : Forward<double>(layer, weights, x, lengths, h0, c0, y, hN, cN, training, steps, batch);
+        if (FusedRecurrentLayer.Handles(layer, x.DType))
+        {
+            return FusedRecurrentLayer.Forward(this, layer, Views<float>(weights, forReading: true),
+                ForwardIO<float>(layer, x, h0, c0, y, hN, cN), steps, batch, lengthArray, training);
+        }
+        if (x.DType == DType.Float32)
+        {
+            return ReferenceRecurrentLayer<float>.Forward(this, layer, Views<float>(weights, forReading: true),
+                ForwardIO<float>(layer, x, h0, c0, y, hN, cN), steps, batch, lengthArray, training);
+        }
+        return ReferenceRecurrentLayer<double>.Forward(this, layer, Views<double>(weights, forReading: true),
+            ForwardIO<double>(layer, x, h0, c0, y, hN, cN), steps, batch, lengthArray, training);
     }
 
     /// <inheritdoc/>
-    public void RnnBackward(RnnLayerDesc layer, RnnLayerWeights weights, RnnLayerWeights gradients, RnnReserve reserve,
+    protected override void RnnBackwardCore(RnnLayerDesc layer, RnnLayerWeights weights, RnnLayerWeights gradients, RnnReserve reserve,
         Tensor x, SequenceLengths? lengths, Tensor? h0, Tensor? c0, Tensor dy, Tensor? dhN, Tensor? dcN,
         Tensor? dx, Tensor? dh0, Tensor? dc0)
     {
-        var (_, _, dtype) = RnnChecks.Backward(this, layer, weights, gradients, reserve, x, lengths, h0, c0, dy, dhN, dcN, dx, dh0, dc0);
         using var threads = CpuThreads.Use(Threads);
-        if (dtype == DType.Float32) Backward<float>(layer, weights, gradients, reserve, x, h0, c0, dy, dhN, dcN, dx, dh0, dc0);
-        else Backward<double>(layer, weights, gradients, reserve, x, h0, c0, dy, dhN, dcN, dx, dh0, dc0);
+        if (FusedRecurrentLayer.Handles(layer, x.DType))
+        {
+            var (io, grad) = BackwardIO<float>(layer, x, h0, c0, dy, dhN, dcN, dh0, dc0);
+            FusedRecurrentLayer.Backward(layer, Views<float>(weights, forReading: true), Views<float>(gradients, forReading: false),
+                ReserveOf<float>(reserve), Own(x, nameof(x)).Memory<float>(), io, grad, GradientOf<float>(dx));
+        }
+        else if (x.DType == DType.Float32)
+        {
+            var (io, grad) = BackwardIO<float>(layer, x, h0, c0, dy, dhN, dcN, dh0, dc0);
+            ReferenceRecurrentLayer<float>.Backward(layer, Views<float>(weights, forReading: true), Views<float>(gradients, forReading: false),
+                ReserveOf<float>(reserve), Own(x, nameof(x)).Memory<float>(), io, grad, GradientOf<float>(dx));
+        }
+        else
+        {
+            var (io, grad) = BackwardIO<double>(layer, x, h0, c0, dy, dhN, dcN, dh0, dc0);
+            ReferenceRecurrentLayer<double>.Backward(layer, Views<double>(weights, forReading: true), Views<double>(gradients, forReading: false),
+                ReserveOf<double>(reserve), Own(x, nameof(x)).Memory<double>(), io, grad, GradientOf<double>(dx));
+        }
     }
 
-    private CpuRnnReserve<T>? Forward<T>(RnnLayerDesc layer, RnnLayerWeights weights, Tensor x, SequenceLengths? lengths,
-        Tensor? h0, Tensor? c0, Tensor y, Tensor hN, Tensor? cN, bool training, int steps, int batch)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Each direction's view of x, y and the states; y, hN and cN are null in the backward.</summary>
+    private DirectionIO<T>[] ForwardIO<T>(RnnLayerDesc layer, Tensor x, Tensor? h0, Tensor? c0, Tensor? y, Tensor? hN, Tensor? cN)
+        where T : unmanaged
     {
-        var w = Views<T>(weights, forReading: true);
         var io = new DirectionIO<T>[layer.Directions];
         for (var d = 0; d < layer.Directions; d++)
         {
             io[d] = new DirectionIO<T>
             {
                 X = Own(x, nameof(x)).Memory<T>(),
-                Y = Own(y, nameof(y)).Memory<T>(),
+                Y = y is null ? Memory<T>.Empty : Own(y, nameof(y)).Memory<T>(),
                 ColumnOffset = d * layer.StateSize,
                 RowStride = layer.OutputSize,
                 H0 = DirectionSlice<T>(h0, d),
@@ -47,29 +75,17 @@ public sealed partial class CpuBackend
                 CN = DirectionSlice<T>(cN, d),
             };
         }
-        var lengthArray = lengths is null || lengths.IsFull(steps) ? null : lengths.Values.ToArray();
-        return RecurrentLayer<T>.Forward(this, layer, w, io, steps, batch, lengthArray, training);
+        return io;
     }
 
-    private void Backward<T>(RnnLayerDesc layer, RnnLayerWeights weights, RnnLayerWeights gradients, RnnReserve reserve,
-        Tensor x, Tensor? h0, Tensor? c0, Tensor dy, Tensor? dhN, Tensor? dcN, Tensor? dx, Tensor? dh0, Tensor? dc0)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Each direction's view of the backward's inputs and of the state gradients in and out.</summary>
+    private (DirectionIO<T>[] IO, DirectionGradIO<T>[] Grad) BackwardIO<T>(RnnLayerDesc layer, Tensor x, Tensor? h0, Tensor? c0,
+        Tensor dy, Tensor? dhN, Tensor? dcN, Tensor? dh0, Tensor? dc0) where T : unmanaged
     {
-        if (reserve is not CpuRnnReserve<T> cpuReserve)
-            throw new ArgumentException($"the reserve holds another dtype than {DTypeExtensions.Of<T>().DisplayName()}");
-        var io = new DirectionIO<T>[layer.Directions];
+        var io = ForwardIO<T>(layer, x, h0, c0, null, null, null);
         var grad = new DirectionGradIO<T>[layer.Directions];
         for (var d = 0; d < layer.Directions; d++)
         {
-            io[d] = new DirectionIO<T>
-            {
-                X = Own(x, nameof(x)).Memory<T>(),
-                Y = Memory<T>.Empty,
-                ColumnOffset = d * layer.StateSize,
-                RowStride = layer.OutputSize,
-                H0 = DirectionSlice<T>(h0, d),
-                C0 = DirectionSlice<T>(c0, d),
-            };
             grad[d] = new DirectionGradIO<T>
             {
                 DY = Own(dy, nameof(dy)).Memory<T>(),
@@ -81,9 +97,15 @@ public sealed partial class CpuBackend
                 DC0 = DirectionSlice<T>(dc0, d),
             };
         }
-        var dxMemory = dx is null ? Memory<T>.Empty : Own(dx, nameof(dx)).Memory<T>();
-        RecurrentLayer<T>.Backward(layer, Views<T>(weights, forReading: true), Views<T>(gradients, forReading: false), cpuReserve, Own(x, nameof(x)).Memory<T>(), io, grad, dxMemory);
+        return (io, grad);
     }
+
+    /// <summary>The reserve as this backend's, of the call's dtype.</summary>
+    private static CpuRnnReserve<T> ReserveOf<T>(RnnReserve reserve) where T : unmanaged, IFloatingPointIeee754<T> =>
+        reserve as CpuRnnReserve<T> ?? throw new ArgumentException($"the reserve holds another dtype than {DTypeExtensions.Of<T>().DisplayName()}");
+
+    /// <summary>dx's memory, or empty when dx is not wanted.</summary>
+    private Memory<T> GradientOf<T>(Tensor? dx) where T : unmanaged => dx is null ? Memory<T>.Empty : Own(dx, nameof(dx)).Memory<T>();
 
     /// <summary>The layer's weights (read only, <paramref name="forReading"/>) or gradients (written) as memory, per direction.</summary>
     private DirectionWeights<T>[] Views<T>(RnnLayerWeights weights, bool forReading) where T : unmanaged

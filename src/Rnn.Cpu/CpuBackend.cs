@@ -10,7 +10,7 @@ namespace GpuRnn.Cpu;
 /// Operations are grouped in partial files by family (<c>CpuBackend.Rnn.cs</c>, <c>CpuBackend.Dense.cs</c>, ...);
 /// the numeric loops they call live in files named after the kernel they mirror on the GPU.
 /// </summary>
-public sealed partial class CpuBackend : IBackend
+public sealed partial class CpuBackend : BackendBase
 {
     /// <summary>Creates the CPU backend.</summary>
     /// <param name="threads">Threads its kernels may use; 0 (the default) uses every core. Results do not depend on it.</param>
@@ -30,10 +30,10 @@ public sealed partial class CpuBackend : IBackend
     internal PackedWeightCache PackedWeights { get; } = new();
 
     /// <inheritdoc/>
-    public string Name => "cpu";
+    public override string Name => "cpu";
 
     /// <inheritdoc/>
-    public string Description => DescribeMachine(Threads);
+    public override string Description => DescribeMachine(Threads);
 
     internal static string DescribeMachine(int threads = 0)
     {
@@ -42,10 +42,10 @@ public sealed partial class CpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public bool Supports(DType dtype) => dtype is DType.Float32 or DType.Float64 or DType.Int32;
+    public override bool Supports(DType dtype) => dtype is DType.Float32 or DType.Float64 or DType.Int32;
 
     /// <inheritdoc/>
-    public Tensor Allocate(Shape shape, DType dtype)
+    public override Tensor Allocate(Shape shape, DType dtype)
     {
         if (shape.ElementCount > int.MaxValue)
             throw new ArgumentException($"shape {shape} has {shape.ElementCount} elements; the CPU backend holds at most {int.MaxValue} per tensor");
@@ -53,35 +53,23 @@ public sealed partial class CpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Upload<T>(ReadOnlySpan<T> source, Tensor destination) where T : unmanaged
-    {
-        var dst = Own(destination, nameof(destination));
-        if (source.Length != dst.Length)
-            throw new ArgumentException($"source has {source.Length} elements but the destination {destination.Shape} has {dst.Length}");
-        source.CopyTo(dst.Span<T>());
-    }
+    protected override void UploadCore<T>(ReadOnlySpan<T> source, Tensor destination) =>
+        source.CopyTo(Own(destination, nameof(destination)).Span<T>());
 
     /// <inheritdoc/>
-    public void Download<T>(Tensor source, Span<T> destination) where T : unmanaged
-    {
-        var src = Own(source, nameof(source));
-        if (destination.Length != src.Length)
-            throw new ArgumentException($"destination has {destination.Length} elements but the source {source.Shape} has {src.Length}");
-        src.MemoryForReading<T>().Span.CopyTo(destination); // a read: the tensor's version stays
-    }
+    protected override void DownloadCore<T>(Tensor source, Span<T> destination) =>
+        Own(source, nameof(source)).MemoryForReading<T>().Span.CopyTo(destination); // a read: the tensor's version stays
 
     /// <inheritdoc/>
-    public void Copy(Tensor source, Tensor destination)
+    protected override void CopyCore(Tensor source, Tensor destination)
     {
         var src = Own(source, nameof(source));
         var dst = Own(destination, nameof(destination));
-        TensorChecks.SameCount(source, destination, nameof(source), nameof(destination));
-        TensorChecks.DType(destination, source.DType, nameof(destination));
         Array.Copy(src.Storage, src.Offset, dst.Storage, dst.Offset, src.Length);
     }
 
     /// <inheritdoc/>
-    public void Fill(Tensor tensor, double value)
+    protected override void FillCore(Tensor tensor, double value)
     {
         var t = Own(tensor, nameof(tensor));
         switch (t.DType)
@@ -93,17 +81,19 @@ public sealed partial class CpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Synchronize() { }
+    public override void Synchronize() { }
 
     /// <inheritdoc/>
-    public void Dispose() { }
+    public override void Dispose() { }
 
-    /// <summary>Checks that the tensor is this backend's and alive, and returns it as a <see cref="CpuTensor"/>.</summary>
+    /// <summary>
+    /// The tensor as a <see cref="CpuTensor"/>. <see cref="BackendBase"/> has checked at the boundary that it
+    /// is this backend's and alive, so the kernels' entry points only cast (<paramref name="name"/> names it in a failed assert).
+    /// </summary>
     internal CpuTensor Own(Tensor? tensor, string name)
     {
-        ArgumentNullException.ThrowIfNull(tensor, name);
-        TensorChecks.Owned(tensor, this, name);
-        return (CpuTensor)tensor;
+        System.Diagnostics.Debug.Assert(tensor is not null && ReferenceEquals(tensor.Backend, this), $"{name} was not checked at the boundary");
+        return (CpuTensor)tensor!;
     }
 
     /// <summary><see cref="Own"/> for an optional tensor.</summary>

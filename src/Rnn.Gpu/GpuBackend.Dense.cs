@@ -8,30 +8,13 @@ public sealed partial class GpuBackend
     private const int MaxGridY = ushort.MaxValue;
 
     /// <inheritdoc/>
-    public void Gemm(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor c, double alpha = 1, double beta = 0)
+    protected override void GemmCore(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor c, double alpha, double beta, int m, int n, int k)
     {
         lock (_gate)
         {
-            TensorChecks.Floats(this, (a, nameof(a)), (b, nameof(b)), (c, nameof(c)));
-            var (m, n, k) = GemmShape(a, transposeA, b, transposeB, c);
             GemmViews(F(a, nameof(a)), transposeA, transposeA ? m : k, F(b, nameof(b)), transposeB, transposeB ? k : n,
                 F(c, nameof(c)), n, m, n, k, (float)alpha, (float)beta);
         }
-    }
-
-    /// <summary>Checks the operands of a GEMM and returns (M, N, K).</summary>
-    private static (int M, int N, int K) GemmShape(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor c)
-    {
-        var (ar, ac) = a.Shape.AsMatrix();
-        var (br, bc) = b.Shape.AsMatrix();
-        var (cr, cc) = c.Shape.AsMatrix();
-        int m = transposeA ? ac : ar, k = transposeA ? ar : ac;
-        int kb = transposeB ? bc : br, n = transposeB ? br : bc;
-        if (k != kb)
-            throw new ArgumentException($"gemm inner dimensions differ: op(A) is [{m}, {k}] (A {a.Shape}) but op(B) is [{kb}, {n}] (B {b.Shape})");
-        if (cr != m || cc != n)
-            throw new ArgumentException($"gemm output C has shape {c.Shape} but [{m}, {n}] was expected");
-        return (m, n, k);
     }
 
     /// <summary>
@@ -57,13 +40,11 @@ public sealed partial class GpuBackend
     }
 
     /// <inheritdoc/>
-    public void AddBias(Tensor y, Tensor bias)
+    protected override void AddBiasCore(Tensor y, Tensor bias)
     {
         lock (_gate)
         {
-            TensorChecks.Floats(this, (y, nameof(y)), (bias, nameof(bias)));
             var (rows, cols) = y.Shape.AsMatrix();
-            TensorChecks.Shape(bias, new Shape(cols), nameof(bias));
             var n = rows * cols;
             if (n == 0) return;
             Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, int, int>(Elementwise.AddBias), _shapes.Linear(n),
@@ -72,13 +53,11 @@ public sealed partial class GpuBackend
     }
 
     /// <inheritdoc/>
-    public void SumRows(Tensor x, Tensor sum, double beta = 1)
+    protected override void SumRowsCore(Tensor x, Tensor sum, double beta)
     {
         lock (_gate)
         {
-            TensorChecks.Floats(this, (x, nameof(x)), (sum, nameof(sum)));
             var (rows, cols) = x.Shape.AsMatrix();
-            TensorChecks.Shape(sum, new Shape(cols), nameof(sum));
             SumRowsView(F(x, nameof(x)), F(sum, nameof(sum)), rows, cols, (float)beta);
         }
     }
@@ -101,12 +80,10 @@ public sealed partial class GpuBackend
     }
 
     /// <inheritdoc/>
-    public void Axpy(double alpha, Tensor x, Tensor y)
+    protected override void AxpyCore(double alpha, Tensor x, Tensor y)
     {
         lock (_gate)
         {
-            TensorChecks.Floats(this, (x, nameof(x)), (y, nameof(y)));
-            TensorChecks.SameCount(x, y, nameof(x), nameof(y));
             AxpyView((float)alpha, F(x, nameof(x)), F(y, nameof(y)));
         }
     }
@@ -119,11 +96,10 @@ public sealed partial class GpuBackend
     }
 
     /// <inheritdoc/>
-    public void Scale(Tensor x, double alpha)
+    protected override void ScaleCore(Tensor x, double alpha)
     {
         lock (_gate)
         {
-            TensorChecks.Floats(this, (x, nameof(x)));
             var v = F(x, nameof(x));
             if (v.Length == 0) return;
             Launch(_kernels.Get<ArrayView<float>, float, int>(Elementwise.Scale), _shapes.Linear(v.Length), v, (float)alpha, (int)v.Length);
@@ -131,13 +107,10 @@ public sealed partial class GpuBackend
     }
 
     /// <inheritdoc/>
-    public void Multiply(Tensor a, Tensor b, Tensor result)
+    protected override void MultiplyCore(Tensor a, Tensor b, Tensor result)
     {
         lock (_gate)
         {
-            TensorChecks.Floats(this, (a, nameof(a)), (b, nameof(b)), (result, nameof(result)));
-            TensorChecks.SameCount(a, b, nameof(a), nameof(b));
-            TensorChecks.SameCount(a, result, nameof(a), nameof(result));
             var n = (int)a.ElementCount;
             if (n == 0) return;
             Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(Elementwise.Multiply), _shapes.Linear(n),
@@ -146,16 +119,13 @@ public sealed partial class GpuBackend
     }
 
     /// <inheritdoc/>
-    public void Transpose01(Tensor x, Tensor y)
+    protected override void Transpose01Core(Tensor x, Tensor y)
     {
         lock (_gate)
         {
             var sx = Own(x, nameof(x));
             var sy = Own(y, nameof(y));
-            TensorChecks.DType(y, x.DType, nameof(y));
-            if (x.Shape.Rank != 3) throw new ArgumentException($"x has shape {x.Shape} but a rank-3 tensor [A, B, F] was expected");
             int d0 = x.Shape[0], d1 = x.Shape[1], f = x.Shape[2];
-            TensorChecks.Shape(y, new Shape(d1, d0, f), nameof(y));
             if (Overlaps(sx, sy) && d0 > 1 && d1 > 1)
                 throw new ArgumentException("Transpose01 cannot run in place");
             var n = d0 * d1 * f;

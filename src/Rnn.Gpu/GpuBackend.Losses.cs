@@ -7,12 +7,11 @@ namespace GpuRnn.Gpu;
 public sealed partial class GpuBackend
 {
     /// <inheritdoc/>
-    public void EmbeddingForward(Tensor ids, Tensor table, Tensor output)
+    protected override void EmbeddingForwardCore(Tensor ids, Tensor table, Tensor output)
     {
         lock (_gate)
         {
-            TensorChecks.Floats(this, (table, nameof(table)), (output, nameof(output)));
-            var (n, vocab, dim) = EmbeddingShape(ids, table, output, nameof(output));
+            int n = (int)ids.ElementCount, vocab = table.Shape[0], dim = table.Shape[1];
             var idView = Own(ids, nameof(ids)).Ints;
             CheckIds(idView, n, vocab, nameof(ids));
             var count = n * dim;
@@ -23,12 +22,11 @@ public sealed partial class GpuBackend
     }
 
     /// <inheritdoc/>
-    public void EmbeddingBackward(Tensor ids, Tensor dOutput, Tensor dTable)
+    protected override void EmbeddingBackwardCore(Tensor ids, Tensor dOutput, Tensor dTable)
     {
         lock (_gate)
         {
-            TensorChecks.Floats(this, (dOutput, nameof(dOutput)), (dTable, nameof(dTable)));
-            var (n, vocab, dim) = EmbeddingShape(ids, dTable, dOutput, nameof(dOutput));
+            int n = (int)ids.ElementCount, vocab = dTable.Shape[0], dim = dTable.Shape[1];
             var idView = Own(ids, nameof(ids)).Ints;
             CheckIds(idView, n, vocab, nameof(ids));
             if (n == 0 || dim == 0 || vocab == 0) return;
@@ -37,18 +35,6 @@ public sealed partial class GpuBackend
             Launch(_kernels.Get<ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>(Kernels.Embedding.Backward),
                 _shapes.Linear((long)dim * chunks), idView, F(dOutput, nameof(dOutput)), F(dTable, nameof(dTable)), n, dim, vocab, chunks);
         }
-    }
-
-    private (int N, int Vocab, int Dim) EmbeddingShape(Tensor ids, Tensor table, Tensor rows, string rowsName)
-    {
-        Own(ids, nameof(ids));
-        TensorChecks.DType(ids, DType.Int32, nameof(ids));
-        if (table.Shape.Rank != 2) throw new ArgumentException($"the embedding table has shape {table.Shape} but [V, E] was expected");
-        int vocab = table.Shape[0], dim = table.Shape[1];
-        var n = checked((int)ids.ElementCount);
-        if (rows.ElementCount != (long)n * dim)
-            throw new ArgumentException($"{rowsName} has shape {rows.Shape} ({rows.ElementCount} elements) but {n} ids of width {dim} need {(long)n * dim}");
-        return (n, vocab, dim);
     }
 
     /// <summary>Validates ids on the device (one small download): each must be in [0, vocab) or -1.</summary>
@@ -67,18 +53,11 @@ public sealed partial class GpuBackend
     }
 
     /// <inheritdoc/>
-    public void SoftmaxCrossEntropy(Tensor logits, Tensor targets, Tensor? dLogits, double gradScale, Tensor stats)
+    protected override void SoftmaxCrossEntropyCore(Tensor logits, Tensor targets, Tensor? dLogits, double gradScale, Tensor stats)
     {
         lock (_gate)
         {
-            TensorChecks.Floats(this, (logits, nameof(logits)), (dLogits, nameof(dLogits)), (stats, nameof(stats)));
             var (n, v) = logits.Shape.AsMatrix();
-            Own(targets, nameof(targets));
-            TensorChecks.DType(targets, DType.Int32, nameof(targets));
-            if (targets.ElementCount != n)
-                throw new ArgumentException($"targets has {targets.ElementCount} entries but logits {logits.Shape} has {n} rows");
-            if (dLogits is not null) TensorChecks.SameCount(dLogits, logits, nameof(dLogits), nameof(logits));
-            TensorChecks.Shape(stats, new Shape(3), nameof(stats));
             var targetView = Own(targets, nameof(targets)).Ints;
             CheckIds(targetView, n, v, nameof(targets));
             var statsView = F(stats, nameof(stats));
@@ -99,13 +78,10 @@ public sealed partial class GpuBackend
     }
 
     /// <inheritdoc/>
-    public void Softmax(Tensor logits, Tensor probabilities, double temperature = 1)
+    protected override void SoftmaxCore(Tensor logits, Tensor probabilities, double temperature)
     {
         lock (_gate)
         {
-            TensorChecks.Floats(this, (logits, nameof(logits)), (probabilities, nameof(probabilities)));
-            TensorChecks.SameCount(logits, probabilities, nameof(logits), nameof(probabilities));
-            if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), $"temperature must be positive, got {temperature}");
             var (n, v) = logits.Shape.AsMatrix();
             if (n == 0 || v == 0) return;
             Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, int, float>(Kernels.SoftmaxCrossEntropy.Softmax), LaunchShapes.PerRow(n),
@@ -114,14 +90,10 @@ public sealed partial class GpuBackend
     }
 
     /// <inheritdoc/>
-    public void MeanSquaredError(Tensor prediction, Tensor target, Tensor? dPrediction, double gradScale, Tensor stats)
+    protected override void MeanSquaredErrorCore(Tensor prediction, Tensor target, Tensor? dPrediction, double gradScale, Tensor stats)
     {
         lock (_gate)
         {
-            TensorChecks.Floats(this, (prediction, nameof(prediction)), (target, nameof(target)), (dPrediction, nameof(dPrediction)), (stats, nameof(stats)));
-            TensorChecks.SameCount(prediction, target, nameof(prediction), nameof(target));
-            if (dPrediction is not null) TensorChecks.SameCount(prediction, dPrediction, nameof(prediction), nameof(dPrediction));
-            TensorChecks.Shape(stats, new Shape(1), nameof(stats));
             var n = (int)prediction.ElementCount;
             var p = F(prediction, nameof(prediction));
             var config = _shapes.Linear(n);
@@ -135,14 +107,10 @@ public sealed partial class GpuBackend
     }
 
     /// <inheritdoc/>
-    public void DropoutForward(Tensor x, Tensor y, Tensor mask, double p, ulong seed, ulong offset)
+    protected override void DropoutForwardCore(Tensor x, Tensor y, Tensor mask, double p, ulong seed, ulong offset)
     {
         lock (_gate)
         {
-            TensorChecks.Floats(this, (x, nameof(x)), (y, nameof(y)), (mask, nameof(mask)));
-            TensorChecks.SameCount(x, y, nameof(x), nameof(y));
-            TensorChecks.SameCount(x, mask, nameof(x), nameof(mask));
-            if (!(p >= 0 && p < 1)) throw new ArgumentOutOfRangeException(nameof(p), $"dropout probability must be in [0, 1), got {p}");
             var n = (int)x.ElementCount;
             if (n == 0) return;
             var p32 = (float)p;

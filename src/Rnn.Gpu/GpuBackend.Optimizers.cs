@@ -7,18 +7,15 @@ namespace GpuRnn.Gpu;
 public sealed partial class GpuBackend
 {
     /// <inheritdoc/>
-    public double SumOfSquares(IReadOnlyList<Tensor> tensors)
+    protected override double SumOfSquaresCore(IReadOnlyList<Tensor> tensors)
     {
-        ArgumentNullException.ThrowIfNull(tensors);
         lock (_gate)
         {
             var views = new ArrayView<float>[tensors.Count];
             var total = 0;
             for (var i = 0; i < tensors.Count; i++)
             {
-                var t = Own(tensors[i], $"tensors[{i}]");
-                if (t.DType != DType.Float32)
-                    throw new ArgumentException($"tensors[{i}] is {t.DType.DisplayName()}, not a float tensor");
+                var t = Own(tensors[i], $"tensors[{i}]"); // float32: the one float dtype this backend holds
                 views[i] = t.Floats;
                 if (t.Length > 0) total += _shapes.Linear(t.Length).GridDim.X;
             }
@@ -41,13 +38,10 @@ public sealed partial class GpuBackend
     }
 
     /// <inheritdoc/>
-    public void SgdStep(Tensor parameter, Tensor gradient, Tensor? velocity, SgdSettings settings, double learningRate)
+    protected override void SgdStepCore(Tensor parameter, Tensor gradient, Tensor? velocity, SgdSettings settings, double learningRate)
     {
         lock (_gate)
         {
-            CheckParameterTensors(parameter, (gradient, nameof(gradient)), (velocity, nameof(velocity)));
-            if (settings.Momentum != 0 && velocity is null)
-                throw new ArgumentException($"SGD with momentum {settings.Momentum} needs a velocity tensor");
             var p = F(parameter, nameof(parameter));
             if (p.Length == 0) return;
             var args = new OptimizerArgs
@@ -61,12 +55,10 @@ public sealed partial class GpuBackend
     }
 
     /// <inheritdoc/>
-    public void AdamStep(Tensor parameter, Tensor gradient, Tensor m, Tensor v, AdamSettings settings, double learningRate, long step)
+    protected override void AdamStepCore(Tensor parameter, Tensor gradient, Tensor m, Tensor v, AdamSettings settings, double learningRate, long step)
     {
         lock (_gate)
         {
-            CheckParameterTensors(parameter, (gradient, nameof(gradient)), (m, nameof(m)), (v, nameof(v)));
-            if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), $"Adam's step counts from 1, got {step}");
             var p = F(parameter, nameof(parameter));
             if (p.Length == 0) return;
             // The same float32 constants as the CPU backend: every scalar factor in float64 first.
@@ -86,13 +78,10 @@ public sealed partial class GpuBackend
     }
 
     /// <inheritdoc/>
-    public void RmsPropStep(Tensor parameter, Tensor gradient, Tensor squareAverage, Tensor? momentumBuffer, RmsPropSettings settings, double learningRate)
+    protected override void RmsPropStepCore(Tensor parameter, Tensor gradient, Tensor squareAverage, Tensor? momentumBuffer, RmsPropSettings settings, double learningRate)
     {
         lock (_gate)
         {
-            CheckParameterTensors(parameter, (gradient, nameof(gradient)), (squareAverage, nameof(squareAverage)), (momentumBuffer, nameof(momentumBuffer)));
-            if (settings.Momentum != 0 && momentumBuffer is null)
-                throw new ArgumentException($"RMSprop with momentum {settings.Momentum} needs a momentum buffer");
             var p = F(parameter, nameof(parameter));
             if (p.Length == 0) return;
             var args = new OptimizerArgs
@@ -104,17 +93,6 @@ public sealed partial class GpuBackend
             Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, OptimizerArgs>(Optimizers.RmsProp),
                 _shapes.Linear(p.Length), p, F(gradient, nameof(gradient)), F(squareAverage, nameof(squareAverage)),
                 momentumBuffer is null ? p : F(momentumBuffer, nameof(momentumBuffer)), args);
-        }
-    }
-
-    private void CheckParameterTensors(Tensor parameter, params ReadOnlySpan<(Tensor? Tensor, string Name)> others)
-    {
-        TensorChecks.Floats(this, (parameter, nameof(parameter)));
-        foreach (var (t, name) in others)
-        {
-            if (t is null) continue;
-            TensorChecks.Floats(this, (parameter, nameof(parameter)), (t, name));
-            TensorChecks.SameCount(parameter, t, nameof(parameter), name);
         }
     }
 }

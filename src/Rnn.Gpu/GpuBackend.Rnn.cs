@@ -14,17 +14,25 @@ public sealed partial class GpuBackend
     private const int PersistentMaxBatch = 16;
 
     /// <inheritdoc/>
-    public RnnReserve? RnnForward(RnnLayerDesc layer, RnnLayerWeights weights, Tensor x, SequenceLengths? lengths,
+    protected override RnnReserve? RnnForwardCore(RnnLayerDesc layer, RnnLayerWeights weights, Tensor x, SequenceLengths? lengths,
         Tensor? h0, Tensor? c0, Tensor y, Tensor hN, Tensor? cN, bool training)
-        => RnnForward(layer, weights, x, lengths, h0, c0, y, hN, cN, training, GpuRecurrentAlgorithm.Auto);
+        => Forward(layer, weights, x, lengths, h0, c0, y, hN, cN, training, GpuRecurrentAlgorithm.Auto);
 
-    /// <summary><see cref="RnnForward(RnnLayerDesc, RnnLayerWeights, Tensor, SequenceLengths?, Tensor?, Tensor?, Tensor, Tensor, Tensor?, bool)"/> with the time loop's algorithm chosen.</summary>
+    /// <summary><see cref="BackendBase.RnnForward"/> with the time loop's algorithm chosen (the tests compare them).</summary>
     internal RnnReserve? RnnForward(RnnLayerDesc layer, RnnLayerWeights weights, Tensor x, SequenceLengths? lengths,
+        Tensor? h0, Tensor? c0, Tensor y, Tensor hN, Tensor? cN, bool training, GpuRecurrentAlgorithm algorithm)
+    {
+        RnnChecks.Forward(this, layer, weights, x, lengths, h0, c0, y, hN, cN);
+        return Forward(layer, weights, x, lengths, h0, c0, y, hN, cN, training, algorithm);
+    }
+
+    /// <summary>The forward on checked arguments.</summary>
+    private RnnReserve? Forward(RnnLayerDesc layer, RnnLayerWeights weights, Tensor x, SequenceLengths? lengths,
         Tensor? h0, Tensor? c0, Tensor y, Tensor hN, Tensor? cN, bool training, GpuRecurrentAlgorithm algorithm)
     {
         lock (_gate)
         {
-            var (steps, batch, _) = RnnChecks.Forward(this, layer, weights, x, lengths, h0, c0, y, hN, cN);
+            int steps = x.Shape[0], batch = x.Shape[1];
             var call = new RecurrentCall(layer, steps, batch, Mask(lengths, steps), F(x, nameof(x)), F(y, nameof(y)));
             var reserves = training ? new GpuDirectionReserve[layer.Directions] : null;
             try
@@ -108,19 +116,28 @@ public sealed partial class GpuBackend
     }
 
     /// <inheritdoc/>
-    public void RnnBackward(RnnLayerDesc layer, RnnLayerWeights weights, RnnLayerWeights gradients, RnnReserve reserve,
+    protected override void RnnBackwardCore(RnnLayerDesc layer, RnnLayerWeights weights, RnnLayerWeights gradients, RnnReserve reserve,
         Tensor x, SequenceLengths? lengths, Tensor? h0, Tensor? c0, Tensor dy, Tensor? dhN, Tensor? dcN,
         Tensor? dx, Tensor? dh0, Tensor? dc0)
-        => RnnBackward(layer, weights, gradients, reserve, x, lengths, h0, c0, dy, dhN, dcN, dx, dh0, dc0, GpuRecurrentAlgorithm.Auto);
+        => Backward(layer, weights, gradients, reserve, x, lengths, dy, dhN, dcN, dx, dh0, dc0, GpuRecurrentAlgorithm.Auto);
 
     /// <summary>The backward with the time loop's algorithm chosen.</summary>
     internal void RnnBackward(RnnLayerDesc layer, RnnLayerWeights weights, RnnLayerWeights gradients, RnnReserve reserve,
         Tensor x, SequenceLengths? lengths, Tensor? h0, Tensor? c0, Tensor dy, Tensor? dhN, Tensor? dcN,
         Tensor? dx, Tensor? dh0, Tensor? dc0, GpuRecurrentAlgorithm algorithm)
     {
+        RnnChecks.Backward(this, layer, weights, gradients, reserve, x, lengths, h0, c0, dy, dhN, dcN, dx, dh0, dc0);
+        Backward(layer, weights, gradients, reserve, x, lengths, dy, dhN, dcN, dx, dh0, dc0, algorithm);
+    }
+
+    /// <summary>The backward on checked arguments (h0 and c0 are not read: the reserve holds the states).</summary>
+    private void Backward(RnnLayerDesc layer, RnnLayerWeights weights, RnnLayerWeights gradients, RnnReserve reserve,
+        Tensor x, SequenceLengths? lengths, Tensor dy, Tensor? dhN, Tensor? dcN,
+        Tensor? dx, Tensor? dh0, Tensor? dc0, GpuRecurrentAlgorithm algorithm)
+    {
         lock (_gate)
         {
-            var (steps, batch, _) = RnnChecks.Backward(this, layer, weights, gradients, reserve, x, lengths, h0, c0, dy, dhN, dcN, dx, dh0, dc0);
+            int steps = x.Shape[0], batch = x.Shape[1];
             if (reserve is not GpuRnnReserve gpuReserve)
                 throw new ArgumentException("the reserve was not made by an ILGPU backend");
             if (gpuReserve.Directions.Any(r => r.IsDisposed))

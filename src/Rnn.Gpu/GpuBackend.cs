@@ -17,7 +17,7 @@ namespace GpuRnn.Gpu;
 /// named after their CPU twins. Public calls are serialised, so one instance may be shared by
 /// several threads.
 /// </summary>
-public sealed partial class GpuBackend : IBackend
+public sealed partial class GpuBackend : BackendBase
 {
     private readonly object _gate = new();
     private readonly Context _context;
@@ -89,10 +89,10 @@ public sealed partial class GpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public string Name { get; }
+    public override string Name { get; }
 
     /// <inheritdoc/>
-    public string Description { get; }
+    public override string Description { get; }
 
     /// <summary>
     /// Kernel launches made by the calling thread so far, on any ILGPU backend (tests count the
@@ -104,10 +104,10 @@ public sealed partial class GpuBackend : IBackend
     private static long _launchesOnThisThread;
 
     /// <inheritdoc/>
-    public bool Supports(DType dtype) => dtype is DType.Float32 or DType.Int32;
+    public override bool Supports(DType dtype) => dtype is DType.Float32 or DType.Int32;
 
     /// <inheritdoc/>
-    public Tensor Allocate(Shape shape, DType dtype)
+    public override Tensor Allocate(Shape shape, DType dtype)
     {
         if (!Supports(dtype))
             throw new ArgumentException($"backend '{Name}' holds float32 and int32 tensors, not {dtype.DisplayName()}");
@@ -124,14 +124,12 @@ public sealed partial class GpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Upload<T>(ReadOnlySpan<T> source, Tensor destination) where T : unmanaged
+    protected override void UploadCore<T>(ReadOnlySpan<T> source, Tensor destination)
     {
         lock (_gate)
         {
             var dst = Own(destination, nameof(destination));
             CheckElementType<T>(dst, nameof(destination));
-            if (source.Length != dst.Length)
-                throw new ArgumentException($"source has {source.Length} elements but the destination {destination.Shape} has {dst.Length}");
             if (source.Length == 0) return;
             if (typeof(T) == typeof(float)) dst.Floats.CopyFromCPU(_accelerator.DefaultStream, System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(source));
             else dst.Ints.CopyFromCPU(_accelerator.DefaultStream, System.Runtime.InteropServices.MemoryMarshal.Cast<T, int>(source));
@@ -139,14 +137,12 @@ public sealed partial class GpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Download<T>(Tensor source, Span<T> destination) where T : unmanaged
+    protected override void DownloadCore<T>(Tensor source, Span<T> destination)
     {
         lock (_gate)
         {
             var src = Own(source, nameof(source));
             CheckElementType<T>(src, nameof(source));
-            if (destination.Length != src.Length)
-                throw new ArgumentException($"destination has {destination.Length} elements but the source {source.Shape} has {src.Length}");
             if (destination.Length == 0) return;
             _accelerator.DefaultStream.Synchronize();
             if (typeof(T) == typeof(float)) src.Floats.CopyToCPU(_accelerator.DefaultStream, System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(destination));
@@ -155,20 +151,18 @@ public sealed partial class GpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Copy(Tensor source, Tensor destination)
+    protected override void CopyCore(Tensor source, Tensor destination)
     {
         lock (_gate)
         {
             var src = Own(source, nameof(source));
             var dst = Own(destination, nameof(destination));
-            TensorChecks.SameCount(source, destination, nameof(source), nameof(destination));
-            TensorChecks.DType(destination, source.DType, nameof(destination));
             CopyView(src.Floats, dst.Floats);
         }
     }
 
     /// <inheritdoc/>
-    public void Fill(Tensor tensor, double value)
+    protected override void FillCore(Tensor tensor, double value)
     {
         lock (_gate)
         {
@@ -180,7 +174,7 @@ public sealed partial class GpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Synchronize()
+    public override void Synchronize()
     {
         lock (_gate)
         {
@@ -190,7 +184,7 @@ public sealed partial class GpuBackend : IBackend
     }
 
     /// <summary>Releases the accelerator; every tensor made by this backend becomes invalid.</summary>
-    public void Dispose()
+    public override void Dispose()
     {
         lock (_gate)
         {
@@ -216,13 +210,16 @@ public sealed partial class GpuBackend : IBackend
 
     // ------------------------------------------------------------------ helpers for the partial files
 
-    /// <summary>Checks that the tensor is this backend's and alive.</summary>
+    /// <summary>
+    /// The tensor as a <see cref="GpuTensor"/>, after the check that this backend is still open.
+    /// <see cref="BackendBase"/> has checked at the boundary that the tensor is this backend's and alive,
+    /// so the launches only cast (<paramref name="name"/> names it in a failed assert).
+    /// </summary>
     internal GpuTensor Own(Tensor? tensor, string name)
     {
         ThrowIfDisposed();
-        ArgumentNullException.ThrowIfNull(tensor, name);
-        TensorChecks.Owned(tensor, this, name);
-        return (GpuTensor)tensor;
+        System.Diagnostics.Debug.Assert(tensor is not null && ReferenceEquals(tensor.Backend, this), $"{name} was not checked at the boundary");
+        return (GpuTensor)tensor!;
     }
 
     /// <summary><see cref="Own"/> for an optional tensor.</summary>

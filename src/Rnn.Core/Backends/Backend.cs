@@ -21,7 +21,11 @@ public static class Backend
     private static readonly object Gate = new();
     private static List<IBackendProvider>? _providers;
 
-    /// <summary>Adds a provider beside the built-in ones (for a backend of your own).</summary>
+    /// <summary>
+    /// Adds a provider beside the built-in ones (for a backend of your own). The backends it
+    /// creates derive from <see cref="BackendBase"/>, which checks every call's arguments at the
+    /// boundary; <see cref="Create"/> refuses one that does not.
+    /// </summary>
     public static void RegisterProvider(IBackendProvider provider)
     {
         ArgumentNullException.ThrowIfNull(provider);
@@ -108,7 +112,13 @@ public static class Backend
         lock (Gate) providers = [.. Providers()];
         foreach (var p in providers)
         {
-            if (p.Probe().Any(i => i.Name == name)) return p.Create(name);
+            if (!p.Probe().Any(i => i.Name == name)) continue;
+            var backend = p.Create(name);
+            if (backend is BackendBase) return backend;
+            // Only BackendBase checks every call's arguments before the backend's code runs; a backend
+            // that skipped it would let a bad shape reach its kernels, so it is refused, not handed out.
+            backend.Dispose();
+            throw new BackendUnavailableException($"backend '{name}' from {p.GetType().FullName} implements IBackend without deriving from GpuRnn.BackendBase, which checks every call's arguments; derive it from BackendBase");
         }
         throw new BackendUnavailableException($"backend '{name}' has no provider (present here: {Present(infos)})");
     }

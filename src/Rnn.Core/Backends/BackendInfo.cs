@@ -16,7 +16,10 @@ public interface IBackendProvider
     /// <summary>The backend names this provider serves, with their availability here.</summary>
     IReadOnlyList<BackendInfo> Probe();
 
-    /// <summary>Creates the backend of that name; throws <see cref="BackendUnavailableException"/> if it cannot run here.</summary>
+    /// <summary>
+    /// Creates the backend of that name, a <see cref="BackendBase"/> (so its arguments are checked);
+    /// throws <see cref="BackendUnavailableException"/> if it cannot run here.
+    /// </summary>
     IBackend Create(string name);
 }
 

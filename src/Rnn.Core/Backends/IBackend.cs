@@ -10,8 +10,9 @@ namespace GpuRnn;
 /// Conventions for every method: tensors are dense and row-major; sequences are time-major
 /// <c>[T, B, F]</c>; all floating-point arguments of one call share a dtype; outputs are
 /// written in full unless the method says it accumulates (gradients of parameters always
-/// accumulate, as PyTorch's <c>.grad</c> does). Arguments are checked at the boundary and a bad
-/// one raises <see cref="ArgumentException"/> naming the expected and the actual value.
+/// accumulate, as PyTorch's <c>.grad</c> does). Arguments are checked at the boundary, once, by
+/// <see cref="BackendBase"/> (every backend derives from it), and a bad one raises
+/// <see cref="ArgumentException"/> naming the expected and the actual value.
 /// Calls may be asynchronous on a GPU; <see cref="Download{T}"/> and
 /// <see cref="SumOfSquares"/> synchronize.
 /// </remarks>

@@ -57,14 +57,25 @@ internal static class RnnChecks
         ArgumentNullException.ThrowIfNull(x);
         if (layer.Directions is not (1 or 2))
             throw new ArgumentException($"a layer has 1 or 2 directions, not {layer.Directions}");
-        if (x.Shape.Rank != 3)
-            throw new ArgumentException($"x has shape {x.Shape} but a rank-3 tensor [T, B, {layer.InputSize}] was expected");
-        if (x.Shape[2] != layer.InputSize)
-            throw new ArgumentException($"input size {x.Shape[2]} does not match the layer's input size {layer.InputSize}");
+        Sequence(x, layer.InputSize, $"[T, B, {layer.InputSize}]");
         int t = x.Shape[0], b = x.Shape[1];
-        if (t == 0 || b == 0) throw new ArgumentException($"x has shape {x.Shape}; T and B must be at least 1");
         lengths?.Check(t, b);
         return (t, b);
+    }
+
+    /// <summary>
+    /// Checks a sequence input: rank 3 in <paramref name="layout"/>, last axis
+    /// <paramref name="inputSize"/>, at least one step and one sequence. The one place these
+    /// messages are written: the stack (which may take x batch-first) and the backend share it.
+    /// </summary>
+    public static void Sequence(Tensor x, int inputSize, string layout)
+    {
+        if (x.Shape.Rank != 3)
+            throw new ArgumentException($"x has shape {x.Shape} but a rank-3 tensor {layout} was expected");
+        if (x.Shape[2] != inputSize)
+            throw new ArgumentException($"input size {x.Shape[2]} does not match the layer's input size {inputSize}");
+        if (x.Shape[0] == 0 || x.Shape[1] == 0)
+            throw new ArgumentException($"x has shape {x.Shape}; it needs at least one step and one sequence");
     }
 
     private static void States(RnnLayerDesc layer, int batch, Tensor? h, Tensor? c, string hName, string cName)

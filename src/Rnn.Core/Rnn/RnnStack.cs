@@ -330,12 +330,7 @@ public class RnnStack : IDisposable
             throw new ArgumentException($"x lives on backend '{x.Backend.Name}' but the model is on '{Backend.Name}'");
         if (x.DType != DType)
             throw new ArgumentException($"x is {x.DType.DisplayName()} but the model is {DType.DisplayName()}");
-        if (x.Shape.Rank != 3)
-            throw new ArgumentException($"x has shape {x.Shape} but a rank-3 tensor {layout} was expected");
-        if (x.Shape[2] != Spec.InputSize)
-            throw new ArgumentException($"input size {x.Shape[2]} does not match the layer's input size {Spec.InputSize}");
-        if (x.Shape[0] == 0 || x.Shape[1] == 0)
-            throw new ArgumentException($"x has shape {x.Shape}; it needs at least one step and one sequence");
+        RnnChecks.Sequence(x, Spec.InputSize, layout);
     }
 
     private void CheckState(Tensor? state, string name, int size, int batch)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using GpuRnn.Cpu.Kernels;
@@ -48,114 +49,232 @@ internal static unsafe class FusedForward
     // step is too short (a few microseconds) for splitting it between threads to pay.
     private const long MinWeightsPerWorker = 1 << 16;
 
+    /// <summary>
+    /// The steps of a run: the packed weights (from the cache or packed afresh), a plan of raw
+    /// pointers into pinned memory, then one of three schedules, chosen by the batch and the thread count.
+    /// </summary>
     private static void Run<TV, TL>(BufferPool pool, PackedWeightCache cache, RnnLayerDesc layer, in DirectionWeights<float> weights, in DirectionIO<float> io,
         int steps, int batch, bool reverse, int[]? lengths, DirectionState<float>? reserve)
         where TV : struct where TL : IFloatLanes<TV>
     {
+        var threads = CpuThreads.Count;
+        using var packed = PackedPanels.For(pool, cache, layer, weights, TL.Count, threads, useCache: reserve is null);
+        using var memory = new PlanMemory(pool, io);
+        var plan = Bind<TV, TL>(packed.Panels, memory, layer, io, steps, batch, reverse, lengths, reserve);
+        var panels = packed.Panels;
+        switch (Choose(panels, batch, threads, out var workers))
+        {
+            case Schedule.SplitRows: RunSplitRows(plan, batch, workers); break;
+            case Schedule.SplitPanels: RunSplitPanels(plan, memory, panels, steps, batch, workers); break;
+            default: plan.Work(0, batch); break;
+        }
+    }
+
+    /// <summary>How a run's work is split between the threads.</summary>
+    private enum Schedule
+    {
+        /// <summary>One thread runs every step for every row.</summary>
+        OneThread,
+
+        /// <summary>Each thread runs the whole sequence for its own tiles of batch rows, with no synchronisation.</summary>
+        SplitRows,
+
+        /// <summary>Each step's panels of units are split between the threads, which meet once a step.</summary>
+        SplitPanels,
+    }
+
+    /// <summary>
+    /// The schedule, and its number of workers. Every split is static and every (panel, row tile) is
+    /// computed by the same code whatever the thread count, so the bits do not depend on it. With a
+    /// tile of rows for every thread, the rows are split and each thread runs the whole sequence
+    /// alone; with fewer (small batches, inference one sequence at a time), the panels of units are
+    /// split within each step, and the threads meet once a step, since the next step needs every unit of h.
+    /// </summary>
+    private static Schedule Choose(GatePanels panels, int batch, int threads, out int workers)
+    {
+        var tiles = (batch + TileRows - 1) / TileRows;
+        var rowWorkers = Math.Min(threads, tiles);
+        var panelWorkers = (int)Math.Min(Math.Min(threads, panels.Panels), Math.Max(1, panels.PanelLength * panels.Panels / MinWeightsPerWorker));
+        if (rowWorkers > 1 && rowWorkers >= panelWorkers)
+        {
+            workers = rowWorkers;
+            return Schedule.SplitRows;
+        }
+        workers = panelWorkers;
+        return panelWorkers <= 1 ? Schedule.OneThread : Schedule.SplitPanels;
+    }
+
+    /// <summary>Each of <paramref name="workers"/> threads runs the whole sequence for its share of the row tiles.</summary>
+    private static void RunSplitRows<TV, TL>(Plan<TV, TL> plan, int batch, int workers)
+        where TV : struct where TL : IFloatLanes<TV>
+    {
+        var tiles = (batch + TileRows - 1) / TileRows;
+        Parallel.For(0, workers, w =>
+        {
+            int first = tiles * w / workers * TileRows, last = Math.Min(batch, tiles * (w + 1) / workers * TileRows);
+            plan.Work(first, last);
+        });
+    }
+
+    /// <summary>
+    /// Each step split over the panels between <paramref name="workers"/> threads. The sums over x do
+    /// not depend on h, so they are computed ahead for a chunk of steps at once (every row of the chunk
+    /// against each panel's input weights, as a GEMM would), and each step streams only the hidden
+    /// part of the weights. Stages, in order: a chunk's sums over x, then its steps one by one; each
+    /// split over the panels.
+    /// </summary>
+    private static void RunSplitPanels<TV, TL>(Plan<TV, TL> plan, PlanMemory memory, GatePanels panels, int steps, int batch, int workers)
+        where TV : struct where TL : IFloatLanes<TV>
+    {
+        var chunk = Math.Clamp(InputSumRows / batch, 1, steps);
+        plan.Chunk = chunk;
+        plan.InputSums = memory.Scratch(panels.Panels * chunk * batch * 4 * TL.Count, clear: false);
+        var chunks = (steps + chunk - 1) / chunk;
+        var stageStep = new int[steps + chunks]; // the step of each stage; ~chunk start for a chunk's sums
+        for (int step = 0, stage = 0; step < steps; step++)
+        {
+            if (step % chunk == 0) stageStep[stage++] = ~step;
+            stageStep[stage++] = step;
+        }
+        StagedWork.Run(stageStep.Length, workers, workers, (stage, w) =>
+        {
+            int first = panels.Panels * w / workers, last = panels.Panels * (w + 1) / workers, step = stageStep[stage];
+            if (step < 0) plan.ComputeInputSums(~step, first, last);
+            else plan.Step(step, first, last, 0, batch);
+        });
+        plan.CopyFinalStates(0, batch);
+    }
+
+    /// <summary>
+    /// The plan of a run: pointers to x, y, the initial and final states, the states of the steps
+    /// (the reserve's when training, else two steps of scratch used in turn) and the lengths.
+    /// </summary>
+    private static Plan<TV, TL> Bind<TV, TL>(GatePanels panels, PlanMemory memory, RnnLayerDesc layer, in DirectionIO<float> io,
+        int steps, int batch, bool reverse, int[]? lengths, DirectionState<float>? reserve)
+        where TV : struct where TL : IFloatLanes<TV>
+    {
         var lstm = layer.Cell == RnnCellKind.Lstm;
-        int hidden = layer.HiddenSize, threads = CpuThreads.Count;
-        var geometry = new PackedWeightCache.PanelGeometry(TL.Count, layer.GateCount, hidden, layer.InputSize, hidden,
-            lstm ? LstmStep.VectorSlots : GruStep.VectorSlots);
-        var source = weights; // an 'in' parameter cannot be captured
-        using var lease = reserve is null && weights.Snapshot is { } snapshot
-            ? cache.Acquire(snapshot, geometry, p => Pack(p, source, lstm, threads))
-            : (PackedWeightCache.Lease?)null;
-        using var fresh = lease is null ? geometry.Allocate(pool) : null;
-        if (fresh is not null) Pack(fresh, weights, lstm, threads);
-        var panels = lease?.Panels ?? fresh!;
-
         var plan = new Plan<TV, TL>(panels, lstm, layer.Peepholes, steps, batch, reverse);
-        var rented = new List<Array>();
-        float* Scratch(int length, bool clear)
+        var stateLength = batch * layer.HiddenSize;
+        var zeros = io.H0.IsEmpty || lstm && io.C0.IsEmpty ? memory.Scratch(stateLength, clear: true) : null;
+        plan.X = memory.X;
+        plan.Y = memory.Y + io.ColumnOffset;
+        plan.LdY = io.RowStride;
+        plan.H0 = io.H0.IsEmpty ? zeros : memory.H0;
+        plan.H0IsZero = io.H0.IsEmpty;
+        plan.C0 = !lstm ? null : io.C0.IsEmpty ? zeros : memory.C0;
+        plan.HN = memory.HN;
+        plan.CN = memory.CN;
+        if (reserve is null)
         {
-            var array = clear ? pool.RentCleared<float>(length) : pool.Rent<float>(length);
-            rented.Add(array);
-            fixed (float* p = array) return p; // pooled arrays are pinned
+            plan.HSteps = memory.Scratch(2 * stateLength, clear: false);
+            plan.CSteps = lstm ? memory.Scratch(2 * stateLength, clear: false) : null;
         }
-        using var x = io.X.Pin();
-        using var y = io.Y.Pin();
-        using var h0 = io.H0.Pin();
-        using var c0 = io.C0.Pin();
-        using var hN = io.HN.Pin();
-        using var cN = io.CN.Pin();
-        try
+        else
         {
-            var stateLength = batch * hidden;
-            var zeros = io.H0.IsEmpty || lstm && io.C0.IsEmpty ? Scratch(stateLength, clear: true) : null;
-            plan.X = (float*)x.Pointer;
-            plan.Y = (float*)y.Pointer + io.ColumnOffset;
-            plan.LdY = io.RowStride;
-            plan.H0 = io.H0.IsEmpty ? zeros : (float*)h0.Pointer;
-            plan.H0IsZero = io.H0.IsEmpty;
-            plan.C0 = !lstm ? null : io.C0.IsEmpty ? zeros : (float*)c0.Pointer;
-            plan.HN = (float*)hN.Pointer;
-            plan.CN = (float*)cN.Pointer;
-            if (reserve is null)
-            {
-                plan.HSteps = Scratch(2 * stateLength, clear: false);
-                plan.CSteps = lstm ? Scratch(2 * stateLength, clear: false) : null;
-            }
-            else
-            {
-                plan.Reserve = true;
-                plan.HSteps = Address(reserve.H);
-                plan.CSteps = lstm ? Address(reserve.C) : null;
-                plan.Gates = Address(reserve.Gates);
-                plan.Extra = lstm ? null : Address(reserve.Extra);
-            }
-            if (lengths is not null)
-            {
-                var pinned = pool.Rent<int>(batch);
-                rented.Add(pinned);
-                lengths.CopyTo(pinned, 0);
-                fixed (int* l = pinned) plan.Lengths = l;
-            }
+            plan.Reserve = true;
+            plan.HSteps = Address(reserve.H);
+            plan.CSteps = lstm ? Address(reserve.C) : null;
+            plan.Gates = Address(reserve.Gates);
+            plan.Extra = lstm ? null : Address(reserve.Extra);
+        }
+        if (lengths is not null) plan.Lengths = memory.Copy(lengths);
+        return plan;
+    }
 
-            // Static splits in which every (panel, row tile) is computed by the same code whatever the
-            // thread count, so the bits do not depend on it. With a tile of rows for every thread, the
-            // rows are split and each thread runs the whole sequence alone; with fewer (small batches,
-            // inference one sequence at a time), the panels of units are split within each step, and
-            // the threads meet once a step, since the next step needs every unit of h.
-            var tiles = (batch + TileRows - 1) / TileRows;
-            var rowWorkers = Math.Min(threads, tiles);
-            var panelWorkers = (int)Math.Min(Math.Min(threads, panels.Panels), Math.Max(1, panels.PanelLength * panels.Panels / MinWeightsPerWorker));
-            if (rowWorkers > 1 && rowWorkers >= panelWorkers)
-            {
-                Parallel.For(0, rowWorkers, w =>
-                {
-                    int first = tiles * w / rowWorkers * TileRows, last = Math.Min(batch, tiles * (w + 1) / rowWorkers * TileRows);
-                    plan.Work(first, last);
-                });
-            }
-            else if (panelWorkers <= 1) plan.Work(0, batch);
-            else
-            {
-                // The sums over x do not depend on h, so they are computed ahead for a chunk of steps
-                // at once (every row of the chunk against each panel's input weights, as a GEMM would),
-                // and each step streams only the hidden part of the weights. Stages, in order: a
-                // chunk's sums over x, then its steps one by one; each split over the panels.
-                var chunk = Math.Clamp(InputSumRows / batch, 1, steps);
-                plan.Chunk = chunk;
-                plan.InputSums = Scratch(panels.Panels * chunk * batch * 4 * TL.Count, clear: false);
-                var chunks = (steps + chunk - 1) / chunk;
-                var stageStep = new int[steps + chunks]; // the step of each stage; ~chunk start for a chunk's sums
-                for (int step = 0, stage = 0; step < steps; step++)
-                {
-                    if (step % chunk == 0) stageStep[stage++] = ~step;
-                    stageStep[stage++] = step;
-                }
-                StagedWork.Run(stageStep.Length, panelWorkers, panelWorkers, (stage, w) =>
-                {
-                    int first = panels.Panels * w / panelWorkers, last = panels.Panels * (w + 1) / panelWorkers, step = stageStep[stage];
-                    if (step < 0) plan.ComputeInputSums(~step, first, last);
-                    else plan.Step(step, first, last, 0, batch);
-                });
-                plan.CopyFinalStates(0, batch);
-            }
-        }
-        finally
+    /// <summary>
+    /// The packed weights of a run: the cache's (inference, while the weights are unchanged since
+    /// they were packed) or packed afresh into pooled panels (training, or weights with no snapshot).
+    /// </summary>
+    private readonly struct PackedPanels : IDisposable
+    {
+        private readonly PackedWeightCache.Lease? _lease;
+        private readonly GatePanels? _fresh;
+
+        private PackedPanels(PackedWeightCache.Lease? lease, GatePanels? fresh, GatePanels panels)
         {
-            foreach (var array in rented) pool.Return(array);
+            _lease = lease;
+            _fresh = fresh;
+            Panels = panels;
+        }
+
+        public GatePanels Panels { get; }
+
+        public static PackedPanels For(BufferPool pool, PackedWeightCache cache, RnnLayerDesc layer, in DirectionWeights<float> weights,
+            int lanes, int threads, bool useCache)
+        {
+            var lstm = layer.Cell == RnnCellKind.Lstm;
+            var geometry = new PackedWeightCache.PanelGeometry(lanes, layer.GateCount, layer.HiddenSize, layer.InputSize, layer.HiddenSize,
+                lstm ? LstmStep.VectorSlots : GruStep.VectorSlots);
+            if (useCache && weights.Snapshot is { } snapshot)
+            {
+                var source = weights; // an 'in' parameter cannot be captured
+                var lease = cache.Acquire(snapshot, geometry, p => Pack(p, source, lstm, threads));
+                return new PackedPanels(lease, null, lease.Panels);
+            }
+            var fresh = geometry.Allocate(pool);
+            Pack(fresh, weights, lstm, threads);
+            return new PackedPanels(null, fresh, fresh);
+        }
+
+        public void Dispose()
+        {
+            _fresh?.Dispose();
+            _lease?.Dispose();
+        }
+    }
+
+    /// <summary>The pinned memory of a run: the caller's tensors and the scratch rented from the pool, returned on dispose.</summary>
+    private sealed class PlanMemory : IDisposable
+    {
+        private readonly BufferPool _pool;
+        private readonly List<Array> _rented = [];
+        private MemoryHandle _x, _y, _h0, _c0, _hN, _cN;
+
+        public PlanMemory(BufferPool pool, in DirectionIO<float> io)
+        {
+            _pool = pool;
+            _x = io.X.Pin();
+            _y = io.Y.Pin();
+            _h0 = io.H0.Pin();
+            _c0 = io.C0.Pin();
+            _hN = io.HN.Pin();
+            _cN = io.CN.Pin();
+        }
+
+        public float* X => (float*)_x.Pointer;
+        public float* Y => (float*)_y.Pointer;
+        public float* H0 => (float*)_h0.Pointer;
+        public float* C0 => (float*)_c0.Pointer;
+        public float* HN => (float*)_hN.Pointer;
+        public float* CN => (float*)_cN.Pointer;
+
+        /// <summary>Pooled (so pinned) scratch of <paramref name="length"/> floats, zeroed when <paramref name="clear"/>.</summary>
+        public float* Scratch(int length, bool clear)
+        {
+            var array = clear ? _pool.RentCleared<float>(length) : _pool.Rent<float>(length);
+            _rented.Add(array);
+            return Address(array);
+        }
+
+        /// <summary>A pooled (pinned) copy of <paramref name="values"/>.</summary>
+        public int* Copy(int[] values)
+        {
+            var pinned = _pool.Rent<int>(values.Length);
+            _rented.Add(pinned);
+            values.CopyTo(pinned, 0);
+            fixed (int* p = pinned) return p; // pooled arrays are pinned
+        }
+
+        public void Dispose()
+        {
+            foreach (var array in _rented) _pool.Return(array);
+            _cN.Dispose();
+            _hN.Dispose();
+            _c0.Dispose();
+            _h0.Dispose();
+            _y.Dispose();
+            _x.Dispose();
         }
     }
 

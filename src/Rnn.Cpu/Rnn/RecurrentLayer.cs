@@ -1,13 +1,13 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using GpuRnn.Cpu.Kernels;
 
 namespace GpuRnn.Cpu.Rnn;
 
 /// <summary>
-/// Runs one recurrent layer, every direction, over the whole sequence on the CPU: the parts all
-/// cells share (input projection, previous-state lookup, final states, weight gradients). The
-/// per-step cell math lives in Kernels/{Lstm,Gru,Elman}{Forward,Backward}.cs.
+/// What both CPU recurrent paths share (<see cref="ReferenceRecurrentLayer{T}"/> and
+/// <see cref="FusedRecurrentLayer"/>): the input projection, the previous-state lookup, the final
+/// states and the input side of the weight gradients. The reference path's per-step cell math
+/// lives in Kernels/{Lstm,Gru,Elman}{Forward,Backward}.cs.
 /// </summary>
 /// <remarks>
 /// Variable lengths: at time t a sequence with t &gt;= its length keeps its state unchanged and
@@ -17,65 +17,6 @@ namespace GpuRnn.Cpu.Rnn;
 /// </remarks>
 internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public static CpuRnnReserve<T>? Forward(CpuBackend backend, RnnLayerDesc layer, DirectionWeights<T>[] weights,
-        DirectionIO<T>[] io, int steps, int batch, int[]? lengths, bool training)
-    {
-        var states = new DirectionState<T>[layer.Directions];
-        for (var d = 0; d < layer.Directions; d++)
-        {
-            if (typeof(T) == typeof(float) && FusedForward.Supports(layer))
-            {
-                // Inference keeps no per-step state at all on this path.
-                var reserve = training ? new DirectionState<float>(backend.Pool, layer, steps, batch, d, lengths) : null;
-                FusedForward.Run(backend.Pool, backend.PackedWeights, layer, Unsafe.As<DirectionWeights<T>, DirectionWeights<float>>(ref weights[d]),
-                    Unsafe.As<DirectionIO<T>, DirectionIO<float>>(ref io[d]), steps, batch, d == 1, lengths, reserve);
-                states[d] = (DirectionState<T>)(object)reserve!;
-                continue;
-            }
-            var state = new DirectionState<T>(backend.Pool, layer, steps, batch, d, lengths);
-            switch (layer.Cell)
-            {
-                case RnnCellKind.Lstm: LstmForward.Run(weights[d], state, io[d]); break;
-                case RnnCellKind.Gru: GruForward.Run(weights[d], state, io[d]); break;
-                default: ElmanForward.Run(weights[d], state, io[d]); break;
-            }
-            WriteFinalStates(state, io[d]);
-            if (training) states[d] = state;
-            else state.Dispose();
-        }
-        return training ? new CpuRnnReserve<T>(backend, layer, steps, batch, states) : null;
-    }
-
-    public static void Backward(RnnLayerDesc layer, DirectionWeights<T>[] weights, DirectionWeights<T>[] gradients,
-        CpuRnnReserve<T> reserve, Memory<T> x, DirectionIO<T>[] io, DirectionGradIO<T>[] grad, Memory<T> dx)
-    {
-        var pool = ((CpuBackend)reserve.Backend).Pool;
-        for (var d = 0; d < layer.Directions; d++)
-        {
-            var state = reserve.Directions[d];
-            var rows = state.Steps * state.Batch;
-            var width = layer.GateCount * layer.HiddenSize;
-            if (typeof(T) == typeof(float) && FusedForward.Supports(layer))
-            {
-                var fused = FusedBackward.Run(pool, Unsafe.As<DirectionWeights<T>, DirectionWeights<float>>(ref weights[d]),
-                    Unsafe.As<DirectionWeights<T>, DirectionWeights<float>>(ref gradients[d]), (DirectionState<float>)(object)state,
-                    Unsafe.As<DirectionIO<T>, DirectionIO<float>>(ref io[d]), Unsafe.As<DirectionGradIO<T>, DirectionGradIO<float>>(ref grad[d]));
-                InputGradients(layer, weights[d], gradients[d], x.Span, ((T[])(object)fused).AsSpan(0, rows * width), rows, dx.Span,
-                    accumulate: d > 0, biasDone: true);
-                pool.Return(fused);
-                continue;
-            }
-            var dPre = layer.Cell switch
-            {
-                RnnCellKind.Lstm => LstmBackward.Run(weights[d], gradients[d], state, io[d], grad[d]),
-                RnnCellKind.Gru => GruBackward.Run(weights[d], gradients[d], state, io[d], grad[d]),
-                _ => ElmanBackward.Run(weights[d], gradients[d], state, io[d], grad[d]),
-            };
-            InputGradients(layer, weights[d], gradients[d], x.Span, dPre.AsSpan(0, rows * width), rows, dx.Span, accumulate: d > 0);
-            pool.Return(dPre);
-        }
-    }
-
     /// <summary>gates [T*B, G*H] = x [T*B, I] W_ih^T + b_ih (+ b_hh when <paramref name="addHiddenBias"/>).</summary>
     public static void InputProjection(in DirectionWeights<T> w, DirectionState<T> state, ReadOnlySpan<T> x, bool addHiddenBias)
     {
@@ -135,7 +76,8 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         }
     }
 
-    private static void WriteFinalStates(DirectionState<T> state, in DirectionIO<T> io)
+    /// <summary>Copies the last processed step's states to hN and cN.</summary>
+    public static void WriteFinalStates(DirectionState<T> state, in DirectionIO<T> io)
     {
         var last = state.TimeAt(state.Steps - 1);
         state.At(state.H, last, state.Layer.StateSize).CopyTo(io.HN.Span);
@@ -147,7 +89,7 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     /// cell's backward did it with db_hh), dx (+)= dPre W_ih, where dPre [T*B, G*H] is the gradient
     /// of the input projection.
     /// </summary>
-    private static void InputGradients(RnnLayerDesc layer, in DirectionWeights<T> w, in DirectionWeights<T> g,
+    public static void InputGradients(RnnLayerDesc layer, in DirectionWeights<T> w, in DirectionWeights<T> g,
         ReadOnlySpan<T> x, ReadOnlySpan<T> dPre, int rows, Span<T> dx, bool accumulate, bool biasDone = false)
     {
         int gh = layer.GateCount * layer.HiddenSize, inputSize = layer.InputSize;
