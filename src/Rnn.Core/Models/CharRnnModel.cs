@@ -30,7 +30,7 @@ public sealed class CharRnnModel : IDisposable
         Backend = backend;
         Spec = spec;
         DType = dtype;
-        Embedding = new Embedding(backend, spec.VocabSize, spec.EmbeddingSize, dtype, "embedding.weight", CounterRng.Hash(seed, 1));
+        Embedding = new Embedding(backend, spec.VocabSize, spec.EmbeddingSize, dtype, "embedding", CounterRng.Hash(seed, 1));
         try
         {
             Rnn = new RnnStack(backend, spec.Rnn, dtype, CounterRng.Hash(seed, 2), spec.Dropout);

@@ -27,7 +27,7 @@ public sealed class Seq2SeqModel : TaskModel
         {
             Decoder = new SequenceEncoder(backend, spec.Rnn, spec.OutputSize, dtype, CounterRng.Hash(seed, 20), spec.Dropout,
                 spec.RecurrentInit, spec.ForgetBias, "decoder.");
-            Output = new Linear(backend, spec.HiddenSize, spec.OutputSize, dtype, "decoder.output", CounterRng.Hash(seed, 30));
+            Output = new Linear(backend, spec.HiddenSize, spec.OutputSize, dtype, "output", CounterRng.Hash(seed, 30));
         }
         catch
         {
@@ -38,7 +38,7 @@ public sealed class Seq2SeqModel : TaskModel
         _loss = new SoftmaxCrossEntropyLoss(backend, dtype);
         AddParameters(Encoder.Parameters);
         AddParameters(Decoder.Parameters);
-        AddParameters([Output.Weight, Output.Bias]);
+        AddParameters([Output.Weight with { Name = "decoder.output.weight" }, Output.Bias with { Name = "decoder.output.bias" }]);
         AddStack(Encoder.Rnn);
         AddStack(Decoder.Rnn);
     }

@@ -29,7 +29,7 @@ public sealed class SequenceEncoder : IDisposable
         ArgumentNullException.ThrowIfNull(rnn);
         Backend = backend;
         DType = dtype;
-        if (vocabulary > 0) Embedding = new Embedding(backend, vocabulary, rnn.InputSize, dtype, prefix + "embedding.weight", CounterRng.Hash(seed, 1));
+        if (vocabulary > 0) Embedding = new Embedding(backend, vocabulary, rnn.InputSize, dtype, CounterRng.Hash(seed, 1));
         try
         {
             Rnn = new RnnStack(backend, rnn, dtype, CounterRng.Hash(seed, 2), dropout);
@@ -41,7 +41,7 @@ public sealed class SequenceEncoder : IDisposable
             Rnn?.Dispose();
             throw;
         }
-        if (Embedding is not null) _parameters.Add(Embedding.Weight);
+        if (Embedding is not null) _parameters.Add(Embedding.Weight with { Name = prefix + "embedding.weight" });
         foreach (var p in Rnn.Parameters) _parameters.Add(p with { Name = prefix + "rnn." + p.Name });
     }
 
