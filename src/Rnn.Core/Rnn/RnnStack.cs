@@ -9,15 +9,16 @@ namespace GpuRnn;
 /// Shapes: x [T, B, I]; h0 and hN [L*D, B, P]; c0 and cN [L*D, B, H]; y [T, B, D*P], where
 /// D = 2 when bidirectional, P = ProjSize when set and H otherwise. Entry k*D + d of a state
 /// belongs to layer k, direction d. With <see cref="Dropout"/> &gt; 0, training forwards drop
-/// elements of every layer's output except the last, as PyTorch does.
+/// elements of every layer's output except the last, as PyTorch does. A <see cref="Module"/> whose
+/// parameters are its own (<c>weight_ih_l0</c>, ...), as torch.nn.LSTM's.
 /// </remarks>
-public class RnnStack : IDisposable
+public class RnnStack : Module
 {
     private readonly RnnLayerWeights[] _weights;
     private readonly RnnLayerWeights[] _gradients;
+    // The stack's own parameters under their local names, in state_dict order (the order of the initial draw).
     private readonly List<Parameter> _parameters = [];
     private TrainingState? _pending;
-    private bool _disposed;
 
     /// <summary>
     /// Creates the stack with PyTorch's default initialisation: every parameter drawn from
@@ -56,7 +57,7 @@ public class RnnStack : IDisposable
                 var names = w[d].Present().ToList();
                 var grads = g[d].Present().ToList();
                 for (var i = 0; i < names.Count; i++)
-                    _parameters.Add(new Parameter(RnnParameterNames.Name(names[i].Kind, k, d), names[i].Tensor, grads[i].Tensor));
+                    _parameters.Add(RegisterParameter(RnnParameterNames.Name(names[i].Kind, k, d), names[i].Tensor, grads[i].Tensor));
             }
             _weights[k] = new RnnLayerWeights(w);
             _gradients[k] = new RnnLayerWeights(g);
@@ -97,8 +98,8 @@ public class RnnStack : IDisposable
     /// <summary>Counter of the dropout generator: advances by the elements masked; saved with checkpoints so a resume draws the same masks.</summary>
     public ulong DropoutCounter { get; set; }
 
-    /// <summary>Every parameter with its gradient, in PyTorch's state_dict order.</summary>
-    public IReadOnlyList<Parameter> Parameters => _parameters;
+    /// <inheritdoc/>
+    protected override string Description => $"a {Spec}";
 
     /// <summary>The weights of layer <paramref name="layer"/>, one entry per direction.</summary>
     public RnnLayerWeights LayerWeights(int layer) => _weights[layer];
@@ -120,12 +121,6 @@ public class RnnStack : IDisposable
         }
     }
 
-    /// <summary>Sets every gradient to zero.</summary>
-    public void ZeroGrad()
-    {
-        foreach (var p in _parameters) Backend.Fill(p.Gradient, 0);
-    }
-
     /// <summary>
     /// Runs the stack over a padded, time-major batch.
     /// </summary>
@@ -139,7 +134,7 @@ public class RnnStack : IDisposable
     public RnnOutput Forward(Tensor x, Tensor? h0 = null, Tensor? c0 = null, SequenceLengths? lengths = null,
         bool training = false, bool batchFirst = false)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(x);
         CheckInput(x, batchFirst);
         var timeMajor = batchFirst ? TransposedCopy(x) : x;
@@ -218,7 +213,7 @@ public class RnnStack : IDisposable
     /// <returns>dx, and dh0/dc0 when the forward was given h0/c0; the caller disposes them.</returns>
     public RnnInputGradients Backward(Tensor dOutput, Tensor? dHidden = null, Tensor? dCell = null, bool inputGradient = true)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfDisposed();
         var state = _pending ?? throw new InvalidOperationException("Backward needs a preceding Forward with training: true");
         ArgumentNullException.ThrowIfNull(dOutput);
         int layers = Spec.NumLayers, dirs = Spec.Directions;
@@ -267,45 +262,11 @@ public class RnnStack : IDisposable
         return new RnnInputGradients(dx, dh0, dc0);
     }
 
-    /// <summary>Every parameter as a host tensor under its PyTorch name, in state_dict order.</summary>
-    public IReadOnlyList<KeyValuePair<string, HostTensor>> StateDict() =>
-        _parameters.Select(p => new KeyValuePair<string, HostTensor>(p.Name, p.Value.ToHost())).ToList();
-
-    /// <summary>
-    /// Copies parameters from a PyTorch-named dictionary (strict: every parameter must be present with
-    /// its exact shape, and no name may be left over). Float64 values load into a float32 stack by rounding.
-    /// </summary>
-    public void LoadStateDict(IReadOnlyDictionary<string, HostTensor> stateDict)
+    /// <summary>Frees any pending training state (the parameters go with the module).</summary>
+    protected override void DisposeCore()
     {
-        ArgumentNullException.ThrowIfNull(stateDict);
-        foreach (var p in _parameters)
-        {
-            if (!stateDict.TryGetValue(p.Name, out var value))
-                throw new ArgumentException($"tensor '{p.Name}' is missing (expected shape {p.Value.Shape})");
-            if (value.Shape != p.Value.Shape)
-                throw new ArgumentException($"tensor '{p.Name}' has shape {value.Shape} but the model expects {p.Value.Shape}");
-            if (!value.DType.IsFloatingPoint())
-                throw new ArgumentException($"tensor '{p.Name}' is {value.DType.DisplayName()} but a float tensor was expected");
-        }
-        var known = _parameters.Select(p => p.Name).ToHashSet();
-        var extra = stateDict.Keys.Where(k => !known.Contains(k)).Order(StringComparer.Ordinal).ToList();
-        if (extra.Count > 0)
-            throw new ArgumentException($"unexpected tensor '{extra[0]}' for a {Spec}" + (extra.Count > 1 ? $" (and {extra.Count - 1} more)" : ""));
-        foreach (var p in _parameters) p.Value.CopyFrom(stateDict[p.Name].ConvertTo(DType));
-    }
-
-    /// <summary>Frees parameters, gradients and any pending training state.</summary>
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
         _pending?.Dispose();
-        foreach (var p in _parameters)
-        {
-            p.Value.Dispose();
-            p.Gradient.Dispose();
-        }
-        GC.SuppressFinalize(this);
+        _pending = null;
     }
 
     private RnnDirectionWeights CreateDirection(RnnLayerDesc layer, int k, int d, bool isGradient)
