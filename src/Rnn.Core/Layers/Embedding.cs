@@ -54,7 +54,21 @@ public sealed class Embedding : Module
     /// <summary>Redraws the table from N(0, 1) (torch.nn.Embedding's default).</summary>
     public void ResetParameters(ulong seed) => Init.Normal(_weight.Value, 1, seed);
 
-    /// <summary>output[n, :] = table[ids[n], :].</summary>
+    /// <summary>
+    /// The rows of <paramref name="ids"/> [...] as a new tensor [..., E], which the caller disposes
+    /// (the modules' convention: a forward returns its outputs).
+    /// </summary>
+    /// <param name="ids">Ids of any shape, int32.</param>
+    public Tensor Forward(Tensor ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        using var scope = new TensorScope();
+        var output = scope.Allocate(Backend, new Shape([.. ids.Shape.Dimensions, Dimension]), _weight.Value.DType);
+        Forward(ids, output);
+        return scope.Keep(output);
+    }
+
+    /// <summary>output[n, :] = table[ids[n], :] into a given tensor.</summary>
     /// <param name="ids">Ids [N] (any shape), int32.</param>
     /// <param name="output">Rows [N, E] (any shape of N*E elements, e.g. [T, B, E]).</param>
     public void Forward(Tensor ids, Tensor output) => Backend.EmbeddingForward(ids, _weight.Value, output);

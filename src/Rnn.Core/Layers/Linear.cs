@@ -65,7 +65,25 @@ public sealed class Linear : Module
         Init.Uniform(_bias.Value, bound, CounterRng.Hash(seed, 1));
     }
 
-    /// <summary>y [N, O] = x [N, I] W^T + b (leading dimensions of x and y are folded into N).</summary>
+    /// <summary>
+    /// y [..., O] = x [..., I] W^T + b as a new tensor, which the caller disposes (the modules'
+    /// convention: a forward returns its outputs).
+    /// </summary>
+    /// <param name="x">Input [..., I]: any leading dimensions, the last is I.</param>
+    public Tensor Forward(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Shape.Rank == 0 || x.Shape[x.Shape.Rank - 1] != InputSize)
+            throw new ArgumentException($"x has shape {x.Shape} but its last dimension must be the input size {InputSize}");
+        var dims = x.Shape.Dimensions.ToArray();
+        dims[^1] = OutputSize;
+        using var scope = new TensorScope();
+        var y = scope.Allocate(Backend, new Shape(dims), x.DType);
+        Forward(x, y);
+        return scope.Keep(y);
+    }
+
+    /// <summary>y [N, O] = x [N, I] W^T + b into a given tensor (leading dimensions of x and y are folded into N).</summary>
     public void Forward(Tensor x, Tensor y)
     {
         Backend.Gemm(x, false, _weight.Value, true, y);

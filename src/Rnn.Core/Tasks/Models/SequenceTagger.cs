@@ -9,7 +9,6 @@ namespace GpuRnn;
 /// </summary>
 public sealed class SequenceTagger : TaskModel
 {
-
     /// <summary>Creates the model for a <see cref="TaskKind.Tag"/>, <see cref="TaskKind.Copy"/> or <see cref="TaskKind.WordLm"/> spec.</summary>
     public SequenceTagger(IBackend backend, TaskSpec spec, ulong seed = 0, DType dtype = DType.Float32) : base(backend, spec, dtype, seed)
     {
