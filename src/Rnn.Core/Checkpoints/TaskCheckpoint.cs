@@ -99,7 +99,7 @@ public static class TaskCheckpoint
         var model = TaskModels.Create(backend, snapshot.Spec, snapshot.Options.Seed);
         try
         {
-            model.LoadStateDict(snapshot.Parameters.ToDictionary(kv => kv.Key, kv => kv.Value), path);
+            model.LoadStateDict(snapshot.Parameters.ToDictionary(kv => kv.Key, kv => kv.Value), source: path);
         }
         catch
         {

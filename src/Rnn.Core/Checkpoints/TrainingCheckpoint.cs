@@ -117,7 +117,7 @@ public static class TrainingCheckpoint
         var model = new CharRnnModel(backend, snapshot.Spec, snapshot.Options.Seed);
         try
         {
-            model.LoadStateDict(snapshot.Parameters.ToDictionary(kv => kv.Key, kv => kv.Value), path);
+            model.LoadStateDict(snapshot.Parameters.ToDictionary(kv => kv.Key, kv => kv.Value), source: path);
         }
         catch
         {

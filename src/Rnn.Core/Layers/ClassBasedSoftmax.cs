@@ -7,7 +7,7 @@ namespace GpuRnn;
 /// costs C + |c(w)| outputs instead of V, about 2 sqrt(V) with sqrt(V) classes.
 /// </summary>
 /// <remarks>
-/// Parameters: <c>{prefix}.classes.weight</c> [C, H] and <c>.bias</c> [C]; <c>{prefix}.words.weight</c>
+/// Parameters: <c>{name}.classes.weight</c> [C, H] and <c>.bias</c> [C]; <c>{name}.words.weight</c>
 /// [V, H] and <c>.bias</c> [V], where class c owns the consecutive rows [start_c, start_c + |c|).
 /// A batch is computed by composing backend operations: one GEMM for the class logits of every
 /// row; the rows gathered into class order (an embedding lookup whose table is the hidden
@@ -15,20 +15,19 @@ namespace GpuRnn;
 /// softmax cross-entropy; the backward mirrors it and scatters the rows' gradients back (the
 /// embedding gradient, summed in a fixed order).
 /// </remarks>
-public sealed class ClassBasedSoftmax : ISoftmaxHead
+public sealed class ClassBasedSoftmax : Module, ISoftmaxHead
 {
     private readonly IBackend _backend;
 
-    /// <summary>Creates the layer over <paramref name="classes"/> (whose vocabulary is V).</summary>
-    public ClassBasedSoftmax(IBackend backend, int inputSize, WordClasses classes, DType dtype, string prefix, ulong seed)
+    /// <summary>Creates the layer named <paramref name="name"/> over <paramref name="classes"/> (whose vocabulary is V).</summary>
+    public ClassBasedSoftmax(IBackend backend, int inputSize, WordClasses classes, DType dtype, string name, ulong seed) : base(name)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(classes);
         _backend = backend;
         Classes = classes;
-        ClassLayer = new Linear(backend, inputSize, classes.Count, dtype, prefix + ".classes", CounterRng.Hash(seed, 1));
-        WordLayer = new Linear(backend, inputSize, classes.Vocabulary, dtype, prefix + ".words", CounterRng.Hash(seed, 2));
-        Parameters = [ClassLayer.Weight, ClassLayer.Bias, WordLayer.Weight, WordLayer.Bias];
+        ClassLayer = RegisterModule("classes", new Linear(backend, inputSize, classes.Count, dtype, CounterRng.Hash(seed, 1)));
+        WordLayer = RegisterModule("words", new Linear(backend, inputSize, classes.Vocabulary, dtype, CounterRng.Hash(seed, 2)));
     }
 
     /// <summary>The classes of the outputs.</summary>
@@ -45,9 +44,6 @@ public sealed class ClassBasedSoftmax : ISoftmaxHead
 
     /// <inheritdoc/>
     public int OutputSize => Classes.Vocabulary;
-
-    /// <inheritdoc/>
-    public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <inheritdoc/>
     public LossStats Loss(Tensor hidden, ReadOnlySpan<int> targets, Tensor? dHidden, int counted)
@@ -105,14 +101,15 @@ public sealed class ClassBasedSoftmax : ISoftmaxHead
             using var wordLogits = _backend.Allocate(new Shape(checked((int)offsets[classCount])), dtype);
             // The rows in class order: a lookup whose "table" is the hidden states.
             _backend.EmbeddingForward(rowIds, rows, sorted);
+            Parameter words = WordLayer.Weight, wordBias = WordLayer.Bias;
             for (var c = 0; c < classCount; c++)
             {
                 int first = perClass[c], count = perClass[c + 1] - first;
                 if (count == 0) continue;
                 int start = Classes.Start(c), size = Classes.Size(c);
                 using var x = sorted.Slice(first, count);
-                using var w = WordLayer.Weight.Value.Slice(start, size);
-                using var b = WordLayer.Bias.Value.Slice(start, size);
+                using var w = words.Value.Slice(start, size);
+                using var b = wordBias.Value.Slice(start, size);
                 using var logits = wordLogits.Slice((int)offsets[c], count * size).Reshape(new Shape(count, size));
                 using var y = localIds.Slice(first, count);
                 using var classStats = stats.Slice(c, 1).Reshape(new Shape(3));
@@ -120,8 +117,8 @@ public sealed class ClassBasedSoftmax : ISoftmaxHead
                 _backend.AddBias(logits, b);
                 _backend.SoftmaxCrossEntropy(logits, y, training ? logits : null, training ? 1.0 / counted : 1, classStats);
                 if (!training) continue;
-                using var dw = WordLayer.Weight.Gradient.Slice(start, size);
-                using var db = WordLayer.Bias.Gradient.Slice(start, size);
+                using var dw = words.Gradient.Slice(start, size);
+                using var db = wordBias.Gradient.Slice(start, size);
                 using var dx = dSorted!.Slice(first, count);
                 _backend.Gemm(logits, true, x, false, dw, beta: 1);
                 _backend.SumRows(logits, db, beta: 1);
@@ -191,12 +188,5 @@ public sealed class ClassBasedSoftmax : ISoftmaxHead
                 for (var j = 0; j < block.Length; j++) block[j] += classLog[r * classCount + c];
             }
         return result;
-    }
-
-    /// <summary>Frees the parameters.</summary>
-    public void Dispose()
-    {
-        ClassLayer.Dispose();
-        WordLayer.Dispose();
     }
 }

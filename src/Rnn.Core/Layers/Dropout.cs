@@ -3,9 +3,9 @@ namespace GpuRnn;
 /// <summary>
 /// Inverted dropout with masks from the counter-based generator: the mask of a call is a pure
 /// function of (seed, counter), so training with dropout is reproducible and resumes exactly
-/// when the counter is saved.
+/// when the counter is saved. A module without parameters, as torch.nn.Dropout.
 /// </summary>
-public sealed class Dropout
+public sealed class Dropout : Module
 {
     /// <summary>Creates a dropout of probability <paramref name="probability"/> in [0, 1).</summary>
     public Dropout(double probability)

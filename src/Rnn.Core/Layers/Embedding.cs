@@ -4,16 +4,30 @@ namespace GpuRnn;
 /// A lookup table of vectors, like torch.nn.Embedding: ids [N] to rows [N, E]. Initialised from
 /// N(0, 1) as PyTorch does.
 /// </summary>
-public sealed class Embedding : IDisposable
+/// <remarks>Parameter: <c>weight</c>, under the name the layer has in its model (e.g. <c>embedding.weight</c>).</remarks>
+public sealed class Embedding : Module
 {
-    /// <summary>Creates the table [count, dimension] on <paramref name="backend"/>.</summary>
+    private readonly Parameter _weight;
+
+    /// <summary>Creates the table [count, dimension] on <paramref name="backend"/>; a model that registers it names it.</summary>
     /// <param name="backend">Where the table lives.</param>
     /// <param name="count">Number of ids, V.</param>
     /// <param name="dimension">Width of a vector, E.</param>
     /// <param name="dtype">Float32 or Float64.</param>
-    /// <param name="name">The parameter's name (e.g. <c>embedding.weight</c>).</param>
     /// <param name="seed">Seed of the initial values.</param>
-    public Embedding(IBackend backend, int count, int dimension, DType dtype, string name, ulong seed)
+    public Embedding(IBackend backend, int count, int dimension, DType dtype = DType.Float32, ulong seed = 0)
+        : this(backend, count, dimension, dtype, "", seed)
+    {
+    }
+
+    /// <summary>Creates the table [count, dimension] named <paramref name="name"/> on <paramref name="backend"/>.</summary>
+    /// <param name="backend">Where the table lives.</param>
+    /// <param name="count">Number of ids, V.</param>
+    /// <param name="dimension">Width of a vector, E.</param>
+    /// <param name="dtype">Float32 or Float64.</param>
+    /// <param name="name">The module's name: the parameter is <c>{name}.weight</c> (a model registers the layer under this name).</param>
+    /// <param name="seed">Seed of the initial values.</param>
+    public Embedding(IBackend backend, int count, int dimension, DType dtype, string name, ulong seed) : base(name)
     {
         ArgumentNullException.ThrowIfNull(backend);
         if (count <= 0) throw new ArgumentException($"embedding count must be positive, got {count}");
@@ -21,7 +35,7 @@ public sealed class Embedding : IDisposable
         Backend = backend;
         Count = count;
         Dimension = dimension;
-        Weight = new Parameter(name, backend.Allocate(new Shape(count, dimension), dtype), backend.Allocate(new Shape(count, dimension), dtype));
+        _weight = RegisterParameter("weight", backend.Allocate(new Shape(count, dimension), dtype), backend.Allocate(new Shape(count, dimension), dtype));
         ResetParameters(seed);
     }
 
@@ -34,24 +48,31 @@ public sealed class Embedding : IDisposable
     /// <summary>Width of a vector, E.</summary>
     public int Dimension { get; }
 
-    /// <summary>The table [V, E] and its gradient.</summary>
-    public Parameter Weight { get; }
+    /// <summary>The table [V, E] and its gradient, under its full name.</summary>
+    public Parameter Weight => Qualified(_weight);
 
     /// <summary>Redraws the table from N(0, 1) (torch.nn.Embedding's default).</summary>
-    public void ResetParameters(ulong seed) => Init.Normal(Weight.Value, 1, seed);
+    public void ResetParameters(ulong seed) => Init.Normal(_weight.Value, 1, seed);
 
-    /// <summary>output[n, :] = table[ids[n], :].</summary>
+    /// <summary>
+    /// The rows of <paramref name="ids"/> [...] as a new tensor [..., E], which the caller disposes
+    /// (the modules' convention: a forward returns its outputs).
+    /// </summary>
+    /// <param name="ids">Ids of any shape, int32.</param>
+    public Tensor Forward(Tensor ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        using var scope = new TensorScope();
+        var output = scope.Allocate(Backend, new Shape([.. ids.Shape.Dimensions, Dimension]), _weight.Value.DType);
+        Forward(ids, output);
+        return scope.Keep(output);
+    }
+
+    /// <summary>output[n, :] = table[ids[n], :] into a given tensor.</summary>
     /// <param name="ids">Ids [N] (any shape), int32.</param>
     /// <param name="output">Rows [N, E] (any shape of N*E elements, e.g. [T, B, E]).</param>
-    public void Forward(Tensor ids, Tensor output) => Backend.EmbeddingForward(ids, Weight.Value, output);
+    public void Forward(Tensor ids, Tensor output) => Backend.EmbeddingForward(ids, _weight.Value, output);
 
     /// <summary>Accumulates the table's gradient: dTable[ids[n], :] += dOutput[n, :].</summary>
-    public void Backward(Tensor ids, Tensor dOutput) => Backend.EmbeddingBackward(ids, dOutput, Weight.Gradient);
-
-    /// <summary>Frees the table and its gradient.</summary>
-    public void Dispose()
-    {
-        Weight.Value.Dispose();
-        Weight.Gradient.Dispose();
-    }
+    public void Backward(Tensor ids, Tensor dOutput) => Backend.EmbeddingBackward(ids, dOutput, _weight.Gradient);
 }

@@ -1,19 +1,19 @@
 namespace GpuRnn;
 
 /// <summary>The usual output layer: logits = hidden W^T + b over all V outputs, then softmax cross-entropy.</summary>
-public sealed class FullSoftmaxHead : ISoftmaxHead
+public sealed class FullSoftmaxHead : Module, ISoftmaxHead
 {
     private readonly SoftmaxCrossEntropyLoss _loss;
 
-    /// <summary>Creates the layer; parameters are <c>{prefix}.weight</c> [V, H] and <c>{prefix}.bias</c> [V].</summary>
-    public FullSoftmaxHead(IBackend backend, int inputSize, int outputSize, DType dtype, string prefix, ulong seed)
+    /// <summary>Creates the layer named <paramref name="name"/>; parameters are <c>{name}.weight</c> [V, H] and <c>{name}.bias</c> [V].</summary>
+    public FullSoftmaxHead(IBackend backend, int inputSize, int outputSize, DType dtype, string name, ulong seed) : base(name)
     {
-        Linear = new Linear(backend, inputSize, outputSize, dtype, prefix, seed);
+        // Registered without a name of its own: the head's parameters are the linear map's, as PyTorch's nn.Linear head.
+        Linear = RegisterModule("", new Linear(backend, inputSize, outputSize, dtype, seed));
         _loss = new SoftmaxCrossEntropyLoss(backend, dtype);
-        Parameters = [Linear.Weight, Linear.Bias];
     }
 
-    /// <summary>The affine map to logits.</summary>
+    /// <summary>The affine map to logits (its parameters are the head's).</summary>
     public Linear Linear { get; }
 
     /// <inheritdoc/>
@@ -21,9 +21,6 @@ public sealed class FullSoftmaxHead : ISoftmaxHead
 
     /// <inheritdoc/>
     public int OutputSize => Linear.OutputSize;
-
-    /// <inheritdoc/>
-    public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <inheritdoc/>
     public LossStats Loss(Tensor hidden, ReadOnlySpan<int> targets, Tensor? dHidden, int counted)
@@ -52,10 +49,6 @@ public sealed class FullSoftmaxHead : ISoftmaxHead
         return values;
     }
 
-    /// <summary>Frees the parameters.</summary>
-    public void Dispose()
-    {
-        Linear.Dispose();
-        _loss.Dispose();
-    }
+    /// <inheritdoc/>
+    protected override void DisposeCore() => _loss.Dispose();
 }

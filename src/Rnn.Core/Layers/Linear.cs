@@ -4,16 +4,31 @@ namespace GpuRnn;
 /// An affine map y = x W^T + b, like torch.nn.Linear: weight [O, I], bias [O], initialised
 /// from U(-1/sqrt(I), 1/sqrt(I)) as PyTorch's default.
 /// </summary>
-public sealed class Linear : IDisposable
+/// <remarks>Parameters: <c>weight</c> and <c>bias</c>, under the name the layer has in its model (e.g. <c>decoder.weight</c>).</remarks>
+public sealed class Linear : Module
 {
-    /// <summary>Creates the layer on <paramref name="backend"/>.</summary>
+    private readonly Parameter _weight;
+    private readonly Parameter _bias;
+
+    /// <summary>Creates the layer on <paramref name="backend"/>; a model that registers it names it.</summary>
     /// <param name="backend">Where the parameters live.</param>
     /// <param name="inputSize">Input features, I.</param>
     /// <param name="outputSize">Output features, O.</param>
     /// <param name="dtype">Float32 or Float64.</param>
-    /// <param name="prefix">Parameter name prefix: parameters are <c>{prefix}.weight</c> and <c>{prefix}.bias</c>.</param>
     /// <param name="seed">Seed of the initial values.</param>
-    public Linear(IBackend backend, int inputSize, int outputSize, DType dtype, string prefix, ulong seed)
+    public Linear(IBackend backend, int inputSize, int outputSize, DType dtype = DType.Float32, ulong seed = 0)
+        : this(backend, inputSize, outputSize, dtype, "", seed)
+    {
+    }
+
+    /// <summary>Creates the layer named <paramref name="name"/> on <paramref name="backend"/>.</summary>
+    /// <param name="backend">Where the parameters live.</param>
+    /// <param name="inputSize">Input features, I.</param>
+    /// <param name="outputSize">Output features, O.</param>
+    /// <param name="dtype">Float32 or Float64.</param>
+    /// <param name="name">The module's name: parameters are <c>{name}.weight</c> and <c>{name}.bias</c> (a model registers the layer under this name).</param>
+    /// <param name="seed">Seed of the initial values.</param>
+    public Linear(IBackend backend, int inputSize, int outputSize, DType dtype, string name, ulong seed) : base(name)
     {
         ArgumentNullException.ThrowIfNull(backend);
         if (inputSize <= 0) throw new ArgumentException($"linear input size must be positive, got {inputSize}");
@@ -22,8 +37,8 @@ public sealed class Linear : IDisposable
         InputSize = inputSize;
         OutputSize = outputSize;
         Tensor New(params int[] dims) => backend.Allocate(new Shape(dims), dtype);
-        Weight = new Parameter(prefix + ".weight", New(outputSize, inputSize), New(outputSize, inputSize));
-        Bias = new Parameter(prefix + ".bias", New(outputSize), New(outputSize));
+        _weight = RegisterParameter("weight", New(outputSize, inputSize), New(outputSize, inputSize));
+        _bias = RegisterParameter("bias", New(outputSize), New(outputSize));
         ResetParameters(seed);
     }
 
@@ -36,25 +51,43 @@ public sealed class Linear : IDisposable
     /// <summary>Output features, O.</summary>
     public int OutputSize { get; }
 
-    /// <summary>Weight [O, I] and its gradient.</summary>
-    public Parameter Weight { get; }
+    /// <summary>Weight [O, I] and its gradient, under its full name.</summary>
+    public Parameter Weight => Qualified(_weight);
 
-    /// <summary>Bias [O] and its gradient.</summary>
-    public Parameter Bias { get; }
+    /// <summary>Bias [O] and its gradient, under its full name.</summary>
+    public Parameter Bias => Qualified(_bias);
 
     /// <summary>Redraws weight and bias from U(-1/sqrt(I), 1/sqrt(I)).</summary>
     public void ResetParameters(ulong seed)
     {
         var bound = 1 / Math.Sqrt(InputSize);
-        Init.Uniform(Weight.Value, bound, CounterRng.Hash(seed, 0));
-        Init.Uniform(Bias.Value, bound, CounterRng.Hash(seed, 1));
+        Init.Uniform(_weight.Value, bound, CounterRng.Hash(seed, 0));
+        Init.Uniform(_bias.Value, bound, CounterRng.Hash(seed, 1));
     }
 
-    /// <summary>y [N, O] = x [N, I] W^T + b (leading dimensions of x and y are folded into N).</summary>
+    /// <summary>
+    /// y [..., O] = x [..., I] W^T + b as a new tensor, which the caller disposes (the modules'
+    /// convention: a forward returns its outputs).
+    /// </summary>
+    /// <param name="x">Input [..., I]: any leading dimensions, the last is I.</param>
+    public Tensor Forward(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Shape.Rank == 0 || x.Shape[x.Shape.Rank - 1] != InputSize)
+            throw new ArgumentException($"x has shape {x.Shape} but its last dimension must be the input size {InputSize}");
+        var dims = x.Shape.Dimensions.ToArray();
+        dims[^1] = OutputSize;
+        using var scope = new TensorScope();
+        var y = scope.Allocate(Backend, new Shape(dims), x.DType);
+        Forward(x, y);
+        return scope.Keep(y);
+    }
+
+    /// <summary>y [N, O] = x [N, I] W^T + b into a given tensor (leading dimensions of x and y are folded into N).</summary>
     public void Forward(Tensor x, Tensor y)
     {
-        Backend.Gemm(x, false, Weight.Value, true, y);
-        Backend.AddBias(y, Bias.Value);
+        Backend.Gemm(x, false, _weight.Value, true, y);
+        Backend.AddBias(y, _bias.Value);
     }
 
     /// <summary>
@@ -65,17 +98,8 @@ public sealed class Linear : IDisposable
     /// <param name="dx">Receives the gradient with respect to x [N, I], or null.</param>
     public void Backward(Tensor x, Tensor dy, Tensor? dx)
     {
-        Backend.Gemm(dy, true, x, false, Weight.Gradient, beta: 1);
-        Backend.SumRows(dy, Bias.Gradient, beta: 1);
-        if (dx is not null) Backend.Gemm(dy, false, Weight.Value, false, dx);
-    }
-
-    /// <summary>Frees the parameters and gradients.</summary>
-    public void Dispose()
-    {
-        Weight.Value.Dispose();
-        Weight.Gradient.Dispose();
-        Bias.Value.Dispose();
-        Bias.Gradient.Dispose();
+        Backend.Gemm(dy, true, x, false, _weight.Gradient, beta: 1);
+        Backend.SumRows(dy, _bias.Gradient, beta: 1);
+        if (dx is not null) Backend.Gemm(dy, false, _weight.Value, false, dx);
     }
 }

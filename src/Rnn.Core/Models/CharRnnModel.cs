@@ -2,20 +2,18 @@ namespace GpuRnn;
 
 /// <summary>
 /// A character-level language model: embedding, recurrent stack, dropout, linear decoder and
-/// softmax cross-entropy. Parameters are named as a PyTorch module with submodules
-/// <c>embedding</c> (nn.Embedding), <c>rnn</c> (nn.LSTM/GRU/RNN) and <c>decoder</c> (nn.Linear)
-/// would name them, so its state_dict loads into such a module. Everything lives on one backend.
+/// softmax cross-entropy. A <see cref="Module"/> with children <c>embedding</c> (nn.Embedding),
+/// <c>rnn</c> (nn.LSTM/GRU/RNN), <c>dropout</c> and <c>decoder</c> (nn.Linear), so its parameters
+/// are named as such a PyTorch module's and its state_dict loads into one. Everything lives on one backend.
 /// </summary>
 /// <remarks>
 /// Inputs and targets are time-major [T, B] token ids. A forward continues from a
 /// <see cref="RecurrentState"/> and leaves the final state in it (detached), which is how
 /// truncated BPTT carries state across chunks.
 /// </remarks>
-public sealed class CharRnnModel : IDisposable
+public sealed class CharRnnModel : Module
 {
-    private readonly List<Parameter> _parameters = [];
     private Workspace? _workspace;
-    private bool _disposed;
 
     /// <summary>Creates the model with fresh parameters drawn from <paramref name="seed"/>.</summary>
     /// <param name="backend">Where parameters live and compute runs.</param>
@@ -30,24 +28,20 @@ public sealed class CharRnnModel : IDisposable
         Backend = backend;
         Spec = spec;
         DType = dtype;
-        Embedding = new Embedding(backend, spec.VocabSize, spec.EmbeddingSize, dtype, "embedding.weight", CounterRng.Hash(seed, 1));
         try
         {
-            Rnn = new RnnStack(backend, spec.Rnn, dtype, CounterRng.Hash(seed, 2), spec.Dropout);
+            Embedding = RegisterModule("embedding", new Embedding(backend, spec.VocabSize, spec.EmbeddingSize, dtype, CounterRng.Hash(seed, 1)));
+            Rnn = RegisterModule("rnn", new RnnStack(backend, spec.Rnn, dtype, CounterRng.Hash(seed, 2), spec.Dropout));
             RecurrentInitializer.Apply(Rnn, spec.RecurrentInit, spec.ForgetBias, CounterRng.Hash(seed, 3));
-            Decoder = new Linear(backend, spec.HiddenSize, spec.VocabSize, dtype, "decoder", CounterRng.Hash(seed, 4));
+            OutputDropout = RegisterModule("dropout", new Dropout(spec.Dropout));
+            Decoder = RegisterModule("decoder", new Linear(backend, spec.HiddenSize, spec.VocabSize, dtype, CounterRng.Hash(seed, 4)));
         }
         catch
         {
-            Embedding.Dispose();
-            Rnn?.Dispose();
+            // Frees whatever was registered before the failure.
+            Dispose();
             throw;
         }
-        OutputDropout = new Dropout(spec.Dropout);
-        _parameters.Add(Embedding.Weight);
-        foreach (var p in Rnn.Parameters) _parameters.Add(p with { Name = "rnn." + p.Name });
-        _parameters.Add(Decoder.Weight);
-        _parameters.Add(Decoder.Bias);
     }
 
     /// <summary>The backend that holds the parameters.</summary>
@@ -71,9 +65,6 @@ public sealed class CharRnnModel : IDisposable
     /// <summary>Dropout on the top layer's output before the decoder (char-rnn's placement).</summary>
     public Dropout OutputDropout { get; }
 
-    /// <summary>Every parameter with its gradient, in state_dict order: embedding, rnn, decoder.</summary>
-    public IReadOnlyList<Parameter> Parameters => _parameters;
-
     /// <summary>
     /// Counter of the dropout generator (shared by the stack's inter-layer dropout and the output
     /// dropout); advances with every training forward and is saved in checkpoints.
@@ -86,12 +77,6 @@ public sealed class CharRnnModel : IDisposable
 
     /// <summary>A zero state for <paramref name="batch"/> sequences.</summary>
     public RecurrentState CreateState(int batch) => new(Backend, Spec.Rnn, batch, DType);
-
-    /// <summary>Sets every gradient to zero.</summary>
-    public void ZeroGrad()
-    {
-        foreach (var p in _parameters) Backend.Fill(p.Gradient, 0);
-    }
 
     /// <summary>
     /// One training forward and backward over a chunk: accumulates every parameter's gradient of
@@ -162,45 +147,16 @@ public sealed class CharRnnModel : IDisposable
         return lastLogits.ToFloat64Array();
     }
 
-    /// <summary>Every parameter as a host tensor under its name, in state_dict order.</summary>
-    public IReadOnlyList<KeyValuePair<string, HostTensor>> StateDict() =>
-        _parameters.Select(p => new KeyValuePair<string, HostTensor>(p.Name, p.Value.ToHost())).ToList();
+    /// <inheritdoc/>
+    protected override string Description => $"a character model ({Spec})";
 
-    /// <summary>
-    /// Copies parameters from a named dictionary (strict: every parameter present with its exact
-    /// shape; names not of this model are ignored so a checkpoint's other tensors may be passed).
-    /// </summary>
-    /// <exception cref="InvalidDataException">A parameter is missing, misshapen or not a float tensor.</exception>
-    public void LoadStateDict(IReadOnlyDictionary<string, HostTensor> stateDict, string source = "state_dict")
-    {
-        ArgumentNullException.ThrowIfNull(stateDict);
-        foreach (var p in _parameters)
-        {
-            if (!stateDict.TryGetValue(p.Name, out var value))
-                throw new InvalidDataException($"{source}: tensor '{p.Name}' is missing (expected shape {p.Value.Shape})");
-            if (value.Shape != p.Value.Shape)
-                throw new InvalidDataException($"{source}: tensor '{p.Name}' has shape {value.Shape} but the model expects {p.Value.Shape}");
-            if (!value.DType.IsFloatingPoint())
-                throw new InvalidDataException($"{source}: tensor '{p.Name}' is {value.DType.DisplayName()} but a float tensor was expected");
-        }
-        foreach (var p in _parameters) p.Value.CopyFrom(stateDict[p.Name].ConvertTo(DType));
-    }
-
-    /// <summary>Frees parameters, gradients and buffers.</summary>
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        _workspace?.Dispose();
-        Embedding.Dispose();
-        Rnn.Dispose();
-        Decoder.Dispose();
-    }
+    /// <summary>Frees the chunk buffers (the parameters go with the modules).</summary>
+    protected override void DisposeCore() => _workspace?.Dispose();
 
     /// <summary>Checks the sizes, reuses or makes the buffers for [T, B], and uploads the ids.</summary>
     private Workspace Prepare(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, RecurrentState state)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfDisposed();
         if (!ReferenceEquals(state.Backend, Backend))
             throw new ArgumentException($"the state lives on backend '{state.Backend.Name}' but the model is on '{Backend.Name}'");
         if (steps <= 0) throw new ArgumentException($"a chunk needs at least one step, got {steps}");
@@ -230,22 +186,32 @@ public sealed class CharRnnModel : IDisposable
         }
     }
 
-    /// <summary>Buffers of one chunk shape [T, B], kept while the shape repeats (every training step).</summary>
+    /// <summary>Buffers of one chunk shape [T, B], kept while the shape repeats (every training step); one scope owns them all.</summary>
     private sealed class Workspace : IDisposable
     {
+        private readonly TensorScope _owned = new();
+
         public Workspace(CharRnnModel model, int steps, int batch)
         {
             Steps = steps;
             Batch = batch;
             var b = model.Backend;
             var s = model.Spec;
-            Inputs = b.Allocate(new Shape(steps, batch), DType.Int32);
-            Targets = b.Allocate(new Shape(steps, batch), DType.Int32);
-            Embedded = b.Allocate(new Shape(steps, batch, s.EmbeddingSize), model.DType);
-            Logits = b.Allocate(new Shape(steps * batch, s.VocabSize), model.DType);
-            TopGradient = b.Allocate(new Shape(steps, batch, s.HiddenSize), model.DType);
-            Mask = s.Dropout > 0 ? b.Allocate(new Shape(steps, batch, s.HiddenSize), model.DType) : null;
-            Loss = new SoftmaxCrossEntropyLoss(b, model.DType);
+            try
+            {
+                Inputs = _owned.Allocate(b, new Shape(steps, batch), DType.Int32);
+                Targets = _owned.Allocate(b, new Shape(steps, batch), DType.Int32);
+                Embedded = _owned.Allocate(b, new Shape(steps, batch, s.EmbeddingSize), model.DType);
+                Logits = _owned.Allocate(b, new Shape(steps * batch, s.VocabSize), model.DType);
+                TopGradient = _owned.Allocate(b, new Shape(steps, batch, s.HiddenSize), model.DType);
+                Mask = s.Dropout > 0 ? _owned.Allocate(b, new Shape(steps, batch, s.HiddenSize), model.DType) : null;
+                Loss = _owned.Own(new SoftmaxCrossEntropyLoss(b, model.DType));
+            }
+            catch
+            {
+                _owned.Dispose();
+                throw;
+            }
         }
 
         public int Steps { get; }
@@ -258,15 +224,6 @@ public sealed class CharRnnModel : IDisposable
         public Tensor? Mask { get; }
         public SoftmaxCrossEntropyLoss Loss { get; }
 
-        public void Dispose()
-        {
-            Inputs.Dispose();
-            Targets.Dispose();
-            Embedded.Dispose();
-            Logits.Dispose();
-            TopGradient.Dispose();
-            Mask?.Dispose();
-            Loss.Dispose();
-        }
+        public void Dispose() => _owned.Dispose();
     }
 }

@@ -9,15 +9,16 @@ namespace GpuRnn;
 /// Shapes: x [T, B, I]; h0 and hN [L*D, B, P]; c0 and cN [L*D, B, H]; y [T, B, D*P], where
 /// D = 2 when bidirectional, P = ProjSize when set and H otherwise. Entry k*D + d of a state
 /// belongs to layer k, direction d. With <see cref="Dropout"/> &gt; 0, training forwards drop
-/// elements of every layer's output except the last, as PyTorch does.
+/// elements of every layer's output except the last, as PyTorch does. A <see cref="Module"/> whose
+/// parameters are its own (<c>weight_ih_l0</c>, ...), as torch.nn.LSTM's.
 /// </remarks>
-public class RnnStack : IDisposable
+public class RnnStack : Module
 {
     private readonly RnnLayerWeights[] _weights;
     private readonly RnnLayerWeights[] _gradients;
+    // The stack's own parameters under their local names, in state_dict order (the order of the initial draw).
     private readonly List<Parameter> _parameters = [];
     private TrainingState? _pending;
-    private bool _disposed;
 
     /// <summary>
     /// Creates the stack with PyTorch's default initialisation: every parameter drawn from
@@ -56,7 +57,7 @@ public class RnnStack : IDisposable
                 var names = w[d].Present().ToList();
                 var grads = g[d].Present().ToList();
                 for (var i = 0; i < names.Count; i++)
-                    _parameters.Add(new Parameter(RnnParameterNames.Name(names[i].Kind, k, d), names[i].Tensor, grads[i].Tensor));
+                    _parameters.Add(RegisterParameter(RnnParameterNames.Name(names[i].Kind, k, d), names[i].Tensor, grads[i].Tensor));
             }
             _weights[k] = new RnnLayerWeights(w);
             _gradients[k] = new RnnLayerWeights(g);
@@ -97,8 +98,8 @@ public class RnnStack : IDisposable
     /// <summary>Counter of the dropout generator: advances by the elements masked; saved with checkpoints so a resume draws the same masks.</summary>
     public ulong DropoutCounter { get; set; }
 
-    /// <summary>Every parameter with its gradient, in PyTorch's state_dict order.</summary>
-    public IReadOnlyList<Parameter> Parameters => _parameters;
+    /// <inheritdoc/>
+    protected override string Description => $"a {Spec}";
 
     /// <summary>The weights of layer <paramref name="layer"/>, one entry per direction.</summary>
     public RnnLayerWeights LayerWeights(int layer) => _weights[layer];
@@ -120,12 +121,6 @@ public class RnnStack : IDisposable
         }
     }
 
-    /// <summary>Sets every gradient to zero.</summary>
-    public void ZeroGrad()
-    {
-        foreach (var p in _parameters) Backend.Fill(p.Gradient, 0);
-    }
-
     /// <summary>
     /// Runs the stack over a padded, time-major batch.
     /// </summary>
@@ -139,10 +134,12 @@ public class RnnStack : IDisposable
     public RnnOutput Forward(Tensor x, Tensor? h0 = null, Tensor? c0 = null, SequenceLengths? lengths = null,
         bool training = false, bool batchFirst = false)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(x);
         CheckInput(x, batchFirst);
-        var timeMajor = batchFirst ? TransposedCopy(x) : x;
+        // Every temporary of the pass is the scope's: what the pass returns or leaves for the backward is taken out of it.
+        using var scope = new TensorScope();
+        var timeMajor = batchFirst ? scope.Own(TransposedCopy(x)) : x;
         int t = timeMajor.Shape[0], b = timeMajor.Shape[1];
         lengths?.Check(t, b);
         CheckState(h0, "h0", Spec.StateSize, b);
@@ -152,59 +149,47 @@ public class RnnStack : IDisposable
 
         _pending?.Dispose();
         _pending = null;
-        var state = training ? new TrainingState(timeMajor, ownsInput: batchFirst, h0, c0, lengths, batchFirst) : null;
+        var state = scope.Own(training ? new TrainingState(timeMajor, h0, c0, lengths, batchFirst) : null);
+        if (state is not null && batchFirst) state.Owned.Own(scope.Keep(timeMajor));
         int layers = Spec.NumLayers, dirs = Spec.Directions;
-        var hN = Backend.Allocate(new Shape(layers * dirs, b, Spec.StateSize), DType);
-        var cN = Spec.Cell == RnnCellKind.Lstm ? Backend.Allocate(new Shape(layers * dirs, b, Spec.HiddenSize), DType) : null;
+        var hN = scope.Allocate(Backend, new Shape(layers * dirs, b, Spec.StateSize), DType);
+        var cN = Spec.Cell == RnnCellKind.Lstm ? scope.Allocate(Backend, new Shape(layers * dirs, b, Spec.HiddenSize), DType) : null;
         var input = timeMajor;
         Tensor? y = null;
-        try
+        for (var k = 0; k < layers; k++)
         {
-            for (var k = 0; k < layers; k++)
+            var layer = Spec.Layer(k);
+            y = scope.Allocate(Backend, new Shape(t, b, layer.OutputSize), DType);
+            var reserve = Backend.RnnForward(layer, _weights[k], input, lengths,
+                h0?.Slice(k * dirs, dirs), c0?.Slice(k * dirs, dirs), y,
+                hN.Slice(k * dirs, dirs), cN?.Slice(k * dirs, dirs), training);
+            state?.Reserves.Add(state.Owned.Own(reserve!));
+            // In inference a layer's input is freed as soon as the next layer has its output.
+            if (!training && !ReferenceEquals(input, timeMajor)) scope.Free(input);
+            if (training && Dropout > 0 && k < layers - 1)
             {
-                var layer = Spec.Layer(k);
-                y = Backend.Allocate(new Shape(t, b, layer.OutputSize), DType);
-                var reserve = Backend.RnnForward(layer, _weights[k], input, lengths,
-                    h0?.Slice(k * dirs, dirs), c0?.Slice(k * dirs, dirs), y,
-                    hN.Slice(k * dirs, dirs), cN?.Slice(k * dirs, dirs), training);
-                state?.Reserves.Add(reserve!);
-                if (!training && !ReferenceEquals(input, timeMajor)) input.Dispose();
-                if (training && Dropout > 0 && k < layers - 1)
-                {
-                    var mask = Backend.Allocate(y.Shape, DType);
-                    Backend.DropoutForward(y, y, mask, Dropout, DropoutSeed, DropoutCounter);
-                    DropoutCounter += (ulong)y.ElementCount;
-                    state!.Masks.Add(mask);
-                }
-                else state?.Masks.Add(null);
-                if (k < layers - 1)
-                {
-                    state?.LayerInputs.Add(y);
-                    input = y;
-                    y = null;
-                }
+                var mask = state!.Owned.Own(Backend.Allocate(y.Shape, DType));
+                Backend.DropoutForward(y, y, mask, Dropout, DropoutSeed, DropoutCounter);
+                DropoutCounter += (ulong)y.ElementCount;
+                state.Masks.Add(mask);
+            }
+            else state?.Masks.Add(null);
+            if (k < layers - 1)
+            {
+                state?.LayerInputs.Add(state.Owned.Own(scope.Keep(y)));
+                input = y;
+                y = null;
             }
         }
-        catch
-        {
-            y?.Dispose();
-            if (!training && !ReferenceEquals(input, timeMajor)) input.Dispose();
-            if (!training && batchFirst) timeMajor.Dispose();
-            hN.Dispose();
-            cN?.Dispose();
-            state?.Dispose();
-            throw;
-        }
-        if (!training && batchFirst) timeMajor.Dispose();
-        _pending = state;
         var output = y!;
         if (batchFirst)
         {
-            var transposed = TransposedCopy(output);
-            output.Dispose();
+            var transposed = scope.Own(TransposedCopy(output));
+            scope.Free(output);
             output = transposed;
         }
-        return new RnnOutput(output, hN, cN);
+        _pending = scope.Keep(state);
+        return new RnnOutput(scope.Keep(output), scope.Keep(hN), scope.Keep(cN));
     }
 
     /// <summary>
@@ -218,7 +203,7 @@ public class RnnStack : IDisposable
     /// <returns>dx, and dh0/dc0 when the forward was given h0/c0; the caller disposes them.</returns>
     public RnnInputGradients Backward(Tensor dOutput, Tensor? dHidden = null, Tensor? dCell = null, bool inputGradient = true)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfDisposed();
         var state = _pending ?? throw new InvalidOperationException("Backward needs a preceding Forward with training: true");
         ArgumentNullException.ThrowIfNull(dOutput);
         int layers = Spec.NumLayers, dirs = Spec.Directions;
@@ -229,83 +214,41 @@ public class RnnStack : IDisposable
         CheckState(dCell, "dCell", Spec.HiddenSize, b);
         _pending = null;
 
-        var dh0 = state.H0 is not null ? Backend.Allocate(state.H0.Shape, DType) : null;
-        var dc0 = state.C0 is not null ? Backend.Allocate(state.C0.Shape, DType) : null;
-        var dy = state.BatchFirst ? TransposedCopy(dOutput) : dOutput;
+        // The training state goes with this backward whether it succeeds or not.
+        using var scope = new TensorScope();
+        scope.Own(state);
+        var dh0 = state.H0 is not null ? scope.Allocate(Backend, state.H0.Shape, DType) : null;
+        var dc0 = state.C0 is not null ? scope.Allocate(Backend, state.C0.Shape, DType) : null;
+        var dy = state.BatchFirst ? scope.Own(TransposedCopy(dOutput)) : dOutput;
         Tensor? dx = null;
-        try
+        for (var k = layers - 1; k >= 0; k--)
         {
-            for (var k = layers - 1; k >= 0; k--)
-            {
-                var layer = Spec.Layer(k);
-                var input = k == 0 ? state.Input : state.LayerInputs[k - 1];
-                dx = k > 0 || inputGradient ? Backend.Allocate(input.Shape, DType) : null;
-                Backend.RnnBackward(layer, _weights[k], _gradients[k], state.Reserves[k], input, state.Lengths,
-                    state.H0?.Slice(k * dirs, dirs), state.C0?.Slice(k * dirs, dirs), dy,
-                    dHidden?.Slice(k * dirs, dirs), dCell?.Slice(k * dirs, dirs), dx,
-                    dh0?.Slice(k * dirs, dirs), dc0?.Slice(k * dirs, dirs));
-                if (k > 0 && state.Masks[k - 1] is { } mask) Backend.Multiply(dx!, mask, dx!);
-                if (!ReferenceEquals(dy, dOutput)) dy.Dispose();
-                if (k > 0) { dy = dx!; dx = null; }
-            }
+            var layer = Spec.Layer(k);
+            var input = k == 0 ? state.Input : state.LayerInputs[k - 1];
+            dx = k > 0 || inputGradient ? scope.Allocate(Backend, input.Shape, DType) : null;
+            Backend.RnnBackward(layer, _weights[k], _gradients[k], state.Reserves[k], input, state.Lengths,
+                state.H0?.Slice(k * dirs, dirs), state.C0?.Slice(k * dirs, dirs), dy,
+                dHidden?.Slice(k * dirs, dirs), dCell?.Slice(k * dirs, dirs), dx,
+                dh0?.Slice(k * dirs, dirs), dc0?.Slice(k * dirs, dirs));
+            if (k > 0 && state.Masks[k - 1] is { } mask) Backend.Multiply(dx!, mask, dx!);
+            if (!ReferenceEquals(dy, dOutput)) scope.Free(dy);
+            if (k > 0) { dy = dx!; dx = null; }
         }
-        catch
-        {
-            dx?.Dispose();
-            dh0?.Dispose();
-            dc0?.Dispose();
-            state.Dispose();
-            throw;
-        }
-        state.Dispose();
+        scope.Free(state);
         if (dx is not null && state.BatchFirst)
         {
-            var transposed = TransposedCopy(dx);
-            dx.Dispose();
+            var transposed = scope.Own(TransposedCopy(dx));
+            scope.Free(dx);
             dx = transposed;
         }
-        return new RnnInputGradients(dx, dh0, dc0);
+        return new RnnInputGradients(scope.Keep(dx), scope.Keep(dh0), scope.Keep(dc0));
     }
 
-    /// <summary>Every parameter as a host tensor under its PyTorch name, in state_dict order.</summary>
-    public IReadOnlyList<KeyValuePair<string, HostTensor>> StateDict() =>
-        _parameters.Select(p => new KeyValuePair<string, HostTensor>(p.Name, p.Value.ToHost())).ToList();
-
-    /// <summary>
-    /// Copies parameters from a PyTorch-named dictionary (strict: every parameter must be present with
-    /// its exact shape, and no name may be left over). Float64 values load into a float32 stack by rounding.
-    /// </summary>
-    public void LoadStateDict(IReadOnlyDictionary<string, HostTensor> stateDict)
+    /// <summary>Frees any pending training state (the parameters go with the module).</summary>
+    protected override void DisposeCore()
     {
-        ArgumentNullException.ThrowIfNull(stateDict);
-        foreach (var p in _parameters)
-        {
-            if (!stateDict.TryGetValue(p.Name, out var value))
-                throw new ArgumentException($"tensor '{p.Name}' is missing (expected shape {p.Value.Shape})");
-            if (value.Shape != p.Value.Shape)
-                throw new ArgumentException($"tensor '{p.Name}' has shape {value.Shape} but the model expects {p.Value.Shape}");
-            if (!value.DType.IsFloatingPoint())
-                throw new ArgumentException($"tensor '{p.Name}' is {value.DType.DisplayName()} but a float tensor was expected");
-        }
-        var known = _parameters.Select(p => p.Name).ToHashSet();
-        var extra = stateDict.Keys.Where(k => !known.Contains(k)).Order(StringComparer.Ordinal).ToList();
-        if (extra.Count > 0)
-            throw new ArgumentException($"unexpected tensor '{extra[0]}' for a {Spec}" + (extra.Count > 1 ? $" (and {extra.Count - 1} more)" : ""));
-        foreach (var p in _parameters) p.Value.CopyFrom(stateDict[p.Name].ConvertTo(DType));
-    }
-
-    /// <summary>Frees parameters, gradients and any pending training state.</summary>
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
         _pending?.Dispose();
-        foreach (var p in _parameters)
-        {
-            p.Value.Dispose();
-            p.Gradient.Dispose();
-        }
-        GC.SuppressFinalize(this);
+        _pending = null;
     }
 
     private RnnDirectionWeights CreateDirection(RnnLayerDesc layer, int k, int d, bool isGradient)
@@ -352,24 +295,22 @@ public class RnnStack : IDisposable
         return result;
     }
 
-    /// <summary>What a training forward leaves for its backward.</summary>
-    private sealed class TrainingState(Tensor input, bool ownsInput, Tensor? h0, Tensor? c0, SequenceLengths? lengths, bool batchFirst) : IDisposable
+    /// <summary>What a training forward leaves for its backward; it owns the reserves, layer outputs, masks and a batch-first input's copy.</summary>
+    private sealed class TrainingState(Tensor input, Tensor? h0, Tensor? c0, SequenceLengths? lengths, bool batchFirst) : IDisposable
     {
         public Tensor Input { get; } = input;
         public Tensor? H0 { get; } = h0;
         public Tensor? C0 { get; } = c0;
         public SequenceLengths? Lengths { get; } = lengths;
         public bool BatchFirst { get; } = batchFirst;
+        public TensorScope Owned { get; } = new();
         public List<RnnReserve> Reserves { get; } = [];
         public List<Tensor> LayerInputs { get; } = [];
         public List<Tensor?> Masks { get; } = [];
 
         public void Dispose()
         {
-            foreach (var r in Reserves) r.Dispose();
-            foreach (var t in LayerInputs) t.Dispose();
-            foreach (var m in Masks) m?.Dispose();
-            if (ownsInput) Input.Dispose();
+            Owned.Dispose();
             Reserves.Clear();
             LayerInputs.Clear();
             Masks.Clear();

@@ -52,7 +52,7 @@ public sealed class TaskTrainer : TrainingLoop
             throw new InvalidDataException($"the checkpoint's optimizer ({snapshot.Optimizer}) differs from this one ({Optimizer.Config})");
         if (snapshot.Options.Batch != Options.Batch)
             throw new InvalidDataException($"the checkpoint was trained with batch {snapshot.Options.Batch}, not {Options.Batch}");
-        Model.LoadStateDict(snapshot.Parameters.ToDictionary(kv => kv.Key, kv => kv.Value), "checkpoint");
+        Model.LoadStateDict(snapshot.Parameters.ToDictionary(kv => kv.Key, kv => kv.Value), source: "checkpoint");
         RestoreOptimizer(snapshot.OptimizerState, snapshot.OptimizerStep, snapshot.Step);
         Model.DropoutSeed = snapshot.DropoutSeed;
         Model.DropoutCounter = snapshot.DropoutCounter;

@@ -114,7 +114,7 @@ public sealed class Trainer : TrainingLoop
         if (snapshot.Options.Batch != Options.Batch || snapshot.Options.SequenceLength != Options.SequenceLength)
             throw new InvalidDataException($"the checkpoint was trained with batch {snapshot.Options.Batch} and seq {snapshot.Options.SequenceLength}, not {Options.Batch} and {Options.SequenceLength}");
         var parameters = snapshot.Parameters.ToDictionary(kv => kv.Key, kv => kv.Value);
-        Model.LoadStateDict(parameters, "checkpoint");
+        Model.LoadStateDict(parameters, source: "checkpoint");
         if (snapshot.Hidden.Shape != State.Hidden.Shape)
             throw new InvalidDataException($"checkpoint: the carried hidden state has shape {snapshot.Hidden.Shape} but {State.Hidden.Shape} was expected");
         if (State.Cell is not null && (snapshot.Cell is null || snapshot.Cell.Shape != State.Cell.Shape))

@@ -114,7 +114,7 @@ public class InitTests
         Assert.True(w.Max() > 0.8 * bound && w.Min() < -0.8 * bound, "linear weights should fill U(-1/sqrt(I), 1/sqrt(I))");
         Assert.Equal(["decoder.weight", "decoder.bias"], new[] { linear.Weight.Name, linear.Bias.Name });
 
-        using var embedding = new Embedding(Cpu, 50, 40, DType.Float64, "embedding.weight", (ulong)rng.Next());
+        using var embedding = new Embedding(Cpu, 50, 40, DType.Float64, "embedding", (ulong)rng.Next());
         var e = embedding.Weight.Value.ToFloat64Array();
         double mean = e.Average(), variance = e.Select(v => (v - mean) * (v - mean)).Average();
         // N(0, 1) over 2000 draws: the sample mean and variance are within a few standard errors.

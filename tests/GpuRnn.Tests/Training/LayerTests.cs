@@ -85,7 +85,7 @@ public class LayerTests
         var backend = TestBackends.Get(backendName);
         var rng = TestRandom.Create();
         int count = rng.Next(3, 7), dim = rng.Next(2, 6), n = rng.Next(8, 16);
-        using var embedding = new Embedding(backend, count, dim, DType.Float32, "embedding.weight", (ulong)rng.Next());
+        using var embedding = new Embedding(backend, count, dim, DType.Float32, "embedding", (ulong)rng.Next());
         var ids = Enumerable.Range(0, n).Select(_ => rng.Next(count)).ToArray();
         var dOut = TestRandom.Uniform(rng, n * dim);
         using var idd = ids.ToDevice(backend, new Shape(n));

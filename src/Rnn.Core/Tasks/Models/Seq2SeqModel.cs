@@ -11,7 +11,6 @@ namespace GpuRnn;
 public sealed class Seq2SeqModel : TaskModel
 {
     private readonly SoftmaxCrossEntropyLoss _loss;
-    private bool _disposed;
 
     /// <summary>The id of <see cref="TokenVocabulary.End"/> in the target vocabulary.</summary>
     public const int EndId = 0;
@@ -21,24 +20,21 @@ public sealed class Seq2SeqModel : TaskModel
     {
         if (spec.Task != TaskKind.Seq2Seq) throw new ArgumentException($"a seq2seq model serves seq2seq, not {spec.Task.ToName()}");
         if (!spec.TokenInputs) throw new ArgumentException("a seq2seq model reads source tokens");
-        Encoder = new SequenceEncoder(backend, spec.Rnn, spec.InputVocabulary!.Count, dtype, CounterRng.Hash(seed, 10), spec.Dropout,
-            spec.RecurrentInit, spec.ForgetBias, "encoder.");
         try
         {
-            Decoder = new SequenceEncoder(backend, spec.Rnn, spec.OutputSize, dtype, CounterRng.Hash(seed, 20), spec.Dropout,
-                spec.RecurrentInit, spec.ForgetBias, "decoder.");
-            Output = new Linear(backend, spec.HiddenSize, spec.OutputSize, dtype, "decoder.output", CounterRng.Hash(seed, 30));
+            Encoder = RegisterModule("encoder", new SequenceEncoder(backend, spec.Rnn, spec.InputVocabulary!.Count, dtype, CounterRng.Hash(seed, 10), spec.Dropout,
+                spec.RecurrentInit, spec.ForgetBias));
+            Decoder = RegisterModule("decoder", new SequenceEncoder(backend, spec.Rnn, spec.OutputSize, dtype, CounterRng.Hash(seed, 20), spec.Dropout,
+                spec.RecurrentInit, spec.ForgetBias));
+            // The output layer belongs to the decoder's part of the tree: decoder.output.weight.
+            Output = Decoder.RegisterModule("output", new Linear(backend, spec.HiddenSize, spec.OutputSize, dtype, CounterRng.Hash(seed, 30)));
+            _loss = new SoftmaxCrossEntropyLoss(backend, dtype);
         }
         catch
         {
-            Encoder.Dispose();
-            Decoder?.Dispose();
+            Dispose();
             throw;
         }
-        _loss = new SoftmaxCrossEntropyLoss(backend, dtype);
-        AddParameters(Encoder.Parameters);
-        AddParameters(Decoder.Parameters);
-        AddParameters([Output.Weight, Output.Bias]);
         AddStack(Encoder.Rnn);
         AddStack(Decoder.Rnn);
     }
@@ -153,7 +149,7 @@ public sealed class Seq2SeqModel : TaskModel
 
     private RnnOutput Encode(IReadOnlyList<SequenceExample> examples, bool training)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfDisposed();
         var steps = SequenceBatch.MaxLength(examples);
         var tokens = SequenceBatch.Tokens(examples, steps, Spec.ReverseSource);
         return WithDropout(Encoder.Rnn, () => Encoder.Forward(tokens, null, steps, examples.Count, SequenceBatch.Lengths(examples), training: training));
@@ -187,38 +183,31 @@ public sealed class Seq2SeqModel : TaskModel
     {
         var (decoderInputs, targets, decoderLengths, steps) = DecoderBatch(examples);
         var batch = examples.Count;
-        using var encoded = Encode(examples, training);
-        using var decoded = WithDropout(Decoder.Rnn, () => Decoder.Forward(decoderInputs, null, steps, batch, decoderLengths, encoded.Hidden, encoded.Cell, training));
+        // One scope owns the pass's temporaries (outputs of the stack, buffers, masks).
+        using var scope = new TensorScope();
+        var encoded = scope.Own(Encode(examples, training));
+        var decoded = scope.Own(WithDropout(Decoder.Rnn, () => Decoder.Forward(decoderInputs, null, steps, batch, decoderLengths, encoded.Hidden, encoded.Cell, training)));
         var top = decoded.Output;
-        using var mask = DropOutputs(top, training);
-        using var logits = Backend.Allocate(new Shape(steps * batch, Spec.OutputSize), DType);
-        using var targetIds = targets.ToDevice(Backend, new Shape(targets.Length));
+        var mask = scope.Own(DropOutputs(top, training));
+        var logits = scope.Allocate(Backend, new Shape(steps * batch, Spec.OutputSize), DType);
+        var targetIds = scope.Own(targets.ToDevice(Backend, new Shape(targets.Length)));
         Output.Forward(top, logits);
         var counted = SoftmaxCrossEntropyLoss.CountTargets(targets);
         var stats = _loss.Compute(logits, targetIds, training ? logits : null, counted);
         if (!training) return stats;
-        using var dTop = Backend.Allocate(top.Shape, DType);
+        var dTop = scope.Allocate(Backend, top.Shape, DType);
         Output.Backward(top, logits, dTop);
         if (mask is not null) Dropout.Backward(dTop, mask, dTop);
         // The decoder's gradient with respect to its initial state is the encoder's with respect to its final state.
-        using var intoEncoder = Decoder.Backward(dTop);
-        using var dEncoded = Backend.Allocate(encoded.Output.Shape, DType);
+        var intoEncoder = scope.Own(Decoder.Backward(dTop));
+        var dEncoded = scope.Allocate(Backend, encoded.Output.Shape, DType);
         Backend.Fill(dEncoded, 0);
         Encoder.Backward(dEncoded, intoEncoder.Hidden, intoEncoder.Cell).Dispose();
         return stats;
     }
 
-    /// <inheritdoc/>
-    public override void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        Encoder.Dispose();
-        Decoder.Dispose();
-        Output.Dispose();
-        _loss.Dispose();
-        GC.SuppressFinalize(this);
-    }
+    /// <summary>Frees the loss buffer (the parameters go with the modules).</summary>
+    protected override void DisposeCore() => _loss?.Dispose();
 
     /// <summary>The decoder stepping W hypotheses of one source, each with its own state.</summary>
     private sealed class DecoderSession(Seq2SeqModel model, RecurrentState state) : IStepDecoder

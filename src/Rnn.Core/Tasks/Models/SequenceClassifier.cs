@@ -11,19 +11,25 @@ public sealed class SequenceClassifier : TaskModel
 {
     private readonly SoftmaxCrossEntropyLoss _loss;
     private readonly Tensor _squaredError;
-    private bool _disposed;
 
     /// <summary>Creates the model for a <see cref="TaskKind.Classify"/> or <see cref="TaskKind.Adding"/> spec.</summary>
     public SequenceClassifier(IBackend backend, TaskSpec spec, ulong seed = 0, DType dtype = DType.Float32) : base(backend, spec, dtype, seed)
     {
         if (spec.Task is not (TaskKind.Classify or TaskKind.Adding))
             throw new ArgumentException($"a sequence classifier serves classify and adding, not {spec.Task.ToName()}");
-        Encoder = new SequenceEncoder(backend, spec.Rnn, spec.InputVocabulary?.Count ?? 0, dtype, seed, spec.Dropout, spec.RecurrentInit, spec.ForgetBias);
-        Output = new Linear(backend, spec.Rnn.OutputSize, spec.OutputSize, dtype, "output", CounterRng.Hash(seed, 4));
-        _loss = new SoftmaxCrossEntropyLoss(backend, dtype);
-        _squaredError = backend.Allocate(new Shape(1), dtype);
-        AddParameters(Encoder.Parameters);
-        AddParameters([Output.Weight, Output.Bias]);
+        try
+        {
+            // The encoder is registered without a name: its layers are the model's embedding and rnn, as PyTorch would name them.
+            Encoder = RegisterModule("", new SequenceEncoder(backend, spec.Rnn, spec.InputVocabulary?.Count ?? 0, dtype, seed, spec.Dropout, spec.RecurrentInit, spec.ForgetBias));
+            Output = RegisterModule("output", new Linear(backend, spec.Rnn.OutputSize, spec.OutputSize, dtype, CounterRng.Hash(seed, 4)));
+            _loss = new SoftmaxCrossEntropyLoss(backend, dtype);
+            _squaredError = backend.Allocate(new Shape(1), dtype);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
         AddStack(Encoder.Rnn);
     }
 
@@ -75,19 +81,21 @@ public sealed class SequenceClassifier : TaskModel
 
     private LossStats Run(IReadOnlyList<SequenceExample> examples, bool training, out double[] outputs, bool score = true)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfDisposed();
         int steps = SequenceBatch.MaxLength(examples), batch = examples.Count;
         var lengths = SequenceBatch.Lengths(examples);
         var spec = Spec;
         var width = spec.Rnn.OutputSize;
         var tokens = spec.TokenInputs ? SequenceBatch.Tokens(examples, steps) : null;
         var features = spec.TokenInputs ? null : SequenceBatch.Features(examples, steps, spec.FeatureSize);
-        using var output = WithDropout(Encoder.Rnn, () => Encoder.Forward(tokens, features, steps, batch, lengths, training: training));
-        using var pooled = Backend.Allocate(new Shape(batch, width), DType);
-        using var scale = spec.Pooling == Pooling.Mean ? InverseLengths(lengths, width) : null;
+        // One scope owns the pass's temporaries (outputs of the stack, buffers, masks).
+        using var scope = new TensorScope();
+        var output = scope.Own(WithDropout(Encoder.Rnn, () => Encoder.Forward(tokens, features, steps, batch, lengths, training: training)));
+        var pooled = scope.Allocate(Backend, new Shape(batch, width), DType);
+        var scale = scope.Own(spec.Pooling == Pooling.Mean ? InverseLengths(lengths, width) : null);
         Pool(output, pooled, scale, steps, batch);
-        using var mask = DropOutputs(pooled, training);
-        using var logits = Backend.Allocate(new Shape(batch, spec.OutputSize), DType);
+        var mask = scope.Own(DropOutputs(pooled, training));
+        var logits = scope.Allocate(Backend, new Shape(batch, spec.OutputSize), DType);
         Output.Forward(pooled, logits);
         outputs = logits.ToFloat64Array();
         if (!score) return default;
@@ -102,7 +110,7 @@ public sealed class SequenceClassifier : TaskModel
                 values[b] = examples[b].Value;
                 if (Math.Abs(outputs[b] - values[b]) < RegressionTolerance) correct++;
             }
-            using var target = Backend.Allocate(new Shape(batch, 1), DType);
+            var target = scope.Allocate(Backend, new Shape(batch, 1), DType);
             TensorExtensions.Upload(target, values);
             // The mean's gradient, 2 (prediction - target) / B, overwrites the predictions.
             Backend.MeanSquaredError(logits, target, training ? logits : null, 1.0 / batch, _squaredError);
@@ -117,16 +125,16 @@ public sealed class SequenceClassifier : TaskModel
                 if (labels[b] < 0 || labels[b] >= spec.OutputSize)
                     throw new ArgumentException($"example {b} has label {labels[b]} but labels must be in [0, {spec.OutputSize})");
             }
-            using var targets = labels.ToDevice(Backend, new Shape(batch));
+            var targets = scope.Own(labels.ToDevice(Backend, new Shape(batch)));
             stats = _loss.Compute(logits, targets, training ? logits : null, batch);
         }
         if (!training) return stats;
 
-        using var dPooled = Backend.Allocate(pooled.Shape, DType);
+        var dPooled = scope.Allocate(Backend, pooled.Shape, DType);
         Output.Backward(pooled, logits, dPooled);
         if (mask is not null) Dropout.Backward(dPooled, mask, dPooled);
-        using var dOutput = Backend.Allocate(output.Output.Shape, DType);
-        using var dHidden = spec.Pooling == Pooling.Last ? Backend.Allocate(output.Hidden.Shape, DType) : null;
+        var dOutput = scope.Allocate(Backend, output.Output.Shape, DType);
+        var dHidden = scope.Own(spec.Pooling == Pooling.Last ? Backend.Allocate(output.Hidden.Shape, DType) : null);
         Unpool(dPooled, dOutput, dHidden, scale, steps, batch);
         Encoder.Backward(dOutput, dHidden).Dispose();
         return stats;
@@ -193,15 +201,10 @@ public sealed class SequenceClassifier : TaskModel
         return t;
     }
 
-    /// <inheritdoc/>
-    public override void Dispose()
+    /// <summary>Frees the loss buffers (the parameters go with the modules).</summary>
+    protected override void DisposeCore()
     {
-        if (_disposed) return;
-        _disposed = true;
-        Encoder.Dispose();
-        Output.Dispose();
-        _loss.Dispose();
-        _squaredError.Dispose();
-        GC.SuppressFinalize(this);
+        _loss?.Dispose();
+        _squaredError?.Dispose();
     }
 }

@@ -3,14 +3,13 @@ namespace GpuRnn;
 /// <summary>
 /// The front of every task model: token ids through an embedding, or numeric features as they
 /// are, into a recurrent stack. It keeps what its backward needs between a training forward and
-/// the backward.
+/// the backward. A <see cref="Module"/> with children <c>embedding</c> (for tokens) and <c>rnn</c>.
 /// </summary>
-public sealed class SequenceEncoder : IDisposable
+public sealed class SequenceEncoder : Module
 {
-    private readonly List<Parameter> _parameters = [];
+    // The ids and embedded (or uploaded) inputs of the last training forward, which its backward needs.
+    private TensorScope _inputs = new();
     private Tensor? _ids;
-    private Tensor? _input;
-    private bool _disposed;
 
     /// <summary>Creates the encoder.</summary>
     /// <param name="backend">Where parameters live.</param>
@@ -21,28 +20,25 @@ public sealed class SequenceEncoder : IDisposable
     /// <param name="dropout">Dropout between recurrent layers in training.</param>
     /// <param name="init">How the recurrent weights start.</param>
     /// <param name="forgetBias">LSTM forget-gate bias 1.</param>
-    /// <param name="prefix">Prefix of the parameter names (<c>""</c> or e.g. <c>encoder.</c>).</param>
+    /// <param name="name">The module's name (e.g. <c>encoder</c>), or empty to be named by the model that registers it.</param>
     public SequenceEncoder(IBackend backend, RnnSpec rnn, int vocabulary, DType dtype, ulong seed, double dropout = 0,
-        RecurrentInit init = RecurrentInit.Default, bool forgetBias = false, string prefix = "")
+        RecurrentInit init = RecurrentInit.Default, bool forgetBias = false, string name = "") : base(name)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(rnn);
         Backend = backend;
         DType = dtype;
-        if (vocabulary > 0) Embedding = new Embedding(backend, vocabulary, rnn.InputSize, dtype, prefix + "embedding.weight", CounterRng.Hash(seed, 1));
         try
         {
-            Rnn = new RnnStack(backend, rnn, dtype, CounterRng.Hash(seed, 2), dropout);
+            if (vocabulary > 0) Embedding = RegisterModule("embedding", new Embedding(backend, vocabulary, rnn.InputSize, dtype, CounterRng.Hash(seed, 1)));
+            Rnn = RegisterModule("rnn", new RnnStack(backend, rnn, dtype, CounterRng.Hash(seed, 2), dropout));
             RecurrentInitializer.Apply(Rnn, init, forgetBias, CounterRng.Hash(seed, 3));
         }
         catch
         {
-            Embedding?.Dispose();
-            Rnn?.Dispose();
+            Dispose();
             throw;
         }
-        if (Embedding is not null) _parameters.Add(Embedding.Weight);
-        foreach (var p in Rnn.Parameters) _parameters.Add(p with { Name = prefix + "rnn." + p.Name });
     }
 
     /// <summary>The backend of the parameters.</summary>
@@ -57,9 +53,6 @@ public sealed class SequenceEncoder : IDisposable
     /// <summary>The recurrent stack.</summary>
     public RnnStack Rnn { get; }
 
-    /// <summary>Embedding and recurrent parameters, in state_dict order.</summary>
-    public IReadOnlyList<Parameter> Parameters => _parameters;
-
     /// <summary>
     /// Runs the stack over a padded, time-major batch of <paramref name="tokens"/> [T, B] (-1 past an
     /// end) or <paramref name="features"/> [T, B, F].
@@ -68,27 +61,28 @@ public sealed class SequenceEncoder : IDisposable
     public RnnOutput Forward(int[]? tokens, double[]? features, int steps, int batch, SequenceLengths? lengths,
         Tensor? h0 = null, Tensor? c0 = null, bool training = false)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfDisposed();
         ReleaseInputs();
         var shape = new Shape(steps, batch, Rnn.InputSize);
+        Tensor input;
         if (Embedding is not null)
         {
             ArgumentNullException.ThrowIfNull(tokens);
             if (tokens.Length != steps * batch) throw new ArgumentException($"{tokens.Length} token ids given for [T, B] = [{steps}, {batch}]");
-            _ids = tokens.ToDevice(Backend, new Shape(steps * batch));
-            _input = Backend.Allocate(shape, DType);
-            Embedding.Forward(_ids, _input);
+            _ids = _inputs.Own(tokens.ToDevice(Backend, new Shape(steps * batch)));
+            input = _inputs.Allocate(Backend, shape, DType);
+            Embedding.Forward(_ids, input);
         }
         else
         {
             ArgumentNullException.ThrowIfNull(features);
             if (features.LongLength != shape.ElementCount) throw new ArgumentException($"{features.LongLength} features given for [T, B, F] = {shape}");
-            _input = Backend.Allocate(shape, DType);
-            TensorExtensions.Upload(_input, features);
+            input = _inputs.Allocate(Backend, shape, DType);
+            TensorExtensions.Upload(input, features);
         }
         try
         {
-            return Rnn.Forward(_input, h0, c0, lengths, training);
+            return Rnn.Forward(input, h0, c0, lengths, training);
         }
         finally
         {
@@ -105,7 +99,7 @@ public sealed class SequenceEncoder : IDisposable
     /// <param name="dCell">Gradient with respect to cN [L*D, B, H], or null.</param>
     public RnnInputGradients Backward(Tensor dOutput, Tensor? dHidden = null, Tensor? dCell = null)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfDisposed();
         var grads = Rnn.Backward(dOutput, dHidden, dCell, inputGradient: Embedding is not null);
         if (Embedding is not null) Embedding.Backward(_ids!, grads.Input!);
         grads.Input?.Dispose();
@@ -113,21 +107,13 @@ public sealed class SequenceEncoder : IDisposable
         return grads with { Input = null };
     }
 
-    /// <summary>Frees parameters and buffers.</summary>
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        ReleaseInputs();
-        Embedding?.Dispose();
-        Rnn.Dispose();
-    }
+    /// <summary>Frees the inputs kept for a backward (the parameters go with the modules).</summary>
+    protected override void DisposeCore() => ReleaseInputs();
 
     private void ReleaseInputs()
     {
-        _ids?.Dispose();
-        _input?.Dispose();
+        _inputs.Dispose();
+        _inputs = new TensorScope();
         _ids = null;
-        _input = null;
     }
 }

@@ -9,27 +9,25 @@ namespace GpuRnn;
 /// </summary>
 public sealed class SequenceTagger : TaskModel
 {
-    private bool _disposed;
-
     /// <summary>Creates the model for a <see cref="TaskKind.Tag"/>, <see cref="TaskKind.Copy"/> or <see cref="TaskKind.WordLm"/> spec.</summary>
     public SequenceTagger(IBackend backend, TaskSpec spec, ulong seed = 0, DType dtype = DType.Float32) : base(backend, spec, dtype, seed)
     {
         if (spec.Task is not (TaskKind.Tag or TaskKind.Copy or TaskKind.WordLm))
             throw new ArgumentException($"a sequence tagger serves tag, copy and wordlm, not {spec.Task.ToName()}");
-        Encoder = new SequenceEncoder(backend, spec.Rnn, spec.InputVocabulary?.Count ?? 0, dtype, seed, spec.Dropout, spec.RecurrentInit, spec.ForgetBias);
         try
         {
-            Head = spec.Softmax == SoftmaxKind.Class
+            // The encoder is registered without a name: its layers are the model's embedding and rnn, as PyTorch would name them.
+            Encoder = RegisterModule("", new SequenceEncoder(backend, spec.Rnn, spec.InputVocabulary?.Count ?? 0, dtype, seed, spec.Dropout, spec.RecurrentInit, spec.ForgetBias));
+            Module head = spec.Softmax == SoftmaxKind.Class
                 ? new ClassBasedSoftmax(backend, spec.Rnn.OutputSize, WordClasses.FromClassOf(spec.WordClasses!, spec.OutputSize), dtype, "output", CounterRng.Hash(seed, 4))
                 : new FullSoftmaxHead(backend, spec.Rnn.OutputSize, spec.OutputSize, dtype, "output", CounterRng.Hash(seed, 4));
+            Head = (ISoftmaxHead)RegisterModule("output", head);
         }
         catch
         {
-            Encoder.Dispose();
+            Dispose();
             throw;
         }
-        AddParameters(Encoder.Parameters);
-        AddParameters(Head.Parameters);
         AddStack(Encoder.Rnn);
     }
 
@@ -83,7 +81,7 @@ public sealed class SequenceTagger : TaskModel
 
     private RnnOutput Forward(IReadOnlyList<SequenceExample> examples, int steps, bool training)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfDisposed();
         var batch = examples.Count;
         var tokens = Spec.TokenInputs ? SequenceBatch.Tokens(examples, steps) : null;
         var features = Spec.TokenInputs ? null : SequenceBatch.Features(examples, steps, Spec.FeatureSize);
@@ -96,24 +94,16 @@ public sealed class SequenceTagger : TaskModel
         var targets = SequenceBatch.Targets(examples, steps);
         var counted = SoftmaxCrossEntropyLoss.CountTargets(targets);
         if (training && counted == 0) throw new ArgumentException("no step of the batch has a target");
-        using var output = Forward(examples, steps, training);
+        // One scope owns the pass's temporaries (outputs of the stack, buffers, masks).
+        using var scope = new TensorScope();
+        var output = scope.Own(Forward(examples, steps, training));
         var top = output.Output;
-        using var mask = DropOutputs(top, training);
+        var mask = scope.Own(DropOutputs(top, training));
         if (!training) return Head.Loss(top, targets, null, counted);
-        using var dTop = Backend.Allocate(top.Shape, DType);
+        var dTop = scope.Allocate(Backend, top.Shape, DType);
         var stats = Head.Loss(top, targets, dTop, counted);
         if (mask is not null) Dropout.Backward(dTop, mask, dTop);
         Encoder.Backward(dTop).Dispose();
         return stats;
-    }
-
-    /// <inheritdoc/>
-    public override void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        Encoder.Dispose();
-        Head.Dispose();
-        GC.SuppressFinalize(this);
     }
 }

@@ -4,11 +4,11 @@ namespace GpuRnn;
 /// A model of one of the sequence tasks (<see cref="TaskSpec"/>): its parameters live on one
 /// backend; a training batch accumulates the gradient of the batch's mean loss. Dropout masks come
 /// from one counter-based stream (<see cref="DropoutSeed"/>, <see cref="DropoutCounter"/>) shared by
-/// every recurrent stack and output dropout of the model, so training resumes exactly.
+/// every recurrent stack and output dropout of the model, so training resumes exactly. A
+/// <see cref="Module"/>: the subclasses register their layers, which names the parameters.
 /// </summary>
-public abstract class TaskModel : IDisposable
+public abstract class TaskModel : Module
 {
-    private readonly List<Parameter> _parameters = [];
     private readonly List<RnnStack> _stacks = [];
     private ulong _dropoutSeed;
 
@@ -23,7 +23,7 @@ public abstract class TaskModel : IDisposable
         Backend = backend;
         Spec = spec;
         DType = dtype;
-        OutputDropout = new Dropout(spec.Dropout);
+        OutputDropout = RegisterModule("dropout", new Dropout(spec.Dropout));
         _dropoutSeed = CounterRng.Hash(seed, 0xD50);
     }
 
@@ -35,9 +35,6 @@ public abstract class TaskModel : IDisposable
 
     /// <summary>Parameter dtype.</summary>
     public DType DType { get; }
-
-    /// <summary>Every parameter with its gradient, in state_dict order.</summary>
-    public IReadOnlyList<Parameter> Parameters => _parameters;
 
     /// <summary>What a batch's count of predictions counts: <c>sequences</c> or <c>tokens</c>.</summary>
     public abstract string Unit { get; }
@@ -91,35 +88,8 @@ public abstract class TaskModel : IDisposable
         }
     }
 
-    /// <summary>Sets every gradient to zero.</summary>
-    public void ZeroGrad()
-    {
-        foreach (var p in _parameters) Backend.Fill(p.Gradient, 0);
-    }
-
-    /// <summary>Every parameter as a host tensor under its name, in state_dict order.</summary>
-    public IReadOnlyList<KeyValuePair<string, HostTensor>> StateDict() =>
-        _parameters.Select(p => new KeyValuePair<string, HostTensor>(p.Name, p.Value.ToHost())).ToList();
-
-    /// <summary>Copies parameters from a named dictionary (strict for this model's names; other names are ignored).</summary>
-    /// <exception cref="InvalidDataException">A parameter is missing, misshapen or not a float tensor.</exception>
-    public void LoadStateDict(IReadOnlyDictionary<string, HostTensor> stateDict, string source = "state_dict")
-    {
-        ArgumentNullException.ThrowIfNull(stateDict);
-        foreach (var p in _parameters)
-        {
-            if (!stateDict.TryGetValue(p.Name, out var value))
-                throw new InvalidDataException($"{source}: tensor '{p.Name}' is missing (expected shape {p.Value.Shape})");
-            if (value.Shape != p.Value.Shape)
-                throw new InvalidDataException($"{source}: tensor '{p.Name}' has shape {value.Shape} but the model expects {p.Value.Shape}");
-            if (!value.DType.IsFloatingPoint())
-                throw new InvalidDataException($"{source}: tensor '{p.Name}' is {value.DType.DisplayName()} but a float tensor was expected");
-        }
-        foreach (var p in _parameters) p.Value.CopyFrom(stateDict[p.Name].ConvertTo(DType));
-    }
-
-    /// <summary>Registers parameters (in state_dict order).</summary>
-    protected void AddParameters(IEnumerable<Parameter> parameters) => _parameters.AddRange(parameters);
+    /// <inheritdoc/>
+    protected override string Description => $"a {Spec.Task.ToName()} model";
 
     /// <summary>Registers a recurrent stack whose dropout draws from the model's stream.</summary>
     protected void AddStack(RnnStack stack)
@@ -149,7 +119,4 @@ public abstract class TaskModel : IDisposable
         DropoutCounter = OutputDropout.Forward(x, x, mask, CounterRng.Hash(_dropoutSeed, 0xFF), DropoutCounter);
         return mask;
     }
-
-    /// <summary>Frees parameters and buffers.</summary>
-    public abstract void Dispose();
 }
