@@ -121,7 +121,9 @@ public static class TrainingCheckpoint
         var options = Parse(path, () => TrainingOptions.FromJson(Required(meta, "training", path)));
         if (!header.Tensors.Any(t => t.Name == HiddenName))
             throw new InvalidDataException($"{path}: has no tensor '{HiddenName}' (the carried hidden state)");
-        ExpectedTensors.CheckHeader(header, path, $"its metadata 'model' ({spec.Cell.ToName()}, {spec.NumLayers} layers of {spec.HiddenSize}, embedding {spec.EmbeddingSize}, vocabulary {spec.VocabSize}) with batch {options.Batch}", e =>
+        var claim = $"its metadata 'model' ({spec.Cell.ToName()}, {spec.NumLayers} layer{(spec.NumLayers == 1 ? "" : "s")} of {spec.HiddenSize}, " +
+            $"embedding {spec.EmbeddingSize}, vocabulary {spec.VocabSize}) with batch {options.Batch}";
+        ExpectedTensors.CheckHeader(header, path, claim, e =>
         {
             e.AddCharModel(spec);
             e.Add(HiddenName, spec.NumLayers, options.Batch, spec.HiddenSize);

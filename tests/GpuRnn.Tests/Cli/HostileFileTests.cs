@@ -102,6 +102,18 @@ public sealed partial class HostileFileTests : IDisposable
     }
 
     [Fact]
+    public void ACheckpointsTrainingLengthOfABillionDoesNotMakeEvalAllocateForIt()
+    {
+        var path = CharCheckpoint();
+        Rewrite(path, m => m["training"] = WithField(m["training"], "seq", 1_000_000_000));
+        var data = Write("eval.txt", ArithmeticCorpus.Generate((ulong)_rng.Next(), 40));
+        var (result, allocated) = Measure("eval", "--model", path, "--data", data, "--backend", "cpu");
+        result.AssertSucceeded();
+        Assert.Contains("evaluated ", result.Out);
+        Assert.True(allocated < 64 << 20, $"eval allocated {allocated:N0} bytes for a tiny model and text");
+    }
+
+    [Fact]
     public void ATaskCheckpointWhoseMetadataClaimsAHiddenSizeItsTensorsLackIsRefusedBeforeAllocating()
     {
         var path = TaskCheckpoint("classify", "intents.tsv");
