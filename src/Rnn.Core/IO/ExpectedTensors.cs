@@ -22,13 +22,19 @@ public sealed class ExpectedTensors
     private readonly List<KeyValuePair<string, Shape>> _tensors = [];
     private readonly long _maxTensors;
     private readonly long _maxElements;
+    private readonly string _limit;
     private long _elements;
 
     /// <summary>An empty list that may grow to <paramref name="maxTensors"/> tensors of <paramref name="maxElements"/> elements in all.</summary>
-    public ExpectedTensors(long maxTensors = 1 << 16, long maxElements = long.MaxValue)
+    /// <param name="maxTensors">The most tensors the list may hold.</param>
+    /// <param name="maxElements">The most elements they may have together.</param>
+    /// <param name="limit">What sets the limits, for messages: <c>a model may have</c>, <c>the file holds</c>.</param>
+    public ExpectedTensors(long maxTensors = 1 << 16, long maxElements = long.MaxValue, string limit = "a model may have")
     {
+        ArgumentNullException.ThrowIfNull(limit);
         _maxTensors = maxTensors;
         _maxElements = maxElements;
+        _limit = limit;
     }
 
     /// <summary>The tensors in the order added.</summary>
@@ -52,9 +58,9 @@ public sealed class ExpectedTensors
             count *= d;
         }
         if (_tensors.Count >= _maxTensors)
-            throw new ArgumentException($"the model has more than {_maxTensors} tensors (at '{name}')");
+            throw new ArgumentException($"it has more than the {_maxTensors} tensors {_limit} (at '{name}')");
         if (count > _maxElements - _elements)
-            throw new ArgumentException($"the model needs more than {_maxElements} elements (at '{name}' {Format(dimensions)})");
+            throw new ArgumentException($"it needs more than the {_maxElements} elements {_limit} (at '{name}' {Format(dimensions)})");
         _elements += count;
         _tensors.Add(new(name, new Shape(dims)));
         return this;
@@ -102,7 +108,7 @@ public sealed class ExpectedTensors
         ArgumentNullException.ThrowIfNull(derive);
         long total = 0;
         foreach (var t in header.Tensors) total += t.Shape.ElementCount;
-        var expected = new ExpectedTensors(header.Tensors.Count, total);
+        var expected = new ExpectedTensors(header.Tensors.Count, total, "the file holds");
         try
         {
             derive(expected);

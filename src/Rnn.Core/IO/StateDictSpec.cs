@@ -156,7 +156,7 @@ public static partial class StateDictSpec
         // A layer and direction has 2 to 9 tensors: a file far short of what its highest layer
         // suffix implies is refused before that list is built (weight_ih_l999999 alone).
         IReadOnlyList<KeyValuePair<string, Shape>> expected;
-        try { expected = new ExpectedTensors(8L * actual.Count + 64).AddRnn("", spec).Tensors; }
+        try { expected = new ExpectedTensors(8L * actual.Count + 64, limit: "its tensor count allows").AddRnn("", spec).Tensors; }
         catch (ArgumentException e) { throw Bad(source, $"the tensors' names imply a {spec}, which the {actual.Count} tensors present cannot hold: {e.Message}"); }
         foreach (var (name, shape) in expected)
         {

@@ -81,6 +81,21 @@ public sealed class ModelTensorsTests
         var before = GC.GetAllocatedBytesForCurrentThread();
         var e = Assert.Throws<ArgumentException>(() => new ExpectedTensors(maxTensors: 10).AddCharModel(spec));
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20);
-        Assert.Contains("more than 10 tensors", e.Message);
+        Assert.Contains("more than the 10 tensors a model may have", e.Message);
+    }
+
+    [Fact]
+    public void AModelFileNamingAMillionthLayerIsRefusedWithoutListingAMillionLayers()
+    {
+        var rng = TestRandom.Create();
+        int hidden = rng.Next(2, 6), input = rng.Next(1, 5);
+        Shape ih = new(4 * hidden, input), hh = new(4 * hidden, hidden);
+        var shapes = new List<KeyValuePair<string, Shape>> { new("weight_ih_l0", ih), new("weight_hh_l0", hh), new("weight_ih_l999999", ih) };
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidDataException>(() => StateDictSpec.Infer(shapes, source: "m.safetensors"));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.StartsWith("m.safetensors: ", e.Message);
+        Assert.Contains("1000000 layers", e.Message);
+        Assert.True(allocated < 4 << 20, $"refusing 3 tensors allocated {allocated:N0} bytes");
     }
 }
