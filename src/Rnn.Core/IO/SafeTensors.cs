@@ -16,8 +16,9 @@ namespace GpuRnn;
 /// Reading accepts F32, F64, I32 and I64 (read into int32 with a range check) and refuses every
 /// other dtype, any malformed file (an invalid UTF-8 header included), anything that is not a
 /// regular file, and any NaN or infinite value, with an <see cref="InvalidDataException"/> naming
-/// the file and the problem (for a non-finite value: the tensor and the index). Writing is atomic: a temporary file beside the target is written, flushed to
-/// disk and renamed over it, so an existing file is never left half-written.
+/// the file and the problem (for a non-finite value: the tensor and the index). Writing is
+/// atomic: a temporary file beside the target is written, flushed to disk and renamed over it, so
+/// an existing file is never left half-written.
 /// </remarks>
 public static class SafeTensors
 {
@@ -25,7 +26,7 @@ public static class SafeTensors
 
     /// <summary>Reads a whole safetensors file into host memory.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a well-formed safetensors file, or holds a dtype GpuRnn does not read.</exception>
+    /// <exception cref="InvalidDataException">The file is not a regular, well-formed safetensors file, or holds a dtype GpuRnn does not read or a NaN or infinite value.</exception>
     public static SafeTensorsFile Read(string path) => Read(path, null);
 
     /// <summary>

@@ -102,29 +102,27 @@ public sealed class SafeTensorsHeader
 
     private static SafeTensorsHeader Parse(JsonDocument doc, int headerLength, long bufferLength, string source)
     {
+        // The '{' check above makes any valid JSON here an object.
+        var tensors = new List<SafeTensorInfo>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
+        var sawMetadata = false;
+        foreach (var property in doc.RootElement.EnumerateObject())
         {
-            // The '{' check above makes any valid JSON here an object.
-            var tensors = new List<SafeTensorInfo>();
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
-            var sawMetadata = false;
-            foreach (var property in doc.RootElement.EnumerateObject())
+            if (property.Name == "__metadata__")
             {
-                if (property.Name == "__metadata__")
-                {
-                    if (sawMetadata) throw Bad(source, "__metadata__ appears twice in the header");
-                    sawMetadata = true;
-                    metadata = ParseMetadata(property.Value, source);
-                    continue;
-                }
-                if (!names.Add(property.Name))
-                    throw Bad(source, $"tensor '{property.Name}' appears twice in the header");
-                tensors.Add(ParseTensor(property.Name, property.Value, bufferLength, source));
+                if (sawMetadata) throw Bad(source, "__metadata__ appears twice in the header");
+                sawMetadata = true;
+                metadata = ParseMetadata(property.Value, source);
+                continue;
             }
-            tensors.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
-            CheckNoOverlap(tensors, source);
-            return new SafeTensorsHeader(tensors, metadata, 8 + headerLength);
+            if (!names.Add(property.Name))
+                throw Bad(source, $"tensor '{property.Name}' appears twice in the header");
+            tensors.Add(ParseTensor(property.Name, property.Value, bufferLength, source));
         }
+        tensors.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
+        CheckNoOverlap(tensors, source);
+        return new SafeTensorsHeader(tensors, metadata, 8 + headerLength);
     }
 
     private static Dictionary<string, string> ParseMetadata(JsonElement value, string source)
