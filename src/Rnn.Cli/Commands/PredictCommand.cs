@@ -12,7 +12,7 @@ public static class PredictCommand
     public static Command Create(CliConsole console)
     {
         var model = new Option<string>("--model") { Description = "A task checkpoint written by gpurnn train --task NAME (.safetensors)", Required = true };
-        var input = new Option<string?>("--input") { Description = "File of inputs, one per line (default, or '-': standard input)" };
+        var input = new Option<string?>("--input") { Description = "File of inputs, one per line (default, or '-': standard input); each line gets one result, so a blank line is an error naming it" };
         var beam = new Option<int>("--beam") { Description = "seq2seq: beam width (default 1, greedy)", DefaultValueFactory = _ => 1 };
         var top = new Option<int>("--top") { Description = "wordlm: most probable next words shown", DefaultValueFactory = _ => 5 };
         var backend = CommonOptions.Backend();

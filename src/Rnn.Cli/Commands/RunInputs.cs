@@ -79,7 +79,7 @@ public sealed record RunInputs(HostTensor X, HostTensor? H0, HostTensor? C0, int
         var stored = file[name];
         if (!stored.DType.IsFloatingPoint())
             throw Bad(path, $"{name} is {file.StoredDType(name)} but a float tensor (F32 or F64) was expected");
-        CheckFinite(stored, name, path, null);
+        // SafeTensors.Read has refused a stored NaN or infinity; a conversion may still overflow.
         if (stored.DType == dtype) return stored;
         var converted = stored.ConvertTo(dtype);
         CheckFinite(converted, name, path, $"which overflows {dtype.DisplayName()}, the model's dtype");
@@ -87,12 +87,12 @@ public sealed record RunInputs(HostTensor X, HostTensor? H0, HostTensor? C0, int
     }
 
     // Checked before running: a NaN would otherwise spread silently through every later step.
-    private static void CheckFinite(HostTensor t, string name, string path, string? why)
+    private static void CheckFinite(HostTensor t, string name, string path, string why)
     {
         var index = FirstNonFinite(t);
         if (index < 0) return;
         var value = t.DType == DType.Float32 ? t.AsFloat32()[index] : t.AsFloat64()[index];
-        var original = why is null ? value.ToString(CultureInfo.InvariantCulture) : $"{value.ToString(CultureInfo.InvariantCulture)}, {why}";
+        var original = $"{value.ToString(CultureInfo.InvariantCulture)}, {why}";
         throw Bad(path, $"{name}{FormatIndex(t.Shape, index)} is {original}; inputs must be finite numbers");
     }
 

@@ -73,6 +73,7 @@ public sealed record TrainPlan(TextCorpus Corpus, CharModelSpec Spec, OptimizerC
             r.CheckpointEvery ?? resume?.Options.CheckpointEvery ?? evalEvery, 0, resume?.Options.Seed ?? r.Seed ?? 0);
         if (resume is not null && r.Seed is { } seed && seed != resume.Options.Seed)
             throw Mismatch($"--seed {seed}", $"seed {resume.Options.Seed}");
+        if (resume is null) CheckSize(r, e => e.AddCharModel(spec).Add("train.hidden", spec.NumLayers, batch, spec.HiddenSize));
         var path = r.Out ?? r.Resume ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture), "model.safetensors");
         var folder = PrepareFolder(path);
         return new TrainPlan(corpus, spec, optimizer, schedule, options, path, folder, resume);
@@ -204,6 +205,32 @@ public sealed record TrainPlan(TextCorpus Corpus, CharModelSpec Spec, OptimizerC
         }
         return folder;
     }
+
+    /// <summary>
+    /// Refuses, as a usage error naming the size options given, a model whose tensors no backend can
+    /// hold (sizes computed in 64 bits: <c>--hidden 1000000000</c> is not a negative dimension), before
+    /// the run folder is made or anything allocated.
+    /// </summary>
+    internal static void CheckSize(TrainRequest r, Action<ExpectedTensors> derive)
+    {
+        try
+        {
+            derive(new ExpectedTensors());
+        }
+        catch (ArgumentException e)
+        {
+            var given = new List<string>();
+            if (r.Hidden is { } h) given.Add($"--hidden {h}");
+            if (r.Embedding is { } m) given.Add($"--embedding {m}");
+            if (r.Layers is { } l) given.Add($"--layers {l}");
+            if (r.Batch is { } b) given.Add($"--batch {b}");
+            var what = given.Count == 0 ? "the default sizes" : string.Join(" with ", given);
+            throw new CliException($"{what}: the model would be too large to allocate ({WithoutParameterName(e)}); choose smaller sizes", ExitCodes.Usage);
+        }
+    }
+
+    private static string WithoutParameterName(ArgumentException e) =>
+        e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
 
     internal static T Parse<T>(Func<T> parse)
     {

@@ -35,4 +35,23 @@ internal static class CheckpointMetadata
             throw new InvalidDataException($"{path}: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// Checks in the header that each optimizer state tensor <c>{prefix}{parameter}.{buffer}</c> has
+    /// the shape of its parameter, which is in the file too.
+    /// </summary>
+    public static void CheckOptimizerState(SafeTensorsHeader header, string path, string prefix)
+    {
+        var shapes = header.Tensors.ToDictionary(t => t.Name, t => t.Shape, StringComparer.Ordinal);
+        foreach (var t in header.Tensors)
+        {
+            if (!t.Name.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            var dot = t.Name.LastIndexOf('.');
+            var parameter = dot > prefix.Length ? t.Name[prefix.Length..dot] : "";
+            if (!shapes.TryGetValue(parameter, out var shape) || parameter.StartsWith(prefix, StringComparison.Ordinal))
+                throw new InvalidDataException($"{path}: optimizer state '{t.Name}' {t.Shape} belongs to no parameter of the file (expected '{prefix}<parameter>.<buffer>')");
+            if (shape != t.Shape)
+                throw new InvalidDataException($"{path}: optimizer state '{t.Name}' has shape {t.Shape} but its parameter '{parameter}' has shape {shape}");
+        }
+    }
 }

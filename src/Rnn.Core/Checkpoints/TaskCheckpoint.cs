@@ -53,23 +53,23 @@ public static class TaskCheckpoint
     public static bool IsTaskCheckpoint(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return SafeTensors.Read(path).Metadata.TryGetValue("format", out var format) && format == FormatName;
+        return SafeTensors.ReadHeader(path).Metadata.TryGetValue("format", out var format) && format == FormatName;
     }
 
-    /// <summary>Reads a checkpoint written by <see cref="Save"/>.</summary>
+    /// <summary>
+    /// Reads a checkpoint written by <see cref="Save"/>. The metadata is read and checked against the
+    /// header first (<see cref="ExpectedTensors.CheckHeader"/>): the <c>task</c> must be the spec's, and
+    /// every parameter the spec implies must be there with its shape, as must the optimizer state
+    /// of each parameter, before any tensor data is read; weights must be finite.
+    /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is truncated or malformed, or is not a GpuRnn task checkpoint.</exception>
+    /// <exception cref="InvalidDataException">The file is not a regular file, is truncated or malformed, is not a GpuRnn task checkpoint, or its parts do not fit together.</exception>
     public static TaskSnapshot Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var file = SafeTensors.Read(path);
+        TaskSpec? spec = null;
+        var file = SafeTensors.Read(path, header => spec = Describe(header, path));
         var meta = file.Metadata;
-        if (!meta.TryGetValue("format", out var format) || format != FormatName)
-            throw new InvalidDataException($"{path}: is not a GpuRnn task checkpoint (its metadata has no format '{FormatName}'" +
-                (meta.TryGetValue("format", out var f) ? $"; it says '{f}')" : ")"));
-        var version = Required(meta, "format_version", path);
-        if (version != FormatVersion.ToString(CultureInfo.InvariantCulture))
-            throw new InvalidDataException($"{path}: task checkpoint format version {version} is not supported (this GpuRnn reads version {FormatVersion})");
         var parameters = new List<KeyValuePair<string, HostTensor>>();
         var optimizerState = new List<KeyValuePair<string, HostTensor>>();
         foreach (var (name, tensor) in file.Tensors)
@@ -78,7 +78,7 @@ public static class TaskCheckpoint
             else parameters.Add(new(name, tensor));
         }
         return new TaskSnapshot(
-            Parse(path, () => TaskSpec.FromJson(Required(meta, "model", path))),
+            spec!,
             Parse(path, () => OptimizerConfig.FromJson(Required(meta, "optimizer", path))),
             Parse(path, () => LearningRateSchedule.FromJson(Required(meta, "schedule", path))),
             Parse(path, () => TrainingOptions.FromJson(Required(meta, "training", path))),
@@ -89,6 +89,25 @@ public static class TaskCheckpoint
             parameters,
             optimizerState,
             meta.TryGetValue("data", out var data) ? data : "unknown data");
+    }
+
+    // What the metadata claims, checked against the header's tensors before any is read.
+    private static TaskSpec Describe(SafeTensorsHeader header, string path)
+    {
+        var meta = header.Metadata;
+        if (!meta.TryGetValue("format", out var format) || format != FormatName)
+            throw new InvalidDataException($"{path}: is not a GpuRnn task checkpoint (its metadata has no format '{FormatName}'" +
+                (meta.TryGetValue("format", out var f) ? $"; it says '{f}')" : ")"));
+        var version = Required(meta, "format_version", path);
+        if (version != FormatVersion.ToString(CultureInfo.InvariantCulture))
+            throw new InvalidDataException($"{path}: task checkpoint format version {version} is not supported (this GpuRnn reads version {FormatVersion})");
+        var spec = Parse(path, () => TaskSpec.FromJson(Required(meta, "model", path)));
+        var task = Required(meta, "task", path);
+        if (task != spec.Task.ToName())
+            throw new InvalidDataException($"{path}: metadata task='{task}' contradicts the model spec in metadata 'model', which is a {spec.Task.ToName()} model");
+        ExpectedTensors.CheckHeader(header, path, $"its metadata 'model' ({spec})", e => e.AddTaskModel(spec));
+        CheckOptimizerState(header, path, OptimizerPrefix);
+        return spec;
     }
 
     /// <summary>Reads a checkpoint and creates its model on <paramref name="backend"/> (float32) with the saved parameters.</summary>

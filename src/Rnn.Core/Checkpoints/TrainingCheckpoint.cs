@@ -60,25 +60,20 @@ public static class TrainingCheckpoint
         };
     }
 
-    /// <summary>Reads a checkpoint written by <see cref="Save"/>.</summary>
+    /// <summary>
+    /// Reads a checkpoint written by <see cref="Save"/>. The metadata is read and checked against the
+    /// header first (<see cref="ExpectedTensors.CheckHeader"/>): every parameter the model spec implies
+    /// must be there with its shape, as must the carried state [L, B, H] for the saved batch and the
+    /// optimizer state of each parameter, before any tensor data is read; weights must be finite.
+    /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is truncated or malformed, is not a GpuRnn character-model checkpoint, or its parts do not fit together.</exception>
+    /// <exception cref="InvalidDataException">The file is not a regular file, is truncated or malformed, is not a GpuRnn character-model checkpoint, or its parts do not fit together.</exception>
     public static TrainingSnapshot Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var file = SafeTensors.Read(path);
-        var meta = file.Metadata;
-        if (!meta.TryGetValue("format", out var format) || format != FormatName)
-            throw new InvalidDataException($"{path}: is not a GpuRnn training checkpoint (its metadata has no format '{FormatName}'; " +
-                (meta.TryGetValue("format", out var f) ? $"it says '{f}')" : "a plain state_dict can be run with 'gpurnn run')"));
-        var version = Required(meta, "format_version", path);
-        if (version != FormatVersion.ToString(CultureInfo.InvariantCulture))
-            throw new InvalidDataException($"{path}: checkpoint format version {version} is not supported (this GpuRnn reads version {FormatVersion})");
-
-        var spec = Parse(path, () => CharModelSpec.FromJson(Required(meta, "model", path)));
-        var vocabulary = Parse(path, () => Vocabulary.FromJson(Required(meta, "vocabulary", path)));
-        if (vocabulary.Count != spec.VocabSize)
-            throw new InvalidDataException($"{path}: the vocabulary has {vocabulary.Count} characters but the model's size is {spec.VocabSize}");
+        Described? described = null;
+        var file = SafeTensors.Read(path, header => described = Describe(header, path));
+        var (meta, spec, vocabulary, options) = described!;
         var parameters = new List<KeyValuePair<string, HostTensor>>();
         var optimizerState = new List<KeyValuePair<string, HostTensor>>();
         HostTensor? hidden = null, cell = null;
@@ -94,16 +89,48 @@ public static class TrainingCheckpoint
             vocabulary,
             Parse(path, () => OptimizerConfig.FromJson(Required(meta, "optimizer", path))),
             Parse(path, () => LearningRateSchedule.FromJson(Required(meta, "schedule", path))),
-            Parse(path, () => TrainingOptions.FromJson(Required(meta, "training", path))),
+            options,
             Integer(meta, "step", path),
             Integer(meta, "optimizer_step", path),
             Unsigned(meta, "dropout_seed", path),
             Unsigned(meta, "dropout_counter", path),
             parameters,
             optimizerState,
-            hidden ?? throw new InvalidDataException($"{path}: has no tensor '{HiddenName}' (the carried hidden state)"),
+            hidden!,
             cell,
             meta.TryGetValue("data", out var data) ? data : "unknown data");
+    }
+
+    private sealed record Described(IReadOnlyDictionary<string, string> Metadata, CharModelSpec Spec, Vocabulary Vocabulary, TrainingOptions Options);
+
+    // Everything the metadata claims, checked against the header's tensors before any is read.
+    private static Described Describe(SafeTensorsHeader header, string path)
+    {
+        var meta = header.Metadata;
+        if (!meta.TryGetValue("format", out var format) || format != FormatName)
+            throw new InvalidDataException($"{path}: is not a GpuRnn training checkpoint (its metadata has no format '{FormatName}'; " +
+                (meta.TryGetValue("format", out var f) ? $"it says '{f}')" : "a plain state_dict can be run with 'gpurnn run')"));
+        var version = Required(meta, "format_version", path);
+        if (version != FormatVersion.ToString(CultureInfo.InvariantCulture))
+            throw new InvalidDataException($"{path}: checkpoint format version {version} is not supported (this GpuRnn reads version {FormatVersion})");
+
+        var spec = Parse(path, () => CharModelSpec.FromJson(Required(meta, "model", path)));
+        var vocabulary = Parse(path, () => Vocabulary.FromJson(Required(meta, "vocabulary", path)));
+        if (vocabulary.Count != spec.VocabSize)
+            throw new InvalidDataException($"{path}: the vocabulary has {vocabulary.Count} characters but the model's size is {spec.VocabSize}");
+        var options = Parse(path, () => TrainingOptions.FromJson(Required(meta, "training", path)));
+        if (!header.Tensors.Any(t => t.Name == HiddenName))
+            throw new InvalidDataException($"{path}: has no tensor '{HiddenName}' (the carried hidden state)");
+        var claim = $"its metadata 'model' ({spec.Cell.ToName()}, {spec.NumLayers} layer{(spec.NumLayers == 1 ? "" : "s")} of {spec.HiddenSize}, " +
+            $"embedding {spec.EmbeddingSize}, vocabulary {spec.VocabSize}) with batch {options.Batch}";
+        ExpectedTensors.CheckHeader(header, path, claim, e =>
+        {
+            e.AddCharModel(spec);
+            e.Add(HiddenName, spec.NumLayers, options.Batch, spec.HiddenSize);
+            if (spec.Cell == RnnCellKind.Lstm) e.Add(CellName, spec.NumLayers, options.Batch, spec.HiddenSize);
+        });
+        CheckOptimizerState(header, path, OptimizerPrefix);
+        return new Described(meta, spec, vocabulary, options);
     }
 
     /// <summary>

@@ -67,13 +67,13 @@ public sealed class TextCorpus
 
     /// <summary>Reads a whole UTF-8 text file, refusing what is not text.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is a folder, empty, or not UTF-8 text (invalid bytes or NUL bytes).</exception>
+    /// <exception cref="InvalidDataException">The file is a folder or not a regular file (a FIFO, a device), empty, or not UTF-8 text (invalid bytes or NUL bytes).</exception>
     public static string ReadText(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path)) throw new InvalidDataException($"data file '{path}' is a directory (expected a UTF-8 text file)");
         if (!File.Exists(path)) throw new FileNotFoundException($"data file '{path}' does not exist", path);
-        var bytes = File.ReadAllBytes(path);
+        var bytes = InputFile.ReadAllBytes(path, $"data file '{path}'", "a UTF-8 text file");
         if (bytes.Length == 0) throw new InvalidDataException($"data file '{path}' is empty (expected UTF-8 text)");
         return DecodeUtf8(bytes, path);
     }

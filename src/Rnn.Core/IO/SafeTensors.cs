@@ -14,9 +14,11 @@ namespace GpuRnn;
 /// </summary>
 /// <remarks>
 /// Reading accepts F32, F64, I32 and I64 (read into int32 with a range check) and refuses every
-/// other dtype, and any malformed file, with an <see cref="InvalidDataException"/> naming the file
-/// and the problem. Writing is atomic: a temporary file beside the target is written, flushed to
-/// disk and renamed over it, so an existing file is never left half-written.
+/// other dtype, any malformed file (an invalid UTF-8 header included), anything that is not a
+/// regular file, and any NaN or infinite value, with an <see cref="InvalidDataException"/> naming
+/// the file and the problem (for a non-finite value: the tensor and the index). Writing is
+/// atomic: a temporary file beside the target is written, flushed to disk and renamed over it, so
+/// an existing file is never left half-written.
 /// </remarks>
 public static class SafeTensors
 {
@@ -24,27 +26,43 @@ public static class SafeTensors
 
     /// <summary>Reads a whole safetensors file into host memory.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a well-formed safetensors file, or holds a dtype GpuRnn does not read.</exception>
-    public static SafeTensorsFile Read(string path)
+    /// <exception cref="InvalidDataException">The file is not a regular, well-formed safetensors file, or holds a dtype GpuRnn does not read or a NaN or infinite value.</exception>
+    public static SafeTensorsFile Read(string path) => Read(path, null);
+
+    /// <summary>
+    /// Reads a whole safetensors file into host memory after <paramref name="checkHeader"/> has
+    /// accepted its header: a reader that knows what the file must hold (a model's spec) refuses a
+    /// contradiction there, before any tensor data is allocated.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="checkHeader">Throws <see cref="InvalidDataException"/> for a header the reader cannot use; null checks nothing more.</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a regular, well-formed safetensors file, holds a dtype GpuRnn does not read or a NaN or infinite value, or <paramref name="checkHeader"/> refused it.</exception>
+    public static SafeTensorsFile Read(string path, Action<SafeTensorsHeader>? checkHeader)
     {
         ArgumentNullException.ThrowIfNull(path);
         using var stream = OpenRead(path);
-        return Read(stream, path);
+        return Read(stream, path, checkHeader);
     }
 
     /// <summary>Reads a safetensors file from a seekable stream positioned at its start; <paramref name="source"/> names it in messages.</summary>
-    public static SafeTensorsFile Read(Stream stream, string source)
+    public static SafeTensorsFile Read(Stream stream, string source) => Read(stream, source, null);
+
+    private static SafeTensorsFile Read(Stream stream, string source, Action<SafeTensorsHeader>? checkHeader)
     {
         ArgumentNullException.ThrowIfNull(stream);
         RequireLittleEndian();
         if (!stream.CanSeek) throw new ArgumentException($"{source}: the stream must be seekable", nameof(stream));
         var header = SafeTensorsHeader.Read(stream, source);
+        checkHeader?.Invoke(header);
         var tensors = new OrderedDictionary<string, HostTensor>(StringComparer.Ordinal);
         var stored = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var info in header.Tensors)
         {
             stream.Position = header.DataStart + info.Begin;
-            tensors.Add(info.Name, ReadData(stream, info, source));
+            var tensor = ReadData(stream, info, source);
+            FiniteCheck.Require(tensor, info.Name, source);
+            tensors.Add(info.Name, tensor);
             stored.Add(info.Name, info.StoredDType);
         }
         return new SafeTensorsFile(source, tensors, stored, header.Metadata);
@@ -220,7 +238,7 @@ public static class SafeTensors
     {
         if (Directory.Exists(path)) throw new FileNotFoundException($"{path}: is a directory, not a safetensors file", path);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
-        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return InputFile.OpenRead(path, $"{path}:", "a safetensors file");
     }
 
     private static void RequireLittleEndian()

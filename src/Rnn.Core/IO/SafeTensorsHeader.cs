@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace GpuRnn;
 
@@ -69,6 +70,12 @@ public sealed class SafeTensorsHeader
         var firstNonSpace = header.TrimStart((byte)' ');
         if (firstNonSpace.Length == 0 || firstNonSpace[0] != (byte)'{')
             throw Bad(source, $"not a safetensors file: the header should be a JSON object starting with '{{' but starts with {Preview(header)}");
+        if (!Utf8.IsValid(header))
+        {
+            // Utf8.IsValid gives no position; the decoder finds it (only on this error path).
+            var at = InvalidUtf8Offset(header);
+            throw Bad(source, $"the header is not valid UTF-8 (an invalid byte at header offset {at}, file offset {8 + at})");
+        }
         JsonDocument doc;
         try
         {
@@ -78,30 +85,44 @@ public sealed class SafeTensorsHeader
         {
             throw Bad(source, $"the header is not valid JSON: {e.Message}");
         }
-        using (doc)
+        try
         {
-            // The '{' check above makes any valid JSON here an object.
-            var tensors = new List<SafeTensorInfo>();
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
-            var sawMetadata = false;
-            foreach (var property in doc.RootElement.EnumerateObject())
-            {
-                if (property.Name == "__metadata__")
-                {
-                    if (sawMetadata) throw Bad(source, "__metadata__ appears twice in the header");
-                    sawMetadata = true;
-                    metadata = ParseMetadata(property.Value, source);
-                    continue;
-                }
-                if (!names.Add(property.Name))
-                    throw Bad(source, $"tensor '{property.Name}' appears twice in the header");
-                tensors.Add(ParseTensor(property.Name, property.Value, bufferLength, source));
-            }
-            tensors.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
-            CheckNoOverlap(tensors, source);
-            return new SafeTensorsHeader(tensors, metadata, 8 + header.Length);
+            return Parse(doc, header.Length, bufferLength, source);
         }
+        catch (InvalidOperationException e)
+        {
+            // A JSON escape such as "\ud800" that makes no text (a lone surrogate).
+            throw Bad(source, $"the header holds a string that is not valid text: {e.Message}");
+        }
+        finally
+        {
+            doc.Dispose();
+        }
+    }
+
+    private static SafeTensorsHeader Parse(JsonDocument doc, int headerLength, long bufferLength, string source)
+    {
+        // The '{' check above makes any valid JSON here an object.
+        var tensors = new List<SafeTensorInfo>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
+        var sawMetadata = false;
+        foreach (var property in doc.RootElement.EnumerateObject())
+        {
+            if (property.Name == "__metadata__")
+            {
+                if (sawMetadata) throw Bad(source, "__metadata__ appears twice in the header");
+                sawMetadata = true;
+                metadata = ParseMetadata(property.Value, source);
+                continue;
+            }
+            if (!names.Add(property.Name))
+                throw Bad(source, $"tensor '{property.Name}' appears twice in the header");
+            tensors.Add(ParseTensor(property.Name, property.Value, bufferLength, source));
+        }
+        tensors.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
+        CheckNoOverlap(tensors, source);
+        return new SafeTensorsHeader(tensors, metadata, 8 + headerLength);
     }
 
     private static Dictionary<string, string> ParseMetadata(JsonElement value, string source)
@@ -184,6 +205,14 @@ public sealed class SafeTensorsHeader
                 throw Bad(source, $"tensors '{previous.Name}' (bytes [{previous.Begin}, {previous.End})) and '{t.Name}' (starting at byte {t.Begin}) overlap");
             previous = t;
         }
+    }
+
+    private static int InvalidUtf8Offset(ReadOnlySpan<byte> bytes)
+    {
+        var decoder = new UTF8Encoding(false, throwOnInvalidBytes: true);
+        try { decoder.GetCharCount(bytes); }
+        catch (DecoderFallbackException e) { return Math.Max(0, e.Index); }
+        return 0;
     }
 
     private static string Kind(JsonElement e) => e.ValueKind switch

@@ -116,6 +116,8 @@ public static class TaskExamples
                 var parts = steps[t].Split(',');
                 if (parts.Length != 2 || !DataFile.TryNumber(parts[0], out features[t * 2]) || !DataFile.TryNumber(parts[1], out features[t * 2 + 1]))
                     throw DataFile.Error(source, number, $"step {t + 1} is '{steps[t]}', not value,marker (two numbers and a comma)");
+                if (features[t * 2 + 1] is not (0 or 1))
+                    throw DataFile.Error(source, number, $"step {t + 1} is '{steps[t]}', whose marker {parts[1].Trim()} is not 0 or 1");
             }
             examples.Add(new SequenceExample { Length = steps.Length, Features = features, Value = value, Line = number });
         }

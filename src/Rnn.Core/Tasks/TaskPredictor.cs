@@ -33,12 +33,18 @@ public static class TaskPredictor
     /// Reads and checks the input lines for a model of <paramref name="spec"/> without running it,
     /// so that a malformed line is reported before a backend starts.
     /// </summary>
-    /// <exception cref="InvalidDataException">There is no input, or a line is malformed; the message names the source and the line.</exception>
+    /// <exception cref="InvalidDataException">There is no input, a line is blank or malformed; the message names the source and the line.</exception>
     public static PredictionInput Read(TaskSpec spec, IReadOnlyList<DataLine> lines, string source, char separator = '\t')
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(lines);
         if (!lines.Any(l => !DataFile.IsBlankOrComment(l.Text))) throw new InvalidDataException($"{source} has no input lines");
+        // Results line up with inputs: a blank line is refused rather than silently given no result.
+        foreach (var (number, text) in lines)
+        {
+            if (string.IsNullOrWhiteSpace(text))
+                throw DataFile.Error(source, number, "the line is blank; predict gives one result per input line, so every line must be an input (remove blank lines)");
+        }
         switch (spec.Task)
         {
             case TaskKind.Classify:

@@ -24,6 +24,8 @@ public static class Evaluator
         var streamer = new StreamBatcher(tokens, streams, 1, "the evaluation text");
         var length = streamer.StreamLength;
         if (maxCharacters > 0) length = (int)Math.Min(length, Math.Max(1, maxCharacters / streams));
+        // A chunk never needs more steps than the text has (a checkpoint's seq may say a billion).
+        sequenceLength = Math.Min(sequenceLength, length);
         using var state = model.CreateState(streams);
         var inputs = new int[sequenceLength * streams];
         var targets = new int[sequenceLength * streams];

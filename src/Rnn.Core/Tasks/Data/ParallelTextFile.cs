@@ -10,7 +10,7 @@ public sealed record TextPair(string Source, string? Target, int Line);
 public static class ParallelTextFile
 {
     /// <summary>Reads a file of pairs.</summary>
-    /// <exception cref="InvalidDataException">A line has no tab or an empty side; the message names the file and the line.</exception>
+    /// <exception cref="InvalidDataException">A line has no tab, more than one, or an empty side; the message names the file and the line.</exception>
     public static IReadOnlyList<TextPair> Read(string path) => Parse(DataFile.ReadLines(path), DataFile.Describe(path));
 
     /// <summary>Parses the lines of a file of pairs.</summary>
@@ -23,6 +23,8 @@ public static class ParallelTextFile
             if (DataFile.IsBlankOrComment(line)) continue;
             var at = line.IndexOf('\t');
             if (at < 0) throw DataFile.Error(source, number, "expected source<TAB>target but the line has no tab");
+            if (line.IndexOf('\t', at + 1) >= 0)
+                throw DataFile.Error(source, number, $"expected source<TAB>target but the line has {line.Count(c => c == '\t') + 1} tab-separated fields (a text may not hold a tab)");
             var s = line[..at].Trim();
             var t = line[(at + 1)..].Trim();
             if (s.Length == 0) throw DataFile.Error(source, number, "the source text is empty");

@@ -1,0 +1,77 @@
+namespace GpuRnn;
+
+/// <summary>
+/// The parameter tensors (names and shapes, state_dict order) that the models of a
+/// <see cref="CharModelSpec"/> and a <see cref="TaskSpec"/> have, derived from the spec alone with
+/// checked arithmetic, so that a checkpoint's metadata can be checked against its header before
+/// the model is built (<see cref="ExpectedTensors.CheckHeader"/>), and a size asked for on the
+/// command line can be refused before anything is allocated. A test keeps each list equal to the
+/// parameters of the model built from the same spec.
+/// </summary>
+public static class ModelTensors
+{
+    /// <summary>
+    /// Adds a character model's parameters: <c>embedding.weight</c> [V, E], the stack under
+    /// <c>rnn.</c>, <c>decoder.weight</c> [V, H], <c>decoder.bias</c> [V].
+    /// </summary>
+    /// <exception cref="ArgumentException">A tensor would be larger than a tensor can be, or the list longer than allowed.</exception>
+    public static ExpectedTensors AddCharModel(this ExpectedTensors tensors, CharModelSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(spec);
+        tensors.Add("embedding.weight", spec.VocabSize, spec.EmbeddingSize);
+        tensors.AddRnn("rnn.", spec.Rnn);
+        tensors.Add("decoder.weight", spec.VocabSize, spec.HiddenSize);
+        tensors.Add("decoder.bias", spec.VocabSize);
+        return tensors;
+    }
+
+    /// <summary>
+    /// Adds a task model's parameters: the encoder (an embedding for token inputs, the stack under
+    /// <c>rnn.</c>) and the output layer; for seq2seq an encoder and a decoder under
+    /// <c>encoder.</c> and <c>decoder.</c> and the decoder's output layer <c>decoder.output</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A tensor would be larger than a tensor can be, or the list longer than allowed.</exception>
+    public static ExpectedTensors AddTaskModel(this ExpectedTensors tensors, TaskSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(spec);
+        var rnn = spec.Rnn;
+        long outputs = spec.OutputSize, features = (long)rnn.Directions * (rnn.ProjSize > 0 ? rnn.ProjSize : rnn.HiddenSize);
+        void Encoder(string prefix, long vocabulary)
+        {
+            if (vocabulary > 0) tensors.Add(prefix + "embedding.weight", vocabulary, rnn.InputSize);
+            tensors.AddRnn(prefix + "rnn.", rnn);
+        }
+        void Linear(string prefix, long input, long output)
+        {
+            tensors.Add(prefix + ".weight", output, input);
+            tensors.Add(prefix + ".bias", output);
+        }
+        switch (spec.Task)
+        {
+            case TaskKind.Seq2Seq:
+                Encoder("encoder.", spec.InputVocabulary?.Count ?? 0);
+                Encoder("decoder.", outputs);
+                Linear("decoder.output", spec.HiddenSize, outputs);
+                break;
+            case TaskKind.Classify or TaskKind.Adding:
+                Encoder("", spec.InputVocabulary?.Count ?? 0);
+                Linear("output", features, outputs);
+                break;
+            default:
+                Encoder("", spec.InputVocabulary?.Count ?? 0);
+                if (spec.Softmax == SoftmaxKind.Class)
+                {
+                    Linear("output.classes", features, GpuRnn.WordClasses.FromClassOf(spec.WordClasses!, spec.OutputSize).Count);
+                    Linear("output.words", features, outputs);
+                }
+                else
+                {
+                    Linear("output", features, outputs);
+                }
+                break;
+        }
+        return tensors;
+    }
+}
