@@ -9,10 +9,10 @@ public static class ExitCodes
     /// <summary>An unexpected failure (a bug, or something not written yet).</summary>
     public const int Failure = 1;
 
-    /// <summary>The command line is wrong: unknown command or option, missing or invalid option value.</summary>
+    /// <summary>The command line is wrong: unknown command or option, missing or invalid option value, or an output that is one of the inputs (or another output).</summary>
     public const int Usage = 2;
 
-    /// <summary>A file is missing, unreadable or malformed, or its contents do not fit the model.</summary>
+    /// <summary>A file is missing, unreadable or malformed, or its contents do not fit the model, or an output is locked by another run.</summary>
     public const int BadInput = 3;
 
     /// <summary>The backend asked for does not exist or cannot run on this machine.</summary>

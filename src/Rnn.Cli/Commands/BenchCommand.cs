@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using GpuRnn.Benchmarking;
+using GpuRnn.Cli.Files;
 using GpuRnn.Cpu;
 using Spectre.Console;
 
@@ -40,6 +41,7 @@ public static class BenchCommand
         if (warmup < 0) throw new CliException($"--warmup must be zero or more, got {warmup}", ExitCodes.Usage);
         if (!(warmupTime >= 0) || !double.IsFinite(warmupTime))
             throw new CliException($"--warmup-time must be zero or more seconds, got {warmupTime.ToString(CultureInfo.InvariantCulture)}", ExitCodes.Usage);
+        new CommandFiles().Output("--json", json?.FullName).Check();
         if (json?.Directory is { Exists: false } dir) throw new CliException($"--json {json.FullName}: directory '{dir.FullName}' does not exist");
 
         if (IsUnoptimizedBuild())

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using GpuRnn.Cli.Files;
 
 namespace GpuRnn.Cli.Commands;
 
@@ -47,6 +48,7 @@ public static class RunCommand
     {
         ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(args);
+        new CommandFiles().Input("--model", args.Model).Input("--input", args.Input).Output("--output", args.Output).Check();
         var hints = new RnnSpecHints(args.Cell, args.GruVariant);
         var modelFile = SafeTensors.Read(args.Model);
         var (spec, dtype) = RnnModelFile.Describe(modelFile.Tensors, modelFile.Metadata, hints, args.Model);

@@ -37,8 +37,13 @@ public static class SampleCommand
         if (beam < 0) throw new CliException($"--beam must be positive, got {beam}", ExitCodes.Usage);
 
         var snapshot = TrainingCheckpoint.Load(modelPath);
-        // The prime is checked before a backend starts, so a typo costs nothing.
+        // The prime and the beam are checked before a backend starts, so a typo costs nothing.
         var start = Sampler.StartIds(snapshot.Vocabulary, prime);
+        // Each of W hypotheses is compared with W x V candidates per character, so a width beyond
+        // the vocabulary costs W^2 V and finds nothing a narrower one would miss in practice.
+        var widest = snapshot.Vocabulary.Count;
+        if (beam > widest)
+            throw new CliException($"--beam must be at most {widest} (the model's vocabulary size), got {beam}", ExitCodes.Usage);
         using var backend = CommonOptions.CreateBackend(backendName, console);
         var (model, _) = TrainingCheckpoint.LoadModel(modelPath, backend);
         using (model)
@@ -52,9 +57,49 @@ public static class SampleCommand
             }
             else
             {
-                console.Out.WriteLine(Sampler.Generate(model, snapshot.Vocabulary, prime, length, new SamplingOptions(temperature, topK, seed)));
+                var ids = Sampler.Draw(model, start, length, new SamplingOptions(temperature, topK, seed));
+                if (ReaderOfStandardOutput(console.Out) is not { } pipe) Stream(console.Out, snapshot.Vocabulary, prime, ids);
+                else
+                {
+                    using (pipe)
+                    {
+                        try { Stream(pipe, snapshot.Vocabulary, prime, ids); }
+                        catch (IOException) { return ExitCodes.Ok; } // the reader went away (| head): stop, as a pipe's writer does
+                    }
+                }
             }
         }
         return ExitCodes.Ok;
+    }
+
+    // .NET's Console ignores a broken pipe, so `gpurnn sample --length 1000000000 | head` would
+    // generate to the end into nothing; written straight to file descriptor 1, the write fails
+    // as soon as the reader has gone.
+    private static StreamWriter? ReaderOfStandardOutput(TextWriter output)
+    {
+        if (!ReferenceEquals(output, Console.Out) || !Console.IsOutputRedirected || OperatingSystem.IsWindows()) return null;
+        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false);
+        return new StreamWriter(new FileStream(handle, FileAccess.Write, 1), new System.Text.UTF8Encoding(false), 4096);
+    }
+
+    // Written as drawn and flushed at every line and every 256 characters, so a long text shows
+    // from its start (and stops at once when the reader goes away) and is never held whole.
+    private static void Stream(TextWriter output, Vocabulary vocabulary, string prime, IEnumerable<int> ids)
+    {
+        output.Write(prime);
+        output.Flush();
+        var pending = 0;
+        foreach (var id in ids)
+        {
+            var symbol = vocabulary[id];
+            output.Write(symbol);
+            if (++pending >= 256 || symbol == "\n")
+            {
+                output.Flush();
+                pending = 0;
+            }
+        }
+        output.WriteLine();
+        output.Flush();
     }
 }

@@ -119,7 +119,7 @@ public sealed record TaskPlan(TaskSpec Spec, TaskData Data, OptimizerConfig Opti
         var options = new TrainingOptions(batch, task == TaskKind.WordLm ? window : 1, steps, r.Clip ?? resume?.Options.Clip ?? TaskDefaults.Clip(task), evalEvery,
             r.CheckpointEvery ?? resume?.Options.CheckpointEvery ?? evalEvery, 0, seed);
         if (resume is null) TrainPlan.CheckSize(r, e => e.AddTaskModel(spec));
-        var path = r.Out ?? r.Resume ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture), "model.safetensors");
+        var path = r.Out ?? r.Resume ?? TrainPlan.DefaultCheckpointPath();
         TrainPlan.PrepareFolder(path);
         return new TaskPlan(spec, data, optimizer, schedule, options, path, resume);
     }

@@ -41,7 +41,7 @@ public static class TaskTrainCommand
         using var metrics = MetricsLog.Open(metricsPath, trainer.Step, model.Unit, lossInNats: !plan.Spec.IsRegression);
         var describe = (LossStats s) => TaskEvaluator.Describe(plan.Spec, s);
         var reporter = new TrainingReporter(new LineProgress(output, plan.Options.Steps, model.Unit), metrics, plan.CheckpointPath, trainer.Step,
-            plan.Resume is null ? -1 : trainer.Step, describe);
+            plan.Resume is null ? -1 : trainer.Step, describe, request.Resume);
 
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; interrupt.Cancel(); });

@@ -109,6 +109,11 @@ public static class TrainCommand
     {
         ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(request);
+        // What the run reads and writes is settled first: no output may be an input, and the
+        // checkpoint and metrics file stay locked until the run ends.
+        var checkpoint = request.Out ?? request.Resume ?? TrainPlan.DefaultCheckpointPath();
+        using var files = TrainPlan.Files(request, checkpoint).Acquire();
+        request = request with { Out = checkpoint };
         var charModel = request.Task is null || request.Task.Trim().Equals("charlm", StringComparison.OrdinalIgnoreCase);
         if (request.Resume is not null && TaskCheckpoint.IsTaskCheckpoint(request.Resume))
         {
@@ -147,7 +152,7 @@ public static class TrainCommand
         var plotPath = Path.Combine(shownFolder, "loss.png");
         using var metrics = MetricsLog.Open(metricsPath, trainer.Step);
         var reporter = new TrainingReporter(new LineProgress(output, plan.Options.Steps), metrics, plan.CheckpointPath, trainer.Step,
-            plan.Resume is null ? -1 : trainer.Step);
+            plan.Resume is null ? -1 : trainer.Step, resumedFrom: request.Resume);
 
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; interrupt.Cancel(); });

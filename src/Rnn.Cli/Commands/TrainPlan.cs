@@ -1,4 +1,5 @@
 using System.Globalization;
+using GpuRnn.Cli.Files;
 
 namespace GpuRnn.Cli.Commands;
 
@@ -74,9 +75,34 @@ public sealed record TrainPlan(TextCorpus Corpus, CharModelSpec Spec, OptimizerC
         if (resume is not null && r.Seed is { } seed && seed != resume.Options.Seed)
             throw Mismatch($"--seed {seed}", $"seed {resume.Options.Seed}");
         if (resume is null) CheckSize(r, e => e.AddCharModel(spec).Add("train.hidden", spec.NumLayers, batch, spec.HiddenSize));
-        var path = r.Out ?? r.Resume ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture), "model.safetensors");
+        var path = r.Out ?? r.Resume ?? DefaultCheckpointPath();
         var folder = PrepareFolder(path);
         return new TrainPlan(corpus, spec, optimizer, schedule, options, path, folder, resume);
+    }
+
+    /// <summary>Where a run writes when neither --out nor --resume is given: runs/&lt;time&gt;/model.safetensors.</summary>
+    public static string DefaultCheckpointPath() =>
+        Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture), "model.safetensors");
+
+    /// <summary>
+    /// The files a training run reads (--data, --resume) and writes (the checkpoint, written back
+    /// to --resume by design, and the run folder's metrics.csv and loss.png); the checkpoint and
+    /// the metrics file are locked for the run (the plot is written only from the locked metrics).
+    /// </summary>
+    /// <param name="r">The request.</param>
+    /// <param name="checkpoint">Where the checkpoint is written.</param>
+    public static CommandFiles Files(TrainRequest r, string checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var folder = Path.GetDirectoryName(checkpoint) is { Length: > 0 } d ? d : ".";
+        var named = r.Out is not null ? "--out" : r.Resume is not null ? "--resume" : "the checkpoint";
+        return new CommandFiles()
+            .Input("--data", r.Data)
+            .Input("--resume", r.Resume)
+            .Output(named, checkpoint, replaces: "--resume", exclusive: true)
+            .Output("the run's metrics file", Path.Combine(folder, "metrics.csv"), exclusive: true)
+            .Output("the run's loss plot", Path.Combine(folder, "loss.png"));
     }
 
     internal static void CheckValues(TrainRequest r)

@@ -18,6 +18,9 @@ public sealed class TrainingReporter : ITrainingObserver
 
     private readonly Func<LossStats, string> _describe;
 
+    // Where the last good state really is: the checkpoint resumed from until this run first saves.
+    private string? _lastSavedPath;
+
     /// <summary>Creates the reporter for a run that starts at <paramref name="startStep"/>.</summary>
     /// <param name="display">Where progress is shown.</param>
     /// <param name="metrics">The metrics file.</param>
@@ -25,9 +28,11 @@ public sealed class TrainingReporter : ITrainingObserver
     /// <param name="startStep">The step the run starts at.</param>
     /// <param name="lastSavedStep">The step of the checkpoint resumed from, or -1.</param>
     /// <param name="describe">How a validation result is written (default: <see cref="Describe"/>).</param>
+    /// <param name="resumedFrom">The checkpoint resumed from (it holds the state of <paramref name="lastSavedStep"/>), or null.</param>
     public TrainingReporter(IProgressDisplay display, MetricsLog metrics, string checkpointPath, long startStep, long lastSavedStep,
-        Func<LossStats, string>? describe = null)
+        Func<LossStats, string>? describe = null, string? resumedFrom = null)
     {
+        _lastSavedPath = lastSavedStep >= 0 ? resumedFrom ?? checkpointPath : null;
         _describe = describe ?? Describe;
         Display = display;
         _metrics = metrics;
@@ -86,6 +91,7 @@ public sealed class TrainingReporter : ITrainingObserver
         trainer.SaveCheckpoint(_checkpointPath);
         _metrics.Flush();
         LastSavedStep = trainer.Step;
+        _lastSavedPath = _checkpointPath;
     }
 
     /// <summary>
@@ -114,7 +120,7 @@ public sealed class TrainingReporter : ITrainingObserver
             case TrainingStatus.Diverged:
                 savePlot();
                 var kept = LastSavedStep >= 0
-                    ? $"the last good checkpoint (step {LastSavedStep}) is kept at {_checkpointPath}"
+                    ? $"the last good checkpoint (step {LastSavedStep}) is kept at {_lastSavedPath}"
                     : "no checkpoint had been written yet";
                 throw new CliException($"{result.Message}; {kept}", ExitCodes.Diverged);
             default:

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -80,7 +79,8 @@ public static class SafeTensors
     /// <summary>
     /// Writes <paramref name="tensors"/> (laid out in the order given) and <paramref name="metadata"/>
     /// to <paramref name="path"/> atomically: a temporary file <c>path.tmp-*</c> is written and
-    /// flushed to disk, then renamed over <paramref name="path"/>.
+    /// flushed to disk, then renamed over <paramref name="path"/>. Temporaries of the same path
+    /// left by a writer that was killed are removed first.
     /// </summary>
     public static void Write(string path, IEnumerable<KeyValuePair<string, HostTensor>> tensors,
         IReadOnlyDictionary<string, string>? metadata = null)
@@ -92,23 +92,7 @@ public static class SafeTensors
         var directory = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(directory))
             throw new DirectoryNotFoundException($"{path}: cannot write the file because directory '{directory}' does not exist");
-        var temporary = $"{full}.tmp-{Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant()}";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                Write(stream, list, metadata);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temporary); }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        AtomicFile.Write(full, stream => Write(stream, list, metadata));
     }
 
     /// <summary>Writes the safetensors encoding of <paramref name="tensors"/> and <paramref name="metadata"/> to a stream.</summary>

@@ -96,21 +96,7 @@ public static class OnnxExporter
     public static void ExportToFile(RnnSpec spec, IReadOnlyDictionary<string, HostTensor> stateDict, string path, OnnxExportOptions? options = null)
     {
         var bytes = Export(spec, stateDict, options);
-        var full = Path.GetFullPath(path);
-        var temp = full + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        try
-        {
-            using (var f = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                f.Write(bytes);
-                f.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        AtomicFile.Write(Path.GetFullPath(path), stream => stream.Write(bytes));
     }
 
     private static string OpType(RnnCellKind cell) => cell switch

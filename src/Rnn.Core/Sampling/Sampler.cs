@@ -47,14 +47,29 @@ public static class Sampler
     /// <summary>Draws <paramref name="length"/> ids after feeding <paramref name="start"/> (at least one id).</summary>
     public static int[] GenerateIds(CharRnnModel model, int[] start, int length, SamplingOptions options)
     {
+        var result = new int[length >= 0 ? length : 0];
+        var i = 0;
+        foreach (var id in Draw(model, start, length, options)) result[i++] = id;
+        return result;
+    }
+
+    /// <summary>
+    /// The ids of <see cref="GenerateIds"/>, each drawn when it is asked for, so that a long text
+    /// can be written out as it is generated and never held whole. Arguments are checked at once.
+    /// </summary>
+    public static IEnumerable<int> Draw(CharRnnModel model, int[] start, int length, SamplingOptions options)
+    {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(start);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         if (length < 0) throw new ArgumentException($"length must not be negative, got {length}");
         if (start.Length == 0) throw new ArgumentException("sampling needs at least one starting character");
-        var result = new int[length];
-        if (length == 0) return result;
+        return length == 0 ? [] : Draws(model, start, length, options);
+    }
+
+    private static IEnumerable<int> Draws(CharRnnModel model, int[] start, int length, SamplingOptions options)
+    {
         using var state = model.CreateState(1);
         var logits = model.NextLogits(start, start.Length, state);
         var probabilities = new double[logits.Length];
@@ -63,12 +78,12 @@ public static class Sampler
         for (var i = 0; i < length; i++)
         {
             TokenSampler.Probabilities(logits, options.Temperature, options.TopK, probabilities);
-            result[i] = TokenSampler.Draw(probabilities, rng.NextDouble());
+            var id = TokenSampler.Draw(probabilities, rng.NextDouble());
+            yield return id;
             if (i == length - 1) break;
-            next[0] = result[i];
+            next[0] = id;
             logits = model.NextLogits(next, 1, state);
         }
-        return result;
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ public sealed class RunCommandGoldenTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    public static MatrixTheoryData<string, string> Cases => GoldenTests.Cases;
+    public static TheoryData<string, string> Cases => GoldenTests.Cases;
 
     private (string Model, string Input) Split(GoldenCase golden, IReadOnlyDictionary<string, string>? metadata = null, DType? inputDType = null)
     {
