@@ -81,10 +81,12 @@ public sealed class CommandFiles : IDisposable
         }
     }
 
-    /// <summary>Releases the locks (deleting their lock files).</summary>
+    /// <summary>Releases the locks (deleting their lock files), last taken first.</summary>
     public void Dispose()
     {
-        foreach (var l in _locks) l.Dispose();
+        // Reverse order: the first lock made the folders, which it removes only once they are
+        // empty, so the locks taken after it in the same folder must be gone first.
+        for (var i = _locks.Count - 1; i >= 0; i--) _locks[i].Dispose();
         _locks.Clear();
     }
 
