@@ -262,10 +262,10 @@ public sealed partial class GpuBackend
         };
         switch (plan.Value.Tile)
         {
-            case SharedTileClass.Small: Forward<TCell, StaticTileSmall>(plan.Value, shape, call.Mask, cell); break;
-            case SharedTileClass.Medium: Forward<TCell, StaticTileMedium>(plan.Value, shape, call.Mask, cell); break;
-            case SharedTileClass.Large: Forward<TCell, StaticTileLarge>(plan.Value, shape, call.Mask, cell); break;
-            default: Forward<TCell, DynamicTile>(plan.Value, shape, call.Mask, cell); break;
+            case SharedTileClass.Small: PersistentForward<TCell, StaticTileSmall>(plan.Value, shape, call.Mask, cell); break;
+            case SharedTileClass.Medium: PersistentForward<TCell, StaticTileMedium>(plan.Value, shape, call.Mask, cell); break;
+            case SharedTileClass.Large: PersistentForward<TCell, StaticTileLarge>(plan.Value, shape, call.Mask, cell); break;
+            default: PersistentForward<TCell, DynamicTile>(plan.Value, shape, call.Mask, cell); break;
         }
         return true;
     }
@@ -294,19 +294,21 @@ public sealed partial class GpuBackend
         };
         switch (plan.Value.Tile)
         {
-            case SharedTileClass.Small: Backward<TCell, StaticTileSmall>(plan.Value, shape, call.Mask, hiddenGradients, cell); break;
-            case SharedTileClass.Medium: Backward<TCell, StaticTileMedium>(plan.Value, shape, call.Mask, hiddenGradients, cell); break;
-            case SharedTileClass.Large: Backward<TCell, StaticTileLarge>(plan.Value, shape, call.Mask, hiddenGradients, cell); break;
-            default: Backward<TCell, DynamicTile>(plan.Value, shape, call.Mask, hiddenGradients, cell); break;
+            case SharedTileClass.Small: PersistentBackward<TCell, StaticTileSmall>(plan.Value, shape, call.Mask, hiddenGradients, cell); break;
+            case SharedTileClass.Medium: PersistentBackward<TCell, StaticTileMedium>(plan.Value, shape, call.Mask, hiddenGradients, cell); break;
+            case SharedTileClass.Large: PersistentBackward<TCell, StaticTileLarge>(plan.Value, shape, call.Mask, hiddenGradients, cell); break;
+            default: PersistentBackward<TCell, DynamicTile>(plan.Value, shape, call.Mask, hiddenGradients, cell); break;
         }
         return true;
     }
 
-    private void Forward<TCell, TTile>(PersistentPlan plan, PersistentShape shape, SequenceMask mask, TCell cell)
+    /// <summary>Launches the persistent forward with its tile in <typeparamref name="TTile"/> (each pair its own compiled kernel).</summary>
+    private void PersistentForward<TCell, TTile>(PersistentPlan plan, PersistentShape shape, SequenceMask mask, TCell cell)
         where TCell : struct, IForwardCell where TTile : struct, ISharedTile =>
         Launch(_kernels.Get<PersistentShape, SequenceMask, TCell>(PersistentRnn.Forward<TCell, TTile>), PersistentConfig(plan), shape, mask, cell);
 
-    private void Backward<TCell, TTile>(PersistentPlan plan, PersistentShape shape, SequenceMask mask, ArrayView<float> gradients, TCell cell)
+    /// <summary>Launches the persistent backward with its tile in <typeparamref name="TTile"/>.</summary>
+    private void PersistentBackward<TCell, TTile>(PersistentPlan plan, PersistentShape shape, SequenceMask mask, ArrayView<float> gradients, TCell cell)
         where TCell : struct, IBackwardCell where TTile : struct, ISharedTile =>
         Launch(_kernels.Get<PersistentShape, SequenceMask, ArrayView<float>, TCell>(PersistentRnn.Backward<TCell, TTile>), PersistentConfig(plan),
             shape, mask, gradients, cell);
