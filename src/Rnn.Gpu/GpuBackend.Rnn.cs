@@ -270,18 +270,20 @@ public sealed partial class GpuBackend
                 throw new InvalidOperationException($"the persistent kernel does not fit a {call.Layer.Cell.ToName()} layer of hidden size {call.Hidden} with batch {call.Batch}");
             return false;
         }
-        var (groups, unitsPerGroup, floats) = plan.Value;
-        var sync = _scratch.Floats(ScratchSlot.Barrier, 2).Cast<int>().SubView(0, 2);
-        sync.MemSetToZero(_accelerator.DefaultStream);
         var shape = new PersistentShape
         {
-            Weight = weightHh, States = buffers.States, Sync = sync, Slots = buffers.Slots,
+            Weight = weightHh, States = buffers.States, Sync = BarrierCounter(), Slots = buffers.Slots,
             Gates = call.Gates, Hidden = call.Hidden, StateSize = call.StateSize, Batch = call.Batch, Steps = call.Steps,
-            Reverse = d, UnitsPerGroup = unitsPerGroup, Groups = groups,
-            Lanes = PersistentRnn.Lanes(call.Batch * call.Gates * unitsPerGroup),
+            Reverse = d, UnitsPerGroup = plan.Value.UnitsPerGroup, Groups = plan.Value.Groups,
+            Lanes = PersistentRnn.Lanes(call.Batch * call.Gates * plan.Value.UnitsPerGroup),
         };
-        var config = new KernelConfig(new Index1D(groups), new Index1D(LaunchShapes.GroupSize), SharedMemoryConfig.RequestDynamic<float>(floats));
-        Launch(_kernels.Get<PersistentShape, SequenceMask, TCell>(PersistentRnn.Forward), config, shape, call.Mask, cell);
+        switch (plan.Value.Tile)
+        {
+            case SharedTileClass.Small: PersistentForward<TCell, StaticTileSmall>(plan.Value, shape, call.Mask, cell); break;
+            case SharedTileClass.Medium: PersistentForward<TCell, StaticTileMedium>(plan.Value, shape, call.Mask, cell); break;
+            case SharedTileClass.Large: PersistentForward<TCell, StaticTileLarge>(plan.Value, shape, call.Mask, cell); break;
+            default: PersistentForward<TCell, DynamicTile>(plan.Value, shape, call.Mask, cell); break;
+        }
         return true;
     }
 
@@ -300,27 +302,54 @@ public sealed partial class GpuBackend
                 throw new InvalidOperationException($"the persistent backward does not fit a {call.Layer.Cell.ToName()} layer of hidden size {call.Hidden} with batch {call.Batch}");
             return false;
         }
-        var (groups, unitsPerGroup, floats) = plan.Value;
-        var sync = _scratch.Floats(ScratchSlot.Barrier, 2).Cast<int>().SubView(0, 2);
-        sync.MemSetToZero(_accelerator.DefaultStream);
         var shape = new PersistentShape
         {
-            Weight = weightHh, States = hiddenGradients, Sync = sync, Slots = call.Slots(d, training: true),
+            Weight = weightHh, States = hiddenGradients, Sync = BarrierCounter(), Slots = call.Slots(d, training: true),
             Gates = call.Gates, Hidden = call.Hidden, StateSize = call.StateSize, Batch = call.Batch, Steps = call.Steps,
-            Reverse = d, UnitsPerGroup = unitsPerGroup, Groups = groups,
-            Lanes = PersistentRnn.Lanes(call.Batch * unitsPerGroup),
+            Reverse = d, UnitsPerGroup = plan.Value.UnitsPerGroup, Groups = plan.Value.Groups,
+            Lanes = PersistentRnn.Lanes(call.Batch * plan.Value.UnitsPerGroup),
         };
-        var config = new KernelConfig(new Index1D(groups), new Index1D(LaunchShapes.GroupSize), SharedMemoryConfig.RequestDynamic<float>(floats));
-        Launch(_kernels.Get<PersistentShape, SequenceMask, ArrayView<float>, TCell>(PersistentRnn.Backward), config, shape, call.Mask, hiddenGradients, cell);
+        switch (plan.Value.Tile)
+        {
+            case SharedTileClass.Small: PersistentBackward<TCell, StaticTileSmall>(plan.Value, shape, call.Mask, hiddenGradients, cell); break;
+            case SharedTileClass.Medium: PersistentBackward<TCell, StaticTileMedium>(plan.Value, shape, call.Mask, hiddenGradients, cell); break;
+            case SharedTileClass.Large: PersistentBackward<TCell, StaticTileLarge>(plan.Value, shape, call.Mask, hiddenGradients, cell); break;
+            default: PersistentBackward<TCell, DynamicTile>(plan.Value, shape, call.Mask, hiddenGradients, cell); break;
+        }
         return true;
     }
 
+    /// <summary>Launches the persistent forward with its tile in <typeparamref name="TTile"/> (each pair its own compiled kernel).</summary>
+    private void PersistentForward<TCell, TTile>(PersistentPlan plan, PersistentShape shape, SequenceMask mask, TCell cell)
+        where TCell : struct, IForwardCell where TTile : struct, ISharedTile =>
+        Launch(_kernels.Get<PersistentShape, SequenceMask, TCell>(PersistentRnn.Forward<TCell, TTile>), PersistentConfig(plan), shape, mask, cell);
+
+    /// <summary>Launches the persistent backward with its tile in <typeparamref name="TTile"/>.</summary>
+    private void PersistentBackward<TCell, TTile>(PersistentPlan plan, PersistentShape shape, SequenceMask mask, ArrayView<float> gradients, TCell cell)
+        where TCell : struct, IBackwardCell where TTile : struct, ISharedTile =>
+        Launch(_kernels.Get<PersistentShape, SequenceMask, ArrayView<float>, TCell>(PersistentRnn.Backward<TCell, TTile>), PersistentConfig(plan),
+            shape, mask, gradients, cell);
+
+    /// <summary>Groups x 64 threads, with dynamic shared memory of the plan's floats unless its tile is static.</summary>
+    private static KernelConfig PersistentConfig(PersistentPlan plan) => plan.Tile == SharedTileClass.Dynamic
+        ? new KernelConfig(new Index1D(plan.Groups), new Index1D(LaunchShapes.GroupSize), SharedMemoryConfig.RequestDynamic<float>(plan.Floats))
+        : new KernelConfig(new Index1D(plan.Groups), new Index1D(LaunchShapes.GroupSize));
+
+    /// <summary>The grid barrier's arrival counter [1], zeroed.</summary>
+    private ArrayView<int> BarrierCounter()
+    {
+        var counter = _scratch.Floats(ScratchSlot.Barrier, 1).Cast<int>().SubView(0, 1);
+        ZeroView(counter);
+        return counter;
+    }
+
     /// <summary>
-    /// Groups, units per group and shared floats of a persistent launch, or null where it does not fit: a cell needing a
-    /// single product per step, a small batch, and each group's rows of W_hh with h(t-1) within 48 KB of shared memory.
-    /// Groups never exceed the multiprocessors, so all are resident at once and the grid barrier cannot deadlock.
+    /// Groups, units per group, shared floats and where they live for a persistent launch, or null where it does not fit:
+    /// a cell needing a single product per step, a small batch, and each group's rows of W_hh with h(t-1) within 48 KB of
+    /// shared memory. Groups never exceed the multiprocessors, so all are resident at once and the grid barrier cannot
+    /// deadlock. On OpenCL the tile is the smallest static class that holds it (<see cref="ISharedTile"/> says why).
     /// </summary>
-    internal (int Groups, int UnitsPerGroup, int Floats)? PlanPersistent(RecurrentCall call, bool backward = false)
+    internal PersistentPlan? PlanPersistent(RecurrentCall call, bool backward = false)
     {
         var layer = call.Layer;
         if (layer.ProjSize > 0 || (layer.Cell == RnnCellKind.Gru && layer.GruVariant == GruVariant.ResetBefore)) return null;
@@ -333,8 +362,13 @@ public sealed partial class GpuBackend
         var floats = backward
             ? PersistentRnn.BackwardSharedFloats(call.Gates, call.Hidden, unitsPerGroup, call.Batch)
             : PersistentRnn.SharedFloats(call.Gates, unitsPerGroup, call.StateSize, call.Batch);
-        return floats <= limit ? (groups, unitsPerGroup, (int)floats) : null;
+        if (floats > limit) return null;
+        if (!StaticSharedTiles) return new PersistentPlan(groups, unitsPerGroup, (int)floats, SharedTileClass.Dynamic);
+        return SharedTiles.StaticClass(floats, limit) is { } tile ? new PersistentPlan(groups, unitsPerGroup, (int)floats, tile) : null;
     }
+
+    /// <summary>OpenCL's persistent kernels keep their tiles in static shared memory; CUDA's and ILGPU's CPU accelerator's in dynamic.</summary>
+    private bool StaticSharedTiles => _accelerator.AcceleratorType == AcceleratorType.OpenCL;
 
     private SequenceMask Mask(SequenceLengths? lengths, int steps)
     {
@@ -360,3 +394,6 @@ public sealed partial class GpuBackend
     /// <summary>An absent optional parameter is passed as a valid view the kernel never reads (its flag is off).</summary>
     private static ArrayView<float> OrUnused(ArrayView<float> view, ArrayView<float> fallback) => view.IsValid ? view : fallback;
 }
+
+/// <summary>A persistent launch: Groups x 64 threads, UnitsPerGroup hidden units each, Floats of shared memory in Tile.</summary>
+internal readonly record struct PersistentPlan(int Groups, int UnitsPerGroup, int Floats, SharedTileClass Tile);

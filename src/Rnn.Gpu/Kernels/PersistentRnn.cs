@@ -7,7 +7,7 @@ internal struct PersistentShape
 {
     public ArrayView<float> Weight;  // W_hh [G*H, P]
     public ArrayView<float> States;  // h slots [S, B, P]: step s reads slot Previous(s, t)
-    public ArrayView<int> Sync;      // [2]: arrivals and generation of the grid barrier, zeroed before launch
+    public ArrayView<int> Sync;      // [1]: arrivals at the grid barrier so far, zeroed before launch
     public StateSlots Slots;
     public int Gates, Hidden, StateSize, Batch, Steps, Reverse, UnitsPerGroup, Groups;
     public int Lanes;                // threads per dot product: a power of two with Lanes * products <= 64
@@ -20,8 +20,8 @@ internal struct PersistentShape
 /// device memory once instead of once per step. Per step a group loads h(t-1) [B, P] into shared
 /// memory, computes its products, runs the same cell epilogue as the step-wise kernel, then waits
 /// at a grid-wide barrier until every group has written h(t). ILGPU has no cooperative launch,
-/// so the barrier is an atomic counter with a generation word, and the host launches at most as
-/// many groups as can be resident at once (one per multiprocessor). Used where it fits: small
+/// so the barrier is an atomic arrival counter, and the host launches at most as many groups as
+/// can be resident at once (one per multiprocessor). Used where it fits: small
 /// batches, cells whose step needs a single product (LSTM without projection, GRU reset after,
 /// Elman), and weights + state within 48 KB of shared memory per group.
 /// </summary>
@@ -42,11 +42,15 @@ internal static class PersistentRnn
     /// <summary>Weight rows are padded to an odd stride so the threads of a warp hit distinct banks.</summary>
     public static int PaddedDepth(int stateSize) => stateSize | 1;
 
-    /// <summary>Grid: Groups (at most one per multiprocessor) x 64 threads, dynamic shared memory of <see cref="SharedFloats"/>.</summary>
+    /// <summary>
+    /// Grid: Groups (at most one per multiprocessor) x 64 threads; <typeparamref name="TTile"/> holds at least
+    /// <see cref="SharedFloats"/> (dynamic shared memory of that size, or a static class on OpenCL).
+    /// </summary>
     [Kernel]
-    public static void Forward<TCell>(PersistentShape a, SequenceMask mask, TCell cell) where TCell : struct, IForwardCell
+    public static void Forward<TCell, TTile>(PersistentShape a, SequenceMask mask, TCell cell)
+        where TCell : struct, IForwardCell where TTile : struct, ISharedTile
     {
-        var shared = SharedMemory.GetDynamic<float>();
+        var shared = default(TTile).Get();
         var partials = SharedMemory.Allocate<float>(LaunchShapes.GroupSize);
         var tid = Group.IdxX;
         var u0 = Grid.IdxX * a.UnitsPerGroup;
@@ -79,7 +83,7 @@ internal static class PersistentRnn
                 int b = q / units, u = q % units;
                 cell.Apply(s, t, b, u0 + u, mask.IsActive(t, b), products, b * columns + u, units);
             }
-            GridBarrier(a.Sync, a.Groups);
+            GridBarrier(a.Sync, a.Groups, s);
         }
     }
 
@@ -96,10 +100,10 @@ internal static class PersistentRnn
     /// the forward (P = H: no projection).
     /// </summary>
     [Kernel]
-    public static void Backward<TCell>(PersistentShape a, SequenceMask mask, ArrayView<float> gateGradients, TCell cell)
-        where TCell : struct, IBackwardCell
+    public static void Backward<TCell, TTile>(PersistentShape a, SequenceMask mask, ArrayView<float> gateGradients, TCell cell)
+        where TCell : struct, IBackwardCell where TTile : struct, ISharedTile
     {
-        var shared = SharedMemory.GetDynamic<float>();
+        var shared = default(TTile).Get();
         var partials = SharedMemory.Allocate<float>(LaunchShapes.GroupSize);
         var tid = Group.IdxX;
         var u0 = Grid.IdxX * a.UnitsPerGroup;
@@ -136,7 +140,7 @@ internal static class PersistentRnn
                 int b = q / units, u = q % units;
                 cell.Apply(s, t, b, u0 + u, mask.IsActive(t, b), hasNext ? products[q] : 0f);
             }
-            GridBarrier(a.Sync, a.Groups);
+            GridBarrier(a.Sync, a.Groups, a.Steps - 1 - s);
         }
     }
 
@@ -174,29 +178,24 @@ internal static class PersistentRnn
     }
 
     /// <summary>
-    /// Every group of the grid waits here until all have arrived. The last to arrive resets the
-    /// counter and advances the generation the others spin on; atomics read device memory
-    /// directly, and the fences publish each group's writes of h(t) before the others read them.
+    /// Every group of the grid waits here until all have arrived at barrier <paramref name="round"/>
+    /// (0, 1, ...): the arrival counter only grows, so round r is complete when it reaches
+    /// (r + 1) * groups, and no group ever resets it while another may still be counting. The
+    /// fences publish this group's writes of h(t) before it arrives and order the others' writes
+    /// before its next reads; every thread runs them, because OpenCL makes each device fence a
+    /// work-group barrier that all threads of the group must reach (kernels.md, "ILGPU on OpenCL").
     /// </summary>
-    private static void GridBarrier(ArrayView<int> sync, int groups)
+    private static void GridBarrier(ArrayView<int> sync, int groups, int round)
     {
         Group.Barrier();
+        MemoryFence.DeviceLevel();
         if (Group.IdxX == 0)
         {
-            MemoryFence.DeviceLevel();
-            var generation = Atomic.Add(ref sync[1], 0);
-            if (Atomic.Add(ref sync[0], 1) == groups - 1)
-            {
-                Atomic.Exchange(ref sync[0], 0);
-                MemoryFence.DeviceLevel();
-                Atomic.Add(ref sync[1], 1);
-            }
-            else
-            {
-                while (Atomic.Add(ref sync[1], 0) == generation) { }
-            }
-            MemoryFence.DeviceLevel();
+            Atomic.Add(ref sync[0], 1);
+            var complete = (round + 1) * groups;
+            while (Atomic.Add(ref sync[0], 0) < complete) { }
         }
+        MemoryFence.DeviceLevel();
         Group.Barrier();
     }
 }

@@ -35,7 +35,7 @@ public class GpuKernelCompilationTests
         {
             var ptx = ((PTXCompiledKernel)Compile(backend, kernel)).PTXAssembly;
             if (!string.IsNullOrEmpty(dump))
-                File.WriteAllText(Path.Combine(dump, Name(kernel).Replace('<', '_').Replace(">", "", StringComparison.Ordinal) + ".ptx"), ptx);
+                File.WriteAllText(Path.Combine(dump, FileName(kernel) + ".ptx"), ptx);
             Assert.False(ptx.Contains("tanh.approx", StringComparison.Ordinal), $"{Name(kernel)} uses PTX tanh.approx (relative error near 1e-3)");
             Assert.False(ptx.Contains("shfl.", StringComparison.Ordinal), $"{Name(kernel)} uses a warp shuffle");
         }
@@ -48,10 +48,18 @@ public class GpuKernelCompilationTests
         // OpenCL C 2.0 with the generic address space and float64, no sub-groups: what PoCL offers.
         var capabilities = new CLCapabilityContext(false, true, true, false, false);
         var backend = new CLBackend(context, capabilities, CLDeviceVendor.Other, CLCVersion.CL20);
+        // GPURNN_DUMP_OPENCL=folder keeps each kernel's OpenCL C, to read what ILGPU generated.
+        var dump = Environment.GetEnvironmentVariable("GPURNN_DUMP_OPENCL");
+        if (!string.IsNullOrEmpty(dump)) Directory.CreateDirectory(dump);
         foreach (var kernel in Kernels())
         {
             var source = ((CLCompiledKernel)Compile(backend, kernel)).Source;
+            if (!string.IsNullOrEmpty(dump)) File.WriteAllText(Path.Combine(dump, FileName(kernel) + ".cl"), source);
             Assert.False(source.Contains("sub_group", StringComparison.Ordinal), $"{Name(kernel)} uses sub-group operations");
+            // ILGPU keeps a group's dynamic shared memory in a program-scope pointer that concurrent groups share, so
+            // only the instantiations the opencl backend never launches (CUDA's dynamic tiles) may use it.
+            if (!kernel.GetGenericArguments().Contains(typeof(DynamicTile)))
+                Assert.False(source.Contains("dynamic_shared_memory", StringComparison.Ordinal), $"{Name(kernel)} uses dynamic shared memory");
         }
     }
 
@@ -63,7 +71,11 @@ public class GpuKernelCompilationTests
             Assert.Contains($"{nameof(RecurrentStep)}.{nameof(RecurrentStep.Forward)}<{cell}>", names);
         foreach (var cell in new[] { nameof(LstmBackwardCell), nameof(ProjectedStateGradientCell), nameof(InitialStateGradientCell), nameof(GruResetAfterBackwardCell), nameof(GruUpdateBackwardCell), nameof(GruResetBackwardCell), nameof(ElmanBackwardCell) })
             Assert.Contains($"{nameof(RecurrentStep)}.{nameof(RecurrentStep.Backward)}<{cell}>", names);
-        Assert.Contains($"{nameof(PersistentRnn)}.{nameof(PersistentRnn.Forward)}<{nameof(LstmForwardCell)}>", names);
+        foreach (var tile in new[] { nameof(DynamicTile), nameof(StaticTileSmall), nameof(StaticTileMedium), nameof(StaticTileLarge) })
+        {
+            Assert.Contains($"{nameof(PersistentRnn)}.{nameof(PersistentRnn.Forward)}<{nameof(LstmForwardCell)}, {tile}>", names);
+            Assert.Contains($"{nameof(PersistentRnn)}.{nameof(PersistentRnn.Backward)}<{nameof(LstmBackwardCell)}, {tile}>", names);
+        }
         Assert.Contains($"{nameof(Gemm)}.{nameof(Gemm.Tiled)}", names);
     }
 
@@ -79,9 +91,15 @@ public class GpuKernelCompilationTests
                 yield return method;
                 continue;
             }
-            var constraint = method.GetGenericArguments().Single().GetGenericParameterConstraints().Single(c => c.IsInterface);
-            foreach (var cell in types.Where(t => t.IsValueType && constraint.IsAssignableFrom(t)))
-                yield return method.MakeGenericMethod(cell);
+            // Every combination of the value types each type parameter's interface admits (cell, shared tile).
+            IEnumerable<Type[]> combinations = [[]];
+            foreach (var parameter in method.GetGenericArguments())
+            {
+                var constraint = parameter.GetGenericParameterConstraints().Single(c => c.IsInterface);
+                var admitted = types.Where(t => t.IsValueType && constraint.IsAssignableFrom(t)).ToList();
+                combinations = combinations.SelectMany(c => admitted.Select(t => (Type[])[.. c, t])).ToList();
+            }
+            foreach (var arguments in combinations) yield return method.MakeGenericMethod(arguments);
         }
     }
 
@@ -98,6 +116,9 @@ public class GpuKernelCompilationTests
         }
     }
 
+    private static string FileName(MethodInfo m) =>
+        Name(m).Replace('<', '_').Replace(", ", "_", StringComparison.Ordinal).Replace(">", "", StringComparison.Ordinal);
+
     private static string Name(MethodInfo m) =>
-        $"{m.DeclaringType!.Name}.{m.Name}" + (m.IsGenericMethod ? $"<{m.GetGenericArguments()[0].Name}>" : "");
+        $"{m.DeclaringType!.Name}.{m.Name}" + (m.IsGenericMethod ? $"<{string.Join(", ", m.GetGenericArguments().Select(a => a.Name))}>" : "");
 }

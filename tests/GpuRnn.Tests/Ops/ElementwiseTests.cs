@@ -84,6 +84,26 @@ public class ElementwiseTests
         OpCases.AssertSumClose(sum.ToFloat64Array(), expected, terms, OpCases.ForwardTolerance(dtype), "SumRows with beta 0 over NaN");
     }
 
+    /// <summary>
+    /// Fill of a slice sets exactly its elements: zero (a memset on most backends; on OpenCL ILGPU's
+    /// memset of a sub-view cleared elements at the offset times the element size) and another value.
+    /// </summary>
+    [Theory, MemberData(nameof(Cases))]
+    public void FillOfASliceSetsOnlyItsOwnElements(string backendName, DType dtype)
+    {
+        var backend = OpCases.Backend(backendName, dtype);
+        var rng = TestRandom.Create();
+        var (x, xv) = OpCases.Random(backend, rng, new Shape(40, 3), dtype);
+        using var _ = x;
+        var expected = (double[])xv.Clone();
+        foreach (var (start, count, value) in new[] { (8, 4, 0.0), (21, 5, 2.5), (1, 2, 0.0) })
+        {
+            using (var slice = x.Slice(start, count)) backend.Fill(slice, value);
+            Array.Fill(expected, value, start * 3, count * 3);
+            OpCases.AssertIdentical(x.ToFloat64Array(), expected, $"after Fill(Slice({start}, {count}), {value})");
+        }
+    }
+
     [Theory, MemberData(nameof(Cases))]
     public void AxpyAddsAlphaTimesX(string backendName, DType dtype)
     {
