@@ -74,12 +74,19 @@ public static class SampleCommand
 
     // .NET's Console ignores a broken pipe, so `gpurnn sample --length 1000000000 | head` would
     // generate to the end into nothing; written straight to file descriptor 1, the write fails
-    // as soon as the reader has gone.
+    // as soon as the reader has gone. Only for a pipe: on a file a FileStream keeps its own
+    // position, so with `> log 2>&1` it would write over what stderr appended meanwhile.
     private static StreamWriter? ReaderOfStandardOutput(TextWriter output)
     {
         if (!ReferenceEquals(output, Console.Out) || !Console.IsOutputRedirected || OperatingSystem.IsWindows()) return null;
         var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false);
-        return new StreamWriter(new FileStream(handle, FileAccess.Write, 1), new System.Text.UTF8Encoding(false), 4096);
+        var stream = new FileStream(handle, FileAccess.Write, 1);
+        if (stream.CanSeek)
+        {
+            stream.Dispose();
+            return null;
+        }
+        return new StreamWriter(stream, new System.Text.UTF8Encoding(false), 4096);
     }
 
     // Written as drawn and flushed at every line and every 256 characters, so a long text shows

@@ -83,6 +83,36 @@ public sealed class LongRunTests : IDisposable
     }
 
     [Fact]
+    public void ASampleRedirectedToAFileIsFollowedByWhatTheShellWritesThereNextNotOverwrittenByIt()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) Assert.Skip("runs a POSIX shell");
+        var host = DotnetHost.FindOrSkip();
+        var checkpoint = Checkpoint();
+        var seed = (ulong)TestRandom.Create().Next();
+        var output = _folder.File("out.txt");
+        // `{ sample; echo END; } > file`: both share one file offset, which the sample must move as it
+        // writes (a FileStream on the inherited descriptor writes at a position of its own, and the
+        // shell's next write then lands over the text).
+        var script = $"{{ '{host}' '{Path.Combine(AppContext.BaseDirectory, "gpurnn.dll")}' sample --model '{checkpoint}' --prime 1 --length 400 " +
+            $"--seed {seed.ToString(CultureInfo.InvariantCulture)} --backend cpu 2>/dev/null; echo END; }} > '{output}'";
+        using (var shell = System.Diagnostics.Process.Start("sh", ["-c", script]))
+        {
+            if (!shell.WaitForExit(TimeSpan.FromMinutes(2))) { shell.Kill(true); Assert.Fail("the sample did not finish within two minutes"); }
+            Assert.Equal(0, shell.ExitCode);
+        }
+        var snapshot = TrainingCheckpoint.Load(checkpoint);
+        using var backend = Backend.Create("cpu");
+        var (model, _) = TrainingCheckpoint.LoadModel(checkpoint, backend);
+        using (model)
+        {
+            var expected = "1" + snapshot.Vocabulary.Decode(Sampler.GenerateIds(model, Sampler.StartIds(snapshot.Vocabulary, "1"), 400, new SamplingOptions(1, 0, seed)));
+            var written = File.ReadAllText(output);
+            Assert.StartsWith("backend: cpu", written, StringComparison.Ordinal);
+            Assert.Equal(expected + "\nEND\n", written[(written.IndexOf('\n', StringComparison.Ordinal) + 1)..]);
+        }
+    }
+
+    [Fact]
     public void ABeamWiderThanTheVocabularyIsAUsageErrorNamingTheLargestWidth()
     {
         var checkpoint = Checkpoint();
