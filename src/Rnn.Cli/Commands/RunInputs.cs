@@ -89,38 +89,11 @@ public sealed record RunInputs(HostTensor X, HostTensor? H0, HostTensor? C0, int
     // Checked before running: a NaN would otherwise spread silently through every later step.
     private static void CheckFinite(HostTensor t, string name, string path, string why)
     {
-        var index = FirstNonFinite(t);
+        var index = FiniteCheck.FirstNonFinite(t);
         if (index < 0) return;
         var value = t.DType == DType.Float32 ? t.AsFloat32()[index] : t.AsFloat64()[index];
         var original = $"{value.ToString(CultureInfo.InvariantCulture)}, {why}";
-        throw Bad(path, $"{name}{FormatIndex(t.Shape, index)} is {original}; inputs must be finite numbers");
-    }
-
-    private static long FirstNonFinite(HostTensor t)
-    {
-        switch (t.Data)
-        {
-            case float[] f:
-                for (var i = 0; i < f.Length; i++) if (!float.IsFinite(f[i])) return i;
-                return -1;
-            case double[] d:
-                for (var i = 0; i < d.Length; i++) if (!double.IsFinite(d[i])) return i;
-                return -1;
-            default:
-                return -1;
-        }
-    }
-
-    private static string FormatIndex(Shape shape, long flat)
-    {
-        var dims = shape.Dimensions;
-        var index = new long[dims.Length];
-        for (var a = dims.Length - 1; a >= 0; a--)
-        {
-            index[a] = flat % dims[a];
-            flat /= dims[a];
-        }
-        return "[" + string.Join(", ", index) + "]";
+        throw Bad(path, $"{name}{FiniteCheck.FormatIndex(t.Shape, index)} is {original}; inputs must be finite numbers");
     }
 
     private static void Expect(string path, string name, Shape actual, Shape expected, string layout)
