@@ -3,7 +3,11 @@ using System.Text.Json.Nodes;
 
 namespace GpuRnn;
 
-/// <summary>The sequence tasks besides the character language model.</summary>
+/// <summary>
+/// The sequence tasks besides the character language model. Each value is one
+/// <see cref="SequenceTask"/> in <see cref="TaskRegistry"/>, which decides everything task-specific;
+/// a task registered from outside takes a value beyond these.
+/// </summary>
 public enum TaskKind
 {
     /// <summary>Many-to-one classification of a text or a numeric sequence.</summary>
