@@ -5,20 +5,8 @@ namespace GpuRnn;
 /// over <c>value,marker</c> steps, generated (<see cref="AddingProblem"/>) or read from lines;
 /// judged by the mean squared error against the always-1 baseline.
 /// </summary>
-public sealed class AddingTask : SequenceTask
+public sealed class AddingTask() : SequenceTask("adding", TaskKind.Adding, AddingProblem.Name, TaskModelFamily.Classifier)
 {
-    /// <inheritdoc/>
-    public override string Name => "adding";
-
-    /// <inheritdoc/>
-    public override TaskKind Kind => TaskKind.Adding;
-
-    /// <inheritdoc/>
-    public override string BuiltInName => AddingProblem.Name;
-
-    /// <inheritdoc/>
-    public override TaskModelFamily Family => TaskModelFamily.Classifier;
-
     /// <inheritdoc/>
     public override TaskOptions Options => TaskOptions.Bidirectional | TaskOptions.Pool | TaskOptions.Length;
 

@@ -5,20 +5,8 @@ namespace GpuRnn;
 /// classification file (<see cref="ClassificationFile"/>) or the built-in sentiment sentences;
 /// judged by accuracy and a confusion matrix.
 /// </summary>
-public sealed class ClassifyTask : SequenceTask
+public sealed class ClassifyTask() : SequenceTask("classify", TaskKind.Classify, SentimentSentences.Name, TaskModelFamily.Classifier)
 {
-    /// <inheritdoc/>
-    public override string Name => "classify";
-
-    /// <inheritdoc/>
-    public override TaskKind Kind => TaskKind.Classify;
-
-    /// <inheritdoc/>
-    public override string BuiltInName => SentimentSentences.Name;
-
-    /// <inheritdoc/>
-    public override TaskModelFamily Family => TaskModelFamily.Classifier;
-
     /// <inheritdoc/>
     public override TaskOptions Options => TaskOptions.Bidirectional | TaskOptions.Pool | TaskOptions.Tokenize;
 

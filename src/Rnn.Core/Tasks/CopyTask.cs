@@ -5,20 +5,8 @@ namespace GpuRnn;
 /// (<see cref="CopyProblem"/>) or read from symbol lines; judged by the symbols recalled against
 /// the memoryless baseline.
 /// </summary>
-public sealed class CopyTask : SequenceTask
+public sealed class CopyTask() : SequenceTask("copy", TaskKind.Copy, CopyProblem.Name, TaskModelFamily.Tagger)
 {
-    /// <inheritdoc/>
-    public override string Name => "copy";
-
-    /// <inheritdoc/>
-    public override TaskKind Kind => TaskKind.Copy;
-
-    /// <inheritdoc/>
-    public override string BuiltInName => CopyProblem.Name;
-
-    /// <inheritdoc/>
-    public override TaskModelFamily Family => TaskModelFamily.Tagger;
-
     /// <inheritdoc/>
     public override TaskOptions Options => TaskOptions.Length | TaskOptions.CopyCount;
 

@@ -5,20 +5,8 @@ namespace GpuRnn;
 /// (<see cref="ParallelTextFile"/>) or the built-in number words; judged by the exact match of
 /// greedy or beam-search outputs.
 /// </summary>
-public sealed class Seq2SeqTask : SequenceTask
+public sealed class Seq2SeqTask() : SequenceTask("seq2seq", TaskKind.Seq2Seq, NumberWords.Name, TaskModelFamily.Seq2Seq)
 {
-    /// <inheritdoc/>
-    public override string Name => "seq2seq";
-
-    /// <inheritdoc/>
-    public override TaskKind Kind => TaskKind.Seq2Seq;
-
-    /// <inheritdoc/>
-    public override string BuiltInName => NumberWords.Name;
-
-    /// <inheritdoc/>
-    public override TaskModelFamily Family => TaskModelFamily.Seq2Seq;
-
     /// <inheritdoc/>
     public override TaskOptions Options => TaskOptions.Tokenize | TaskOptions.TargetTokenize | TaskOptions.ReverseSource | TaskOptions.Beam;
 

@@ -5,20 +5,8 @@ namespace GpuRnn;
 /// (<see cref="ConllFile"/>) or the built-in entity sentences; judged by token accuracy and,
 /// for BIO tags, entity-level F1.
 /// </summary>
-public sealed class TagTask : SequenceTask
+public sealed class TagTask() : SequenceTask("tag", TaskKind.Tag, EntitySentences.Name, TaskModelFamily.Tagger)
 {
-    /// <inheritdoc/>
-    public override string Name => "tag";
-
-    /// <inheritdoc/>
-    public override TaskKind Kind => TaskKind.Tag;
-
-    /// <inheritdoc/>
-    public override string BuiltInName => EntitySentences.Name;
-
-    /// <inheritdoc/>
-    public override TaskModelFamily Family => TaskModelFamily.Tagger;
-
     /// <inheritdoc/>
     public override TaskOptions Options => TaskOptions.Bidirectional;
 

@@ -40,7 +40,7 @@ public static class TaskRegistry
     public static string NamesAccepting(TaskOptions option) => Join(All.Where(t => t.Accepts(option)).ToList(), "or");
 
     /// <summary>
-    /// Adds a task defined outside this library. Its name and kind must be new (neither of
+    /// Adds a task defined outside this library. Its name (lower case) and kind must be new (neither of
     /// <c>charlm</c> nor of a registered task); registered tasks appear in help texts and messages.
     /// </summary>
     /// <exception cref="ArgumentException">The name or the kind is taken.</exception>
@@ -49,6 +49,7 @@ public static class TaskRegistry
         ArgumentNullException.ThrowIfNull(task);
         lock (Gate)
         {
+            if (task.Name != task.Name.Trim().ToLowerInvariant()) throw new ArgumentException($"a task name is lower case without surrounding spaces, got '{task.Name}'");
             if (task.Name == "charlm" || _tasks.Any(t => t.Name == task.Name)) throw new ArgumentException($"a task named '{task.Name}' is already registered");
             if (_tasks.Any(t => t.Kind == task.Kind)) throw new ArgumentException($"a task of kind {(int)task.Kind} is already registered ({Get(task.Kind).Name})");
             Volatile.Write(ref _tasks, [.. _tasks, task]);

@@ -5,20 +5,8 @@ namespace GpuRnn;
 /// 2011) over windows of a text (<see cref="TextCorpus"/>) or the built-in synthetic words;
 /// judged by perplexity.
 /// </summary>
-public sealed class WordLmTask : SequenceTask
+public sealed class WordLmTask() : SequenceTask("wordlm", TaskKind.WordLm, SyntheticWords.Name, TaskModelFamily.Tagger)
 {
-    /// <inheritdoc/>
-    public override string Name => "wordlm";
-
-    /// <inheritdoc/>
-    public override TaskKind Kind => TaskKind.WordLm;
-
-    /// <inheritdoc/>
-    public override string BuiltInName => SyntheticWords.Name;
-
-    /// <inheritdoc/>
-    public override TaskModelFamily Family => TaskModelFamily.Tagger;
-
     /// <inheritdoc/>
     public override TaskOptions Options => TaskOptions.Tokenize | TaskOptions.Softmax | TaskOptions.Window;
 

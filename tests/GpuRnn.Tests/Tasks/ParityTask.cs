@@ -5,7 +5,7 @@ namespace GpuRnn.Tests.Tasks;
 /// <see cref="TaskRegistry.Register"/> line): is the number of 1s in a string of bits even or odd?
 /// Generated data; a file or an input is lines of bits such as <c>0 1 1 0</c>, labelled by their parity.
 /// </summary>
-public sealed class ParityTask : SequenceTask
+public sealed class ParityTask() : SequenceTask("parity", ParityKind, "built-in parity bits", TaskModelFamily.Classifier)
 {
     /// <summary>A kind beyond the built-in ones (checkpoints store the name, <c>parity</c>).</summary>
     public const TaskKind ParityKind = (TaskKind)100;
@@ -13,10 +13,6 @@ public sealed class ParityTask : SequenceTask
     /// <summary>Bits per generated example.</summary>
     public const int Bits = 6;
 
-    public override string Name => "parity";
-    public override TaskKind Kind => ParityKind;
-    public override string BuiltInName => "built-in parity bits";
-    public override TaskModelFamily Family => TaskModelFamily.Classifier;
     public override long DefaultSteps => 100;
     public override string DescribeOutputs(TaskSpec spec) => $", parity of {Bits} bits";
 
