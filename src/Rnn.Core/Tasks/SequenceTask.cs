@@ -60,37 +60,26 @@ public enum TaskOptions
 /// The built-in tasks are <see cref="ClassifyTask"/>, <see cref="TagTask"/>,
 /// <see cref="Seq2SeqTask"/>, <see cref="AddingTask"/>, <see cref="CopyTask"/> and <see cref="WordLmTask"/>.
 /// </summary>
-public abstract class SequenceTask
+/// <param name="name">The name on the command line and in checkpoints, e.g. <c>classify</c>.</param>
+/// <param name="kind">The value <see cref="TaskSpec.Task"/> holds for this task.</param>
+/// <param name="builtInName">The name of the built-in data (what a checkpoint records as its data without a file).</param>
+/// <param name="family">The model this task trains.</param>
+public abstract class SequenceTask(string name, TaskKind kind, string builtInName, TaskModelFamily family)
 {
     /// <summary>Random streams of the built-in data: training, validation and (evaluation without a file) test examples.</summary>
     protected const ulong TrainStream = 1, ValidationStream = 2, TestStream = 3;
 
-    /// <summary>A task of this name, kind, built-in data and model.</summary>
-    /// <param name="name">The name on the command line and in checkpoints, e.g. <c>classify</c>.</param>
-    /// <param name="kind">The value <see cref="TaskSpec.Task"/> holds for this task.</param>
-    /// <param name="builtInName">The name of the built-in data (what a checkpoint records as its data without a file).</param>
-    /// <param name="family">The model this task trains.</param>
-    protected SequenceTask(string name, TaskKind kind, string builtInName, TaskModelFamily family)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentException.ThrowIfNullOrWhiteSpace(builtInName);
-        Name = name;
-        Kind = kind;
-        BuiltInName = builtInName;
-        Family = family;
-    }
-
     /// <summary>The name on the command line and in checkpoints, e.g. <c>classify</c>.</summary>
-    public string Name { get; }
+    public string Name { get; } = string.IsNullOrWhiteSpace(name) ? throw new ArgumentException("a task needs a name", nameof(name)) : name;
 
     /// <summary>The value <see cref="TaskSpec.Task"/> holds for this task.</summary>
-    public TaskKind Kind { get; }
+    public TaskKind Kind => kind;
 
     /// <summary>The name of the built-in data (what a checkpoint records as its data without a file).</summary>
-    public string BuiltInName { get; }
+    public string BuiltInName { get; } = builtInName ?? throw new ArgumentNullException(nameof(builtInName));
 
     /// <summary>The model this task trains.</summary>
-    public TaskModelFamily Family { get; }
+    public TaskModelFamily Family => family;
 
     /// <summary>The options of <c>gpurnn train</c> that apply to this task.</summary>
     public virtual TaskOptions Options => TaskOptions.None;
