@@ -58,8 +58,9 @@ public static class EvalCommand
     {
         var snapshot = TaskCheckpoint.Load(modelPath);
         var spec = snapshot.Spec;
-        if (beam != 1 && spec.Task != TaskKind.Seq2Seq) throw new CliException($"--beam applies to a seq2seq model, not to --task {spec.Task.ToName()}", ExitCodes.Usage);
-        if (seq is not null && spec.Task != TaskKind.WordLm) throw new CliException($"--seq applies to a character or word language model, not to --task {spec.Task.ToName()}", ExitCodes.Usage);
+        var task = TaskRegistry.Get(spec.Task);
+        if (beam != 1 && !task.Accepts(TaskOptions.Beam)) throw new CliException($"--beam applies to a seq2seq model, not to --task {spec.Task.ToName()}", ExitCodes.Usage);
+        if (seq is not null && !task.Accepts(TaskOptions.Window)) throw new CliException($"--seq applies to a character or word language model, not to --task {spec.Task.ToName()}", ExitCodes.Usage);
         var window = seq ?? snapshot.Options.SequenceLength;
         var builtIn = TaskSetup.BuiltInName(spec.Task);
         if (dataPath is null && snapshot.DataName != builtIn)
@@ -72,7 +73,7 @@ public static class EvalCommand
         {
             var report = TaskEvaluator.Evaluate(model, examples, batch ?? snapshot.Options.Batch, beam);
             var what = dataPath is null ? $"fresh examples of the {builtIn}" : dataPath;
-            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"evaluated {examples.Count:N0} {(spec.Task == TaskKind.WordLm ? "windows" : "examples")} of {what}: {report.Summary}"));
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"evaluated {examples.Count:N0} {task.ExampleName} of {what}: {report.Summary}"));
             foreach (var line in report.Details) console.Out.WriteLine(line);
         }
         return ExitCodes.Ok;

@@ -36,7 +36,7 @@ public static class PredictCommand
             throw new CliException($"{modelPath}: is a character model; 'gpurnn sample' continues a text with it (predict is for --task models)", ExitCodes.Usage);
         }
         var snapshot = TaskCheckpoint.Load(modelPath);
-        if (beam != 1 && snapshot.Spec.Task != TaskKind.Seq2Seq) throw new CliException($"--beam applies to a seq2seq model, not to --task {snapshot.Spec.Task.ToName()}", ExitCodes.Usage);
+        if (beam != 1 && !TaskRegistry.Get(snapshot.Spec.Task).Accepts(TaskOptions.Beam)) throw new CliException($"--beam applies to a seq2seq model, not to --task {snapshot.Spec.Task.ToName()}", ExitCodes.Usage);
         var fromStdin = inputPath is null or "-";
         var source = fromStdin ? "standard input" : DataFile.Describe(inputPath!);
         var lines = fromStdin ? DataFile.Lines(console.In.ReadToEnd()) : DataFile.ReadLines(inputPath!);

@@ -2,35 +2,26 @@ using System.Globalization;
 
 namespace GpuRnn.Cli.Commands;
 
-/// <summary>The defaults of <c>gpurnn train --task NAME</c>, each sized so that the built-in run takes a minute or two on two CPU cores.</summary>
+/// <summary>
+/// The defaults of <c>gpurnn train --task NAME</c>, each sized so that the built-in run takes a
+/// minute or two on two CPU cores; the task-specific ones are the task's (<see cref="SequenceTask"/>).
+/// </summary>
 public static class TaskDefaults
 {
     /// <summary>Hidden units per layer.</summary>
-    public static int Hidden(TaskKind task) => task switch
-    {
-        TaskKind.Seq2Seq or TaskKind.WordLm => 128,
-        _ => 64,
-    };
+    public static int Hidden(TaskKind task) => TaskRegistry.Get(task).DefaultHiddenSize;
 
     /// <summary>Examples per step.</summary>
     public const int Batch = 32;
 
     /// <summary>Training steps.</summary>
-    public static long Steps(TaskKind task) => task switch
-    {
-        TaskKind.Classify => 400,
-        TaskKind.Tag => 300,
-        TaskKind.Seq2Seq => 1500,
-        TaskKind.Adding => 1500,
-        TaskKind.Copy => 1500,
-        _ => 800,
-    };
+    public static long Steps(TaskKind task) => TaskRegistry.Get(task).DefaultSteps;
 
     /// <summary>Steps between validations (and checkpoints).</summary>
     public static int EvalEvery(TaskKind task) => (int)Math.Max(50, Steps(task) / 5);
 
     /// <summary>Adding: T; copy: the delay.</summary>
-    public static int Length(TaskKind task) => task == TaskKind.Copy ? 10 : 50;
+    public static int Length(TaskKind task) => TaskRegistry.Get(task).DefaultLength;
 
     /// <summary>Copy: symbols to remember.</summary>
     public const int CopyCount = 5;
@@ -38,16 +29,16 @@ public static class TaskDefaults
     /// <summary>Word model: words per training example.</summary>
     public const int Window = 35;
 
-    /// <summary>Learning rate of Adam and AdamW.</summary>
+    /// <summary>Learning rate: SGD's and RMSprop's are the optimizer's, Adam's and AdamW's the task's.</summary>
     public static double LearningRate(TaskKind task, OptimizerKind kind) => kind switch
     {
         OptimizerKind.Sgd => 0.1,
         OptimizerKind.RmsProp => 0.001,
-        _ => task is TaskKind.Adding ? 0.01 : 0.005,
+        _ => TaskRegistry.Get(task).DefaultLearningRate,
     };
 
-    /// <summary>Global gradient-norm limit: 1 for the adding problem (its long plateau is left sooner with a larger step and a tighter clip), else the character model's.</summary>
-    public static double Clip(TaskKind task) => task == TaskKind.Adding ? 1 : TrainDefaults.Clip;
+    /// <summary>Global gradient-norm limit: the task's (1 for the adding problem), else the character model's.</summary>
+    public static double Clip(TaskKind task) => TaskRegistry.Get(task).DefaultClip ?? TrainDefaults.Clip;
 }
 
 /// <summary>
@@ -78,23 +69,25 @@ public sealed record TaskPlan(TaskSpec Spec, TaskData Data, OptimizerConfig Opti
         var task = resume?.Spec.Task ?? TrainPlan.Parse(() => TaskNames.ParseTask(r.Task!));
         if (resume is not null && r.Task is not null && r.Task != "charlm" && TrainPlan.Parse(() => TaskNames.ParseTask(r.Task)) != task)
             throw TrainPlan.Mismatch($"--task {r.Task}", $"task {task.ToName()}");
-        CheckApplicable(r, task);
+        var kind = TaskRegistry.Get(task);
+        CheckApplicable(r, kind);
 
         var seed = resume?.Options.Seed ?? r.Seed ?? 0;
         if (resume is not null && r.Seed is { } s && s != seed) throw TrainPlan.Mismatch($"--seed {s}", $"seed {seed}");
-        var window = r.Seq ?? (resume?.Options.SequenceLength is { } saved && task == TaskKind.WordLm ? saved : TaskDefaults.Window);
-        if (resume is not null && task == TaskKind.WordLm && window != resume.Options.SequenceLength)
+        var windowed = kind.Accepts(TaskOptions.Window);
+        var window = r.Seq ?? (resume?.Options.SequenceLength is { } saved && windowed ? saved : TaskDefaults.Window);
+        if (resume is not null && windowed && window != resume.Options.SequenceLength)
             throw TrainPlan.Mismatch($"--seq {window}", $"seq {resume.Options.SequenceLength}");
         TaskSpec spec;
         TaskData data;
         if (resume is null)
         {
-            (spec, data) = TaskSetup.Create(Settings(r, task), r.Data, seed, window);
+            (spec, data) = TaskSetup.Create(Settings(r, kind), r.Data, seed, window);
         }
         else
         {
-            spec = CheckSpec(r, resume.Spec);
-            var builtIn = TaskSetup.BuiltInName(task);
+            spec = CheckSpec(r, resume.Spec, kind);
+            var builtIn = kind.BuiltInName;
             if (r.Data is null && resume.DataName != builtIn)
                 throw new CliException($"{r.Resume}: was trained on {resume.DataName}; give --data to continue training on a file");
             data = TaskSetup.Load(spec, r.Data, seed, window);
@@ -116,7 +109,7 @@ public sealed record TaskPlan(TaskSpec Spec, TaskData Data, OptimizerConfig Opti
             throw new CliException($"{r.Resume}: is already at step {resume.Step}; give --steps above {resume.Step} to train further", ExitCodes.Usage);
         var schedule = TrainPlan.ResolveSchedule(r, resume?.Schedule, optimizer.Kind, steps, TaskDefaults.LearningRate(task, optimizer.Kind));
         var evalEvery = r.EvalEvery ?? resume?.Options.EvalEvery ?? TaskDefaults.EvalEvery(task);
-        var options = new TrainingOptions(batch, task == TaskKind.WordLm ? window : 1, steps, r.Clip ?? resume?.Options.Clip ?? TaskDefaults.Clip(task), evalEvery,
+        var options = new TrainingOptions(batch, windowed ? window : 1, steps, r.Clip ?? resume?.Options.Clip ?? TaskDefaults.Clip(task), evalEvery,
             r.CheckpointEvery ?? resume?.Options.CheckpointEvery ?? evalEvery, 0, seed);
         if (resume is null) TrainPlan.CheckSize(r, e => e.AddTaskModel(spec));
         var path = r.Out ?? r.Resume ?? TrainPlan.DefaultCheckpointPath();
@@ -124,7 +117,7 @@ public sealed record TaskPlan(TaskSpec Spec, TaskData Data, OptimizerConfig Opti
         return new TaskPlan(spec, data, optimizer, schedule, options, path, resume);
     }
 
-    private static TaskSettings Settings(TrainRequest r, TaskKind task)
+    private static TaskSettings Settings(TrainRequest r, SequenceTask task)
     {
         var cell = TrainPlan.Parse(() => RnnNames.ParseCell(r.Cell ?? TrainDefaults.Cell));
         var init = TrainPlan.Parse(() => RecurrentInitializer.Parse(r.Init ?? "default"));
@@ -135,11 +128,11 @@ public sealed record TaskPlan(TaskSpec Spec, TaskData Data, OptimizerConfig Opti
         var (input, output) = Tokenization(r.Tokenize, task);
         return TrainPlan.Parse(() => new TaskSettings
         {
-            Task = task,
+            Task = task.Kind,
             Cell = cell,
-            HiddenSize = r.Hidden ?? TaskDefaults.Hidden(task),
+            HiddenSize = r.Hidden ?? task.DefaultHiddenSize,
             NumLayers = r.Layers ?? 1,
-            Bidirectional = r.Bidirectional ?? task == TaskKind.Tag,
+            Bidirectional = r.Bidirectional ?? task.DefaultBidirectional,
             Dropout = r.Dropout ?? 0,
             RecurrentInit = init,
             ForgetBias = r.ForgetBias ?? false,
@@ -150,40 +143,45 @@ public sealed record TaskPlan(TaskSpec Spec, TaskData Data, OptimizerConfig Opti
             InputTokenization = input,
             OutputTokenization = output,
             MinCount = r.MinCount ?? 1,
-            Length = r.Length ?? TaskDefaults.Length(task),
+            Length = r.Length ?? task.DefaultLength,
             CopyCount = r.CopyCount ?? TaskDefaults.CopyCount,
             ReverseSource = r.ReverseSource ?? true,
         }.Validate());
     }
 
-    private static (Tokenization?, Tokenization?) Tokenization(string? text, TaskKind task)
+    private static (Tokenization?, Tokenization?) Tokenization(string? text, SequenceTask task)
     {
         if (text is null) return (null, null);
         var parts = text.Split(',');
-        if (parts.Length > 2 || (parts.Length == 2 && task != TaskKind.Seq2Seq))
-            throw new CliException($"--tokenize takes one of char, word, space{(task == TaskKind.Seq2Seq ? ", or SOURCE,TARGET such as word,char" : "")}; got '{text}'", ExitCodes.Usage);
+        var pair = task.Accepts(TaskOptions.TargetTokenize);
+        if (parts.Length > 2 || (parts.Length == 2 && !pair))
+            throw new CliException($"--tokenize takes one of char, word, space{(pair ? ", or SOURCE,TARGET such as word,char" : "")}; got '{text}'", ExitCodes.Usage);
         var input = TrainPlan.Parse(() => Tokenizer.Parse(parts[0]));
         return (input, parts.Length == 2 ? TrainPlan.Parse(() => Tokenizer.Parse(parts[1])) : input);
     }
 
-    /// <summary>Refuses options that mean nothing for the task, naming where they apply.</summary>
-    private static void CheckApplicable(TrainRequest r, TaskKind task)
+    /// <summary>Refuses options that mean nothing for the task, naming the tasks they apply to.</summary>
+    private static void CheckApplicable(TrainRequest r, SequenceTask task)
     {
-        void Only(bool given, string option, bool applies, string where)
+        void Only(bool given, string option, TaskOptions which, string? where = null)
         {
-            if (given && !applies) throw new CliException($"{option} applies to {where}, not to --task {task.ToName()}", ExitCodes.Usage);
+            if (given && !task.Accepts(which))
+                throw new CliException($"{option} applies to {where ?? "--task " + TaskRegistry.NamesAccepting(which)}, not to --task {task.Name}", ExitCodes.Usage);
         }
-        Only(r.Bidirectional is not null, "--bidirectional", task is TaskKind.Classify or TaskKind.Tag or TaskKind.Adding, "--task classify, tag or adding");
-        Only(r.Pool is not null, "--pool", task is TaskKind.Classify or TaskKind.Adding, "--task classify or adding");
-        Only(r.Length is not null, "--length", task is TaskKind.Adding or TaskKind.Copy, "--task adding or copy");
-        Only(r.CopyCount is not null, "--copy-count", task == TaskKind.Copy, "--task copy");
-        Only(r.Tokenize is not null, "--tokenize", task is TaskKind.Classify or TaskKind.Seq2Seq or TaskKind.WordLm, "--task classify, seq2seq or wordlm");
-        Only(r.Softmax is not null || r.Classes is not null, r.Softmax is not null ? "--softmax" : "--classes", task == TaskKind.WordLm, "--task wordlm");
-        Only(r.ReverseSource is not null || r.Beam != 1, r.ReverseSource is not null ? "--reverse-source" : "--beam", task == TaskKind.Seq2Seq, "--task seq2seq");
-        Only(r.Seq is not null, "--seq", task == TaskKind.WordLm, "--task charlm or wordlm (the adding and copy tasks take --length)");
+        Only(r.Bidirectional is not null, "--bidirectional", TaskOptions.Bidirectional);
+        Only(r.Pool is not null, "--pool", TaskOptions.Pool);
+        Only(r.Length is not null, "--length", TaskOptions.Length);
+        Only(r.CopyCount is not null, "--copy-count", TaskOptions.CopyCount);
+        Only(r.Tokenize is not null, "--tokenize", TaskOptions.Tokenize);
+        Only(r.Softmax is not null, "--softmax", TaskOptions.Softmax);
+        Only(r.Classes is not null, "--classes", TaskOptions.Softmax);
+        Only(r.ReverseSource is not null, "--reverse-source", TaskOptions.ReverseSource);
+        Only(r.Beam != 1, "--beam", TaskOptions.Beam);
+        Only(r.Seq is not null, "--seq", TaskOptions.Window,
+            $"--task charlm or {TaskRegistry.NamesAccepting(TaskOptions.Window)} (the {TaskRegistry.NamesAccepting(TaskOptions.Length).Replace(" or ", " and ", StringComparison.Ordinal)} tasks take --length)");
     }
 
-    private static TaskSpec CheckSpec(TrainRequest r, TaskSpec s)
+    private static TaskSpec CheckSpec(TrainRequest r, TaskSpec s, SequenceTask task)
     {
         foreach (var (given, option) in new[] { (r.Tokenize is not null, "--tokenize"), (r.MinCount is not null, "--min-count"), (r.Classes is not null, "--classes") })
         {
@@ -201,8 +199,8 @@ public sealed record TaskPlan(TaskSpec Spec, TaskData Data, OptimizerConfig Opti
         Same("--bidirectional", r.Bidirectional, s.Bidirectional, "bidirectional");
         Same("--forget-bias", r.ForgetBias, s.ForgetBias, "forget bias");
         Same("--reverse-source", r.ReverseSource, s.ReverseSource, "reverse source");
-        if (s.Task is TaskKind.Adding or TaskKind.Copy) Same("--length", r.Length, s.Length, "length");
-        if (s.Task == TaskKind.Copy) Same("--copy-count", r.CopyCount, s.CopyCount, "copy count");
+        if (task.Accepts(TaskOptions.Length)) Same("--length", r.Length, s.Length, "length");
+        if (task.Accepts(TaskOptions.CopyCount)) Same("--copy-count", r.CopyCount, s.CopyCount, "copy count");
         if (r.Init is not null && TrainPlan.Parse(() => RecurrentInitializer.Parse(r.Init)) != s.RecurrentInit) throw TrainPlan.Mismatch($"--init {r.Init}", $"init {s.RecurrentInit.ToName()}");
         if (r.Pool is not null && TrainPlan.Parse(() => TaskNames.ParsePooling(r.Pool)) != s.Pooling) throw TrainPlan.Mismatch($"--pool {r.Pool}", $"pooling {s.Pooling.ToName()}");
         if (r.Softmax is not null && TrainPlan.Parse(() => TaskNames.ParseSoftmax(r.Softmax)) != s.Softmax) throw TrainPlan.Mismatch($"--softmax {r.Softmax}", $"softmax {s.Softmax.ToName()}");

@@ -72,13 +72,7 @@ public static class TaskTrainCommand
     {
         if (metrics.Rows.Count == 0) return;
         var spec = plan.Spec;
-        var loss = spec.Task switch
-        {
-            TaskKind.Adding => "mean squared error",
-            TaskKind.Classify => "loss (nats per sequence)",
-            TaskKind.WordLm => "loss (nats per word)",
-            _ => "loss (nats per token)",
-        };
+        var loss = TaskRegistry.Get(spec.Task).LossAxis;
         LossPlot.Save(path, metrics.Rows, $"{spec.Task.ToName()}: {spec.Cell.ToName()} {spec.NumLayers}x{spec.HiddenSize} on {Path.GetFileName(plan.Data.Name)}", loss);
     }
 }

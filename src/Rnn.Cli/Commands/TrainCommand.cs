@@ -42,7 +42,7 @@ public static class TrainCommand
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Steps between checkpoints (default: as --eval-every; 0 = only at the end)" };
         var sampleLength = new Option<int>("--sample-length") { Description = "Characters sampled at the end", DefaultValueFactory = _ => 200 };
         var temperature = new Option<double>("--temperature") { Description = "Temperature of that sample", DefaultValueFactory = _ => 0.8 };
-        var task = new Option<string?>("--task") { Description = "charlm (default: the character model), classify, tag, seq2seq, adding, copy or wordlm" };
+        var task = new Option<string?>("--task") { Description = $"charlm (default: the character model), {TaskRegistry.Names}" };
         var bidirectional = new Option<bool?>("--bidirectional") { Description = "classify, tag, adding: bidirectional layers (default: on for tag)" };
         var pool = new Option<string?>("--pool") { Description = "classify, adding: last (final state, default) or mean (of the outputs)" };
         var length = new Option<int?>("--length") { Description = "adding: sequence length T (default 50); copy: delay T (default 10)" };

@@ -48,14 +48,15 @@ public static class ModelTensors
             tensors.Add(prefix + ".weight", output, input);
             tensors.Add(prefix + ".bias", output);
         }
-        switch (spec.Task)
+        // The tensors follow the model the task trains, as TaskModels.Create builds it.
+        switch (TaskRegistry.Get(spec.Task).Family)
         {
-            case TaskKind.Seq2Seq:
+            case TaskModelFamily.Seq2Seq:
                 Encoder("encoder.", spec.InputVocabulary?.Count ?? 0);
                 Encoder("decoder.", outputs);
                 Linear("decoder.output", spec.HiddenSize, outputs);
                 break;
-            case TaskKind.Classify or TaskKind.Adding:
+            case TaskModelFamily.Classifier:
                 Encoder("", spec.InputVocabulary?.Count ?? 0);
                 Linear("output", features, outputs);
                 break;

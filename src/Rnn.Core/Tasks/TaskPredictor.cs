@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace GpuRnn;
 
 /// <summary>
@@ -45,34 +43,7 @@ public static class TaskPredictor
             if (string.IsNullOrWhiteSpace(text))
                 throw DataFile.Error(source, number, "the line is blank; predict gives one result per input line, so every line must be an input (remove blank lines)");
         }
-        switch (spec.Task)
-        {
-            case TaskKind.Classify:
-                return new PredictionInput(spec, TaskExamples.FromClassificationFile(spec, ClassificationFile.Parse(lines, source, separator, labelled: false, featureSize: spec.FeatureSize)), null);
-            case TaskKind.Adding:
-                return new PredictionInput(spec, TaskExamples.FromAddingLines(lines, source, labelled: false), null);
-            case TaskKind.Tag:
-            {
-                var sentences = ConllFile.ParseUntagged(lines);
-                return new PredictionInput(spec, sentences.Select(s => TaskExamples.FromSentence(spec, s, source)).ToList(), sentences);
-            }
-            case TaskKind.Copy:
-                return new PredictionInput(spec, TaskExamples.FromSymbolLines(lines, source, labelled: false), null);
-            case TaskKind.Seq2Seq:
-                return new PredictionInput(spec, ParallelTextFile.ParseSources(lines).Select(p => TaskExamples.FromPair(spec, p, source)).ToList(), null);
-            default:
-            {
-                var examples = new List<SequenceExample>();
-                foreach (var (number, text) in lines)
-                {
-                    if (string.IsNullOrWhiteSpace(text)) continue;
-                    var ids = TaskExamples.Words(spec, text);
-                    if (ids.Length == 0) throw DataFile.Error(source, number, "the line has no words");
-                    examples.Add(new SequenceExample { Length = ids.Length, Tokens = ids, Line = number });
-                }
-                return new PredictionInput(spec, examples, null);
-            }
-        }
+        return TaskRegistry.Get(spec.Task).ReadInput(spec, lines, source, separator);
     }
 
     /// <summary>The output lines for inputs read by <see cref="Read"/> with this model's spec (or its checkpoint's).</summary>
@@ -86,55 +57,8 @@ public static class TaskPredictor
         ArgumentNullException.ThrowIfNull(input);
         var spec = model.Spec;
         if (input.Spec.Task != spec.Task) throw new ArgumentException($"the inputs were read for a {input.Spec.Task.ToName()} model, not for this {spec.Task.ToName()} model");
-        var examples = input.Examples;
-        switch (spec.Task)
-        {
-            case TaskKind.Classify:
-            {
-                var probabilities = ((SequenceClassifier)model).Predict(examples);
-                return examples.Select((e, i) =>
-                {
-                    var best = HeadMath.ArgMax(probabilities[i]);
-                    var result = I($"{spec.OutputVocabulary![best]}\t{probabilities[i][best]:F4}");
-                    return e.Id is null ? result : $"{e.Id}\t{result}";
-                }).ToList();
-            }
-            case TaskKind.Adding:
-                return ((SequenceClassifier)model).Predict(examples).Select(v => I($"{v[0]:F4}")).ToList();
-            case TaskKind.Tag:
-            {
-                var sentences = input.Sentences!;
-                var predicted = ((SequenceTagger)model).Predict(examples);
-                var output = new List<string>();
-                for (var i = 0; i < sentences.Count; i++)
-                {
-                    for (var t = 0; t < sentences[i].Tokens.Length; t++) output.Add($"{sentences[i].Tokens[t]}\t{spec.OutputVocabulary![predicted[i][t]]}");
-                    output.Add("");
-                }
-                return output;
-            }
-            case TaskKind.Copy:
-                return ((SequenceTagger)model).Predict(examples).Select(p => string.Join(' ', p.Select(id => spec.OutputVocabulary![id]))).ToList();
-            case TaskKind.Seq2Seq:
-                return ((Seq2SeqModel)model).Decode(examples, beam).Select(o => TaskEvaluator.Text(spec.OutputVocabulary!, o, spec.OutputTokenization)).ToList();
-            default:
-            {
-                var tagger = (SequenceTagger)model;
-                var output = new List<string>();
-                var v = spec.OutputSize;
-                foreach (var example in examples)
-                {
-                    var rows = tagger.LogProbabilities([example])[0];
-                    var last = rows.AsSpan((example.Length - 1) * v, v).ToArray();
-                    var best = Enumerable.Range(0, v).OrderByDescending(w => last[w]).ThenBy(w => w).Take(top);
-                    output.Add(string.Join("  ", best.Select(w => I($"{spec.OutputVocabulary![w]} {Math.Exp(last[w]):F3}"))));
-                }
-                return output;
-            }
-        }
+        return TaskRegistry.Get(spec.Task).Predict(model, input, beam, top);
     }
-
-    private static string I(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>Prediction inputs read and checked by <see cref="TaskPredictor.Read"/>.</summary>

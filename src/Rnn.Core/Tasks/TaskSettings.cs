@@ -68,9 +68,7 @@ public sealed record TaskSettings
         if (EmbeddingSize <= 0) throw new ArgumentException($"embedding size must be positive, got {EmbeddingSize}");
         if (MinCount <= 0) throw new ArgumentException($"the minimum count must be positive, got {MinCount}");
         if (Classes < 0) throw new ArgumentException($"the number of classes must not be negative, got {Classes}");
-        if (Task == TaskKind.Adding && Length < 2) throw new ArgumentException($"the adding problem needs a length of at least 2, got {Length}");
-        if (Task == TaskKind.Copy && Length < 1) throw new ArgumentException($"the copy delay must be at least 1, got {Length}");
-        if (Task == TaskKind.Copy && CopyCount < 1) throw new ArgumentException($"the copy task needs at least 1 symbol to copy, got {CopyCount}");
+        TaskRegistry.Get(Task).Validate(this);
         return this;
     }
 }

@@ -3,7 +3,11 @@ using System.Text.Json.Nodes;
 
 namespace GpuRnn;
 
-/// <summary>The sequence tasks besides the character language model.</summary>
+/// <summary>
+/// The sequence tasks besides the character language model. Each value is one
+/// <see cref="SequenceTask"/> in <see cref="TaskRegistry"/>, which decides everything task-specific;
+/// a task registered from outside takes a value beyond these.
+/// </summary>
 public enum TaskKind
 {
     /// <summary>Many-to-one classification of a text or a numeric sequence.</summary>
@@ -49,27 +53,10 @@ public enum SoftmaxKind
 public static class TaskNames
 {
     /// <summary><c>classify</c>, <c>tag</c>, <c>seq2seq</c>, <c>adding</c>, <c>copy</c> or <c>wordlm</c>.</summary>
-    public static string ToName(this TaskKind task) => task switch
-    {
-        TaskKind.Classify => "classify",
-        TaskKind.Tag => "tag",
-        TaskKind.Seq2Seq => "seq2seq",
-        TaskKind.Adding => "adding",
-        TaskKind.Copy => "copy",
-        _ => "wordlm",
-    };
+    public static string ToName(this TaskKind task) => TaskRegistry.Get(task).Name;
 
     /// <summary>Parses a task name (not <c>charlm</c>, which is the character model's).</summary>
-    public static TaskKind ParseTask(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "classify" => TaskKind.Classify,
-        "tag" => TaskKind.Tag,
-        "seq2seq" => TaskKind.Seq2Seq,
-        "adding" => TaskKind.Adding,
-        "copy" => TaskKind.Copy,
-        "wordlm" => TaskKind.WordLm,
-        _ => throw new ArgumentException($"unknown task '{name}' (expected charlm, classify, tag, seq2seq, adding, copy or wordlm)"),
-    };
+    public static TaskKind ParseTask(string name) => TaskRegistry.Get(name).Kind;
 
     /// <summary><c>last</c> or <c>mean</c>.</summary>
     public static string ToName(this Pooling pooling) => pooling == Pooling.Last ? "last" : "mean";
@@ -172,7 +159,7 @@ public sealed record TaskSpec
     public bool TokenInputs => InputVocabulary is not null;
 
     /// <summary>Whether the model predicts a value (the adding problem) rather than a class.</summary>
-    public bool IsRegression => Task == TaskKind.Adding;
+    public bool IsRegression => TaskRegistry.Get(Task).IsRegression;
 
     /// <summary>Features per step the recurrent stack reads: E for tokens, F for numeric inputs.</summary>
     public int RnnInputSize => TokenInputs ? EmbeddingSize : FeatureSize;
@@ -192,14 +179,13 @@ public sealed record TaskSpec
         if (TokenInputs == (FeatureSize > 0)) throw new ArgumentException("a task reads either tokens (an input vocabulary) or numeric features (a feature size), not both or neither");
         if (TokenInputs && EmbeddingSize <= 0) throw new ArgumentException($"embedding size must be positive, got {EmbeddingSize}");
         if (!IsRegression && OutputVocabulary is null) throw new ArgumentException($"task {Task.ToName()} needs an output vocabulary");
-        if (Task is TaskKind.Seq2Seq or TaskKind.WordLm or TaskKind.Copy && Bidirectional)
+        var task = TaskRegistry.Get(Task);
+        if (!task.Accepts(TaskOptions.Bidirectional) && Bidirectional)
             throw new ArgumentException($"task {Task.ToName()} reads left to right and cannot be bidirectional");
-        if (Task == TaskKind.Seq2Seq && MaxOutputLength <= 0) throw new ArgumentException($"the longest output must be positive, got {MaxOutputLength}");
-        if (Task == TaskKind.Seq2Seq && OutputVocabulary!.IdOf(TokenVocabulary.End) != 0)
-            throw new ArgumentException($"a seq2seq target vocabulary starts with {TokenVocabulary.End}");
+        task.Validate(this);
         if (Softmax == SoftmaxKind.Class)
         {
-            if (Task != TaskKind.WordLm) throw new ArgumentException("a class-based softmax is for the word language model");
+            if (!task.Accepts(TaskOptions.Softmax)) throw new ArgumentException("a class-based softmax is for the word language model");
             if (WordClasses is null) throw new ArgumentException("a class-based softmax needs the class of every word");
             GpuRnn.WordClasses.FromClassOf(WordClasses, OutputSize);
         }
@@ -219,15 +205,7 @@ public sealed record TaskSpec
         if (Dropout > 0) s += $", dropout {Dropout.ToString(CultureInfo.InvariantCulture)}";
         if (RecurrentInit != RecurrentInit.Default) s += $", {RecurrentInit.ToName()} init";
         if (ForgetBias) s += ", forget bias 1";
-        s += Task switch
-        {
-            TaskKind.Classify => $", {OutputSize} labels, {Pooling.ToName()}-state pooling",
-            TaskKind.Tag => $", {OutputSize} tags",
-            TaskKind.Seq2Seq => $", {OutputSize} target tokens ({OutputTokenization.ToName()}){(ReverseSource ? ", source reversed" : "")}",
-            TaskKind.Adding => $", T = {Length}",
-            TaskKind.Copy => $", copy {CopyCount} symbols after {Length} steps",
-            _ => $", {OutputSize} words, {(Softmax == SoftmaxKind.Class ? $"class-based softmax over {GpuRnn.WordClasses.FromClassOf(WordClasses!, OutputSize).Count} classes" : "full softmax")}",
-        };
+        s += TaskRegistry.Get(Task).DescribeOutputs(this);
         return s;
     }
 

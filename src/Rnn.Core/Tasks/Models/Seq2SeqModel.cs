@@ -15,10 +15,11 @@ public sealed class Seq2SeqModel : TaskModel
     /// <summary>The id of <see cref="TokenVocabulary.End"/> in the target vocabulary.</summary>
     public const int EndId = 0;
 
-    /// <summary>Creates the model for a <see cref="TaskKind.Seq2Seq"/> spec.</summary>
+    /// <summary>Creates the model for a spec of a <see cref="TaskModelFamily.Seq2Seq"/> task.</summary>
     public Seq2SeqModel(IBackend backend, TaskSpec spec, ulong seed = 0, DType dtype = DType.Float32) : base(backend, spec, dtype, seed)
     {
-        if (spec.Task != TaskKind.Seq2Seq) throw new ArgumentException($"a seq2seq model serves seq2seq, not {spec.Task.ToName()}");
+        if (TaskRegistry.Get(spec.Task).Family != TaskModelFamily.Seq2Seq)
+            throw new ArgumentException($"a seq2seq model serves {TaskRegistry.NamesOf(TaskModelFamily.Seq2Seq)}, not {spec.Task.ToName()}");
         if (!spec.TokenInputs) throw new ArgumentException("a seq2seq model reads source tokens");
         try
         {

@@ -12,11 +12,11 @@ public sealed class SequenceClassifier : TaskModel
     private readonly SoftmaxCrossEntropyLoss _loss;
     private readonly Tensor _squaredError;
 
-    /// <summary>Creates the model for a <see cref="TaskKind.Classify"/> or <see cref="TaskKind.Adding"/> spec.</summary>
+    /// <summary>Creates the model for a spec of a <see cref="TaskModelFamily.Classifier"/> task (classify, adding).</summary>
     public SequenceClassifier(IBackend backend, TaskSpec spec, ulong seed = 0, DType dtype = DType.Float32) : base(backend, spec, dtype, seed)
     {
-        if (spec.Task is not (TaskKind.Classify or TaskKind.Adding))
-            throw new ArgumentException($"a sequence classifier serves classify and adding, not {spec.Task.ToName()}");
+        if (TaskRegistry.Get(spec.Task).Family != TaskModelFamily.Classifier)
+            throw new ArgumentException($"a sequence classifier serves {TaskRegistry.NamesOf(TaskModelFamily.Classifier)}, not {spec.Task.ToName()}");
         try
         {
             // The encoder is registered without a name: its layers are the model's embedding and rnn, as PyTorch would name them.

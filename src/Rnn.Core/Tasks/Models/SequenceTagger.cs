@@ -9,11 +9,11 @@ namespace GpuRnn;
 /// </summary>
 public sealed class SequenceTagger : TaskModel
 {
-    /// <summary>Creates the model for a <see cref="TaskKind.Tag"/>, <see cref="TaskKind.Copy"/> or <see cref="TaskKind.WordLm"/> spec.</summary>
+    /// <summary>Creates the model for a spec of a <see cref="TaskModelFamily.Tagger"/> task (tag, copy, wordlm).</summary>
     public SequenceTagger(IBackend backend, TaskSpec spec, ulong seed = 0, DType dtype = DType.Float32) : base(backend, spec, dtype, seed)
     {
-        if (spec.Task is not (TaskKind.Tag or TaskKind.Copy or TaskKind.WordLm))
-            throw new ArgumentException($"a sequence tagger serves tag, copy and wordlm, not {spec.Task.ToName()}");
+        if (TaskRegistry.Get(spec.Task).Family != TaskModelFamily.Tagger)
+            throw new ArgumentException($"a sequence tagger serves {TaskRegistry.NamesOf(TaskModelFamily.Tagger)}, not {spec.Task.ToName()}");
         try
         {
             // The encoder is registered without a name: its layers are the model's embedding and rnn, as PyTorch would name them.
