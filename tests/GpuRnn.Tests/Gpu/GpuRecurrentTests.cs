@@ -169,10 +169,10 @@ public class GpuRecurrentTests
             // So few products that the persistent kernel splits each dot product over several threads.
             _ => (5, 2, 4, 3),
         };
-        var variant = CellVariant.Parse(cell);
-        var proj = variant.Projection ? (size == "odd" ? 13 : 16) : 0;
-        var layer = new RnnLayerDesc(variant.Kind, input, hidden, proj, bidirectional ? 2 : 1, Bias: true,
-            Peepholes: variant.Peepholes, GruVariant: variant.GruVariant);
+        var variant = CellVariants.Parse(cell);
+        var proj = variant.Projection() ? (size == "odd" ? 13 : 16) : 0;
+        var layer = new RnnLayerDesc(variant.Kind(), input, hidden, proj, bidirectional ? 2 : 1, Bias: true,
+            Peepholes: variant.Peepholes(), GruVariant: variant.GruVariant());
         int[]? lengths = null;
         if (variableLengths)
         {

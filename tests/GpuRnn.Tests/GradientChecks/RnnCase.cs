@@ -2,34 +2,6 @@ using Xunit;
 
 namespace GpuRnn.Tests.GradientChecks;
 
-/// <summary>Every cell and cell option the recurrent checks cover.</summary>
-public enum CellVariant
-{
-    /// <summary>Elman RNN with tanh.</summary>
-    RnnTanh,
-
-    /// <summary>Elman RNN with relu.</summary>
-    RnnRelu,
-
-    /// <summary>LSTM without options.</summary>
-    Lstm,
-
-    /// <summary>LSTM with Gers and Schmidhuber peepholes.</summary>
-    LstmPeepholes,
-
-    /// <summary>LSTM with a projection of the hidden state (proj_size).</summary>
-    LstmProjection,
-
-    /// <summary>LSTM with projection and peepholes.</summary>
-    LstmProjectionPeepholes,
-
-    /// <summary>GRU, reset applied after the hidden matmul (PyTorch, cuDNN).</summary>
-    GruResetAfter,
-
-    /// <summary>GRU, reset applied before the hidden matmul (Cho et al.).</summary>
-    GruResetBefore,
-}
-
 /// <summary>
 /// One configuration of a recurrent stack: a cell variant with the stack options that interact
 /// with it. <see cref="Configurations"/> crosses every variant with six option rows that cover
@@ -61,23 +33,17 @@ public sealed record RnnCase(CellVariant Cell, int Layers, bool Bidirectional, b
     public static TheoryData<CellVariant, int, bool, bool, bool, bool> VariableLengthConfigurations => Where(r => r.VariableLengths);
 
     /// <summary>The cell's kind in the public API.</summary>
-    public RnnCellKind Kind => Cell switch
-    {
-        CellVariant.RnnTanh => RnnCellKind.RnnTanh,
-        CellVariant.RnnRelu => RnnCellKind.RnnRelu,
-        CellVariant.GruResetAfter or CellVariant.GruResetBefore => RnnCellKind.Gru,
-        _ => RnnCellKind.Lstm,
-    };
+    public RnnCellKind Kind => Cell.Kind();
 
     /// <summary>Whether the variant projects the LSTM hidden state.</summary>
-    public bool Projection => Cell is CellVariant.LstmProjection or CellVariant.LstmProjectionPeepholes;
+    public bool Projection => Cell.Projection();
 
     /// <summary>Whether the variant has LSTM peepholes.</summary>
-    public bool Peepholes => Cell is CellVariant.LstmPeepholes or CellVariant.LstmProjectionPeepholes;
+    public bool Peepholes => Cell.Peepholes();
 
     /// <summary>The stack's architecture for the given sizes (<paramref name="projSize"/> is used only by projecting variants).</summary>
     public RnnSpec Spec(int inputSize, int hiddenSize, int projSize) => new(Kind, inputSize, hiddenSize, Layers, Bidirectional, Bias,
-        Projection ? projSize : 0, Peepholes, Cell == CellVariant.GruResetBefore ? GruVariant.ResetBefore : GruVariant.ResetAfter);
+        Projection ? projSize : 0, Peepholes, Cell.GruVariant());
 
     /// <inheritdoc/>
     public override string ToString() =>
