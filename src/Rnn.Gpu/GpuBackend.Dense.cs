@@ -35,7 +35,7 @@ public sealed partial class GpuBackend
             TransA = transA ? 1 : 0, TransB = transB ? 1 : 0, HasBias = bias.IsValid ? 1 : 0,
             Alpha = alpha, Beta = beta,
         };
-        Launch(_kernels.Get<GemmArgs>(Kernels.Gemm.Tiled),
+        Launch(Kernels.Gemm.Tiled,
             LaunchShapes.Grid2D(LaunchShapes.Blocks(m, Kernels.Gemm.TileM), LaunchShapes.Blocks(n, Kernels.Gemm.TileN)), args);
     }
 
@@ -47,8 +47,7 @@ public sealed partial class GpuBackend
             var (rows, cols) = y.Shape.AsMatrix();
             var n = rows * cols;
             if (n == 0) return;
-            Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, int, int>(Elementwise.AddBias), _shapes.Linear(n),
-                F(y, nameof(y)), F(bias, nameof(bias)), n, cols);
+            Launch(Elementwise.AddBias, _shapes.Linear(n), new AddBiasArgs { Y = F(y, nameof(y)), Bias = F(bias, nameof(bias)), N = n, Cols = cols });
         }
     }
 
@@ -70,13 +69,12 @@ public sealed partial class GpuBackend
             // Two passes: chunks of rows in parallel, then the chunks in order (Reductions.SumRowChunks).
             var chunks = LaunchShapes.Blocks(rows, Reductions.RowsPerChunk);
             var partials = _scratch.Floats(ScratchSlot.ColumnPartials, (long)chunks * cols);
-            Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, int, int>(Reductions.SumRowChunks),
-                LaunchShapes.Grid2D(LaunchShapes.Blocks(cols, LaunchShapes.GroupSize), chunks), x, partials, rows, cols);
+            Launch(Reductions.SumRowChunks, LaunchShapes.Grid2D(LaunchShapes.Blocks(cols, LaunchShapes.GroupSize), chunks),
+                new SumRowsArgs { X = x, Sum = partials, Rows = rows, Cols = cols });
             x = partials;
             rows = chunks;
         }
-        Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, int, int, float>(Reductions.SumRows), _shapes.Linear(cols),
-            x, sum, rows, cols, beta);
+        Launch(Reductions.SumRows, _shapes.Linear(cols), new SumRowsArgs { X = x, Sum = sum, Rows = rows, Cols = cols, Beta = beta });
     }
 
     /// <inheritdoc/>
@@ -91,8 +89,7 @@ public sealed partial class GpuBackend
     internal void AxpyView(float alpha, ArrayView<float> x, ArrayView<float> y)
     {
         if (x.Length == 0) return;
-        Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, float, int>(Elementwise.Axpy), _shapes.Linear(x.Length),
-            x, y, alpha, (int)x.Length);
+        Launch(Elementwise.Axpy, _shapes.Linear(x.Length), new AxpyArgs { X = x, Y = y, Alpha = alpha, N = (int)x.Length });
     }
 
     /// <inheritdoc/>
@@ -102,7 +99,7 @@ public sealed partial class GpuBackend
         {
             var v = F(x, nameof(x));
             if (v.Length == 0) return;
-            Launch(_kernels.Get<ArrayView<float>, float, int>(Elementwise.Scale), _shapes.Linear(v.Length), v, (float)alpha, (int)v.Length);
+            Launch(Elementwise.Scale, _shapes.Linear(v.Length), new FillArgs<float> { X = v, Value = (float)alpha, N = (int)v.Length });
         }
     }
 
@@ -113,8 +110,8 @@ public sealed partial class GpuBackend
         {
             var n = (int)a.ElementCount;
             if (n == 0) return;
-            Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(Elementwise.Multiply), _shapes.Linear(n),
-                F(a, nameof(a)), F(b, nameof(b)), F(result, nameof(result)), n);
+            Launch(Elementwise.Multiply, _shapes.Linear(n),
+                new MultiplyArgs { A = F(a, nameof(a)), B = F(b, nameof(b)), Result = F(result, nameof(result)), N = n });
         }
     }
 
@@ -130,8 +127,7 @@ public sealed partial class GpuBackend
                 throw new ArgumentException("Transpose01 cannot run in place");
             var n = d0 * d1 * f;
             if (n == 0) return;
-            Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, int, int, int>(Elementwise.Transpose01), _shapes.Linear(n),
-                sx.Floats, sy.Floats, d0, d1, f);
+            Launch(Elementwise.Transpose01, _shapes.Linear(n), new TransposeArgs { X = sx.Floats, Y = sy.Floats, D0 = d0, D1 = d1, F = f });
         }
     }
 

@@ -15,7 +15,7 @@ public sealed partial class GpuBackend
             Slots = buffers.Slots, Batch = call.Batch, Hidden = call.Hidden, LdOutput = call.LdSequence, OutputOffset = d * call.Hidden,
             HasBias = w.HasBias ? 1 : 0, Relu = call.Layer.Cell == RnnCellKind.RnnRelu ? 1 : 0,
         };
-        if (TryPersistent(call, d, w.WeightHh, buffers, cell, algorithm)) return;
+        if (TryPersistent(call, d, w.WeightHh, buffers.States, buffers.Slots, PersistentPass.Forward(cell), algorithm)) return;
         for (var s = 0; s < call.Steps; s++)
         {
             var t = call.TimeAt(d, s);
@@ -34,7 +34,7 @@ public sealed partial class GpuBackend
             Slots = buffers.Slots, Batch = call.Batch, Hidden = h, LdOutput = call.LdSequence, OutputOffset = d * h,
             Relu = call.Layer.Cell == RnnCellKind.RnnRelu ? 1 : 0,
         };
-        var persistent = TryPersistentBackward(call, d, w.WeightHh, gateGradients, cell, algorithm);
+        var persistent = TryPersistent(call, d, w.WeightHh, gateGradients, buffers.Slots, PersistentPass.Backward(cell), algorithm);
         for (var s = persistent ? -1 : call.Steps - 1; s >= 0; s--)
         {
             var t = call.TimeAt(d, s);

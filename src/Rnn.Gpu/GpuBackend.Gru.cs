@@ -19,7 +19,7 @@ public sealed partial class GpuBackend
                 InputGates = buffers.InputGates, BiasHh = bias, States = buffers.States, Gates = buffers.Gates, Output = call.Sequence,
                 Slots = buffers.Slots, Batch = batch, Hidden = h, LdOutput = call.LdSequence, OutputOffset = d * h, HasBias = hasBias,
             };
-            if (TryPersistent(call, d, w.WeightHh, buffers, cell, algorithm)) return;
+            if (TryPersistent(call, d, w.WeightHh, buffers.States, buffers.Slots, PersistentPass.Forward(cell), algorithm)) return;
             for (var s = 0; s < call.Steps; s++)
             {
                 var t = call.TimeAt(d, s);
@@ -33,7 +33,7 @@ public sealed partial class GpuBackend
             InputGates = buffers.InputGates, BiasHh = bias, States = buffers.States, Gates = buffers.Gates,
             Slots = buffers.Slots, Batch = batch, Hidden = h, HasBias = hasBias,
         };
-        TryPersistent(call, d, w.WeightHh, buffers, reset, algorithm);
+        TryPersistent(call, d, w.WeightHh, buffers.States, buffers.Slots, PersistentPass.Forward(reset), algorithm);
         var candidate = new GruCandidateCell
         {
             InputGates = buffers.InputGates, BiasHh = bias, States = buffers.States, Gates = buffers.Gates, Output = call.Sequence,
@@ -70,7 +70,7 @@ public sealed partial class GpuBackend
                 InputGateGradients = gateGradients, HiddenGateGradients = hidden, Slots = buffers.Slots,
                 Batch = batch, Hidden = h, LdOutput = call.LdSequence, OutputOffset = d * h,
             };
-            var persistent = TryPersistentBackward(call, d, w.WeightHh, hidden, cell, algorithm);
+            var persistent = TryPersistent(call, d, w.WeightHh, hidden, buffers.Slots, PersistentPass.Backward(cell), algorithm);
             for (var s = persistent ? -1 : call.Steps - 1; s >= 0; s--)
             {
                 var t = call.TimeAt(d, s);

@@ -16,8 +16,8 @@ public sealed partial class GpuBackend
             CheckIds(idView, n, vocab, nameof(ids));
             var count = n * dim;
             if (count == 0) return;
-            Launch(_kernels.Get<ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int>(Kernels.Embedding.Forward), _shapes.Linear(count),
-                idView, F(table, nameof(table)), F(output, nameof(output)), count, dim);
+            Launch(Kernels.Embedding.Forward, _shapes.Linear(count),
+                new EmbeddingArgs { Ids = idView, Table = F(table, nameof(table)), Output = F(output, nameof(output)), N = n, Dim = dim, Vocab = vocab });
         }
     }
 
@@ -32,8 +32,10 @@ public sealed partial class GpuBackend
             if (n == 0 || dim == 0 || vocab == 0) return;
             // Enough vocabulary chunks to give every resident thread a column, no more than rows exist.
             var chunks = Math.Clamp(_shapes.MaxGroups * LaunchShapes.GroupSize / dim, 1, vocab);
-            Launch(_kernels.Get<ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>(Kernels.Embedding.Backward),
-                _shapes.Linear((long)dim * chunks), idView, F(dOutput, nameof(dOutput)), F(dTable, nameof(dTable)), n, dim, vocab, chunks);
+            Launch(Kernels.Embedding.Backward, _shapes.Linear((long)dim * chunks), new EmbeddingArgs
+            {
+                Ids = idView, Table = F(dTable, nameof(dTable)), Output = F(dOutput, nameof(dOutput)), N = n, Dim = dim, Vocab = vocab, Chunks = chunks,
+            });
         }
     }
 
@@ -42,8 +44,8 @@ public sealed partial class GpuBackend
     {
         if (n == 0) return;
         var firstBad = _scratch.Floats(ScratchSlot.RowStatistics, 1).Cast<int>().SubView(0, 1);
-        Launch(_kernels.Get<ArrayView<int>, int, int>(Elementwise.FillInt), new KernelConfig(1, 1), firstBad, int.MaxValue, 1);
-        Launch(_kernels.Get<ArrayView<int>, ArrayView<int>, int, int>(Kernels.Embedding.CheckIds), _shapes.Linear(n), ids, firstBad, n, vocab);
+        Launch(Elementwise.FillInt, new KernelConfig(1, 1), new FillArgs<int> { X = firstBad, Value = int.MaxValue, N = 1 });
+        Launch(Kernels.Embedding.CheckIds, _shapes.Linear(n), new CheckIdsArgs { Ids = ids, FirstBad = firstBad, N = n, Vocab = vocab });
         Span<int> index = stackalloc int[1];
         firstBad.CopyToCPU(_accelerator.DefaultStream, index);
         if (index[0] == int.MaxValue) return;
@@ -69,11 +71,13 @@ public sealed partial class GpuBackend
             if (v == 0) throw new ArgumentException($"logits has shape {logits.Shape}; rows need at least one class");
             var rowStats = _scratch.Floats(ScratchSlot.RowStatistics, 3L * n);
             var logitView = F(logits, nameof(logits));
-            Launch(_kernels.Get<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, float>(Kernels.SoftmaxCrossEntropy.Rows),
-                LaunchShapes.PerRow(n), logitView, targetView, dLogits is null ? logitView : F(dLogits, nameof(dLogits)), rowStats, v,
-                dLogits is null ? 0 : 1, (float)gradScale);
-            Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, int>(Kernels.SoftmaxCrossEntropy.SumRowStatistics),
-                new KernelConfig(1, LaunchShapes.GroupSize), rowStats, statsView, n);
+            Launch(Kernels.SoftmaxCrossEntropy.Rows, LaunchShapes.PerRow(n), new CrossEntropyArgs
+            {
+                Logits = logitView, Targets = targetView, DLogits = dLogits is null ? logitView : F(dLogits, nameof(dLogits)), RowStats = rowStats,
+                Classes = v, WithGrad = dLogits is null ? 0 : 1, Scale = (float)gradScale,
+            });
+            Launch(Kernels.SoftmaxCrossEntropy.SumRowStatistics, new KernelConfig(1, LaunchShapes.GroupSize),
+                new SumArgs { Values = rowStats, Result = statsView, Count = n });
         }
     }
 
@@ -84,8 +88,10 @@ public sealed partial class GpuBackend
         {
             var (n, v) = logits.Shape.AsMatrix();
             if (n == 0 || v == 0) return;
-            Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, int, float>(Kernels.SoftmaxCrossEntropy.Softmax), LaunchShapes.PerRow(n),
-                F(logits, nameof(logits)), F(probabilities, nameof(probabilities)), v, (float)temperature);
+            Launch(Kernels.SoftmaxCrossEntropy.Softmax, LaunchShapes.PerRow(n), new SoftmaxArgs
+            {
+                Logits = F(logits, nameof(logits)), Probabilities = F(probabilities, nameof(probabilities)), Classes = v, Temperature = (float)temperature,
+            });
         }
     }
 
@@ -98,11 +104,13 @@ public sealed partial class GpuBackend
             var p = F(prediction, nameof(prediction));
             var config = _shapes.Linear(n);
             var partials = _scratch.Floats(ScratchSlot.RowStatistics, config.GridDim.X);
-            Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(Kernels.SoftmaxCrossEntropy.SquaredError),
-                config, p, F(target, nameof(target)), dPrediction is null ? p : F(dPrediction, nameof(dPrediction)), partials, n,
-                dPrediction is null ? 0 : 1, (float)gradScale);
-            Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, int>(Kernels.SoftmaxCrossEntropy.SumPartials),
-                new KernelConfig(1, LaunchShapes.GroupSize), partials, F(stats, nameof(stats)), config.GridDim.X);
+            Launch(Kernels.SoftmaxCrossEntropy.SquaredError, config, new SquaredErrorArgs
+            {
+                Prediction = p, Target = F(target, nameof(target)), DPrediction = dPrediction is null ? p : F(dPrediction, nameof(dPrediction)),
+                Partials = partials, N = n, WithGrad = dPrediction is null ? 0 : 1, Scale = (float)gradScale,
+            });
+            Launch(Kernels.SoftmaxCrossEntropy.SumPartials, new KernelConfig(1, LaunchShapes.GroupSize),
+                new SumArgs { Values = partials, Result = F(stats, nameof(stats)), Count = config.GridDim.X });
         }
     }
 
@@ -115,9 +123,12 @@ public sealed partial class GpuBackend
             if (n == 0) return;
             var p32 = (float)p;
             // keep = 1 / (1 - p) computed in float32, as the CPU backend computes it.
-            var args = new DropoutArgs { Seed = seed, Offset = offset, P = p32, Keep = 1f / (1f - p32), Count = n };
-            Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, ArrayView<float>, DropoutArgs>(Kernels.Dropout.Forward), _shapes.Linear(n),
-                F(x, nameof(x)), F(y, nameof(y)), F(mask, nameof(mask)), args);
+            var args = new DropoutArgs
+            {
+                X = F(x, nameof(x)), Y = F(y, nameof(y)), Mask = F(mask, nameof(mask)),
+                Seed = seed, Offset = offset, P = p32, Keep = 1f / (1f - p32), Count = n,
+            };
+            Launch(Kernels.Dropout.Forward, _shapes.Linear(n), args);
         }
     }
 }

@@ -23,7 +23,7 @@ public sealed partial class GpuBackend
             Batch = batch, Hidden = h, StateSize = p, LdOutput = call.LdSequence, OutputOffset = d * p,
             HasBias = w.HasBias ? 1 : 0, Peepholes = call.Layer.Peepholes ? 1 : 0, Projection = projection ? 1 : 0,
         };
-        if (TryPersistent(call, d, w.WeightHh, buffers, cell, algorithm)) return;
+        if (TryPersistent(call, d, w.WeightHh, buffers.States, buffers.Slots, PersistentPass.Forward(cell), algorithm)) return;
         var project = new LstmProjectionCell
         {
             States = buffers.States, Output = call.Sequence, Slots = buffers.Slots,
@@ -66,7 +66,7 @@ public sealed partial class GpuBackend
             OutputGradient = call.Sequence, StateCarry = stateCarry, StateGradients = stateGradients,
             Batch = batch, StateSize = p, LdOutput = call.LdSequence, OutputOffset = d * p,
         };
-        var persistent = TryPersistentBackward(call, d, w.WeightHh, gateGradients, cell, algorithm);
+        var persistent = TryPersistent(call, d, w.WeightHh, gateGradients, buffers.Slots, PersistentPass.Backward(cell), algorithm);
         for (var s = persistent ? -1 : call.Steps - 1; s >= 0; s--)
         {
             var t = call.TimeAt(d, s);
@@ -91,7 +91,10 @@ public sealed partial class GpuBackend
         if (projection)
             GemmViews(stateGradients, true, p, buffers.Projected, false, h, g.WeightHr, h, p, h, call.Rows, 1f, 1f);
         if (peepholes)
-            Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, StateSlots, int, int>(LstmPeepholeGradients.Accumulate),
-                _shapes.Linear(h), gateGradients, buffers.Cells, g.PeepI, g.PeepF, g.PeepO, buffers.Slots, batch, h);
+            Launch(LstmPeepholeGradients.Accumulate, _shapes.Linear(h), new PeepholeGradientArgs
+            {
+                GateGradients = gateGradients, Cells = buffers.Cells, GradI = g.PeepI, GradF = g.PeepF, GradO = g.PeepO,
+                Slots = buffers.Slots, Batch = batch, Hidden = h,
+            });
     }
 }

@@ -26,7 +26,7 @@ public sealed partial class GpuBackend
             {
                 if (v.Length == 0) continue;
                 var config = _shapes.Linear(v.Length);
-                Launch(_kernels.Get<ArrayView<float>, ArrayView<double>, int, int>(Reductions.SumOfSquaresPartials), config, v, partials, offset, (int)v.Length);
+                Launch(Reductions.SumOfSquaresPartials, config, new SumOfSquaresArgs { X = v, Partials = partials, Offset = offset, N = (int)v.Length });
                 offset += config.GridDim.X;
             }
             var host = new double[total];
@@ -46,11 +46,11 @@ public sealed partial class GpuBackend
             if (p.Length == 0) return;
             var args = new OptimizerArgs
             {
+                Parameter = p, Gradient = F(gradient, nameof(gradient)), State1 = velocity is null ? p : F(velocity, nameof(velocity)), State2 = p,
                 Count = (int)p.Length, HasMomentum = settings.Momentum != 0 ? 1 : 0, Nesterov = settings.Nesterov ? 1 : 0,
                 Rate = (float)learningRate, Momentum = (float)settings.Momentum, WeightDecay = (float)settings.WeightDecay,
             };
-            Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, ArrayView<float>, OptimizerArgs>(Optimizers.Sgd), _shapes.Linear(p.Length),
-                p, F(gradient, nameof(gradient)), velocity is null ? p : F(velocity, nameof(velocity)), args);
+            Launch(Optimizers.Sgd, _shapes.Linear(p.Length), args);
         }
     }
 
@@ -64,6 +64,7 @@ public sealed partial class GpuBackend
             // The same float32 constants as the CPU backend: every scalar factor in float64 first.
             var args = new OptimizerArgs
             {
+                Parameter = p, Gradient = F(gradient, nameof(gradient)), State1 = F(m, nameof(m)), State2 = F(v, nameof(v)),
                 Count = (int)p.Length, Decoupled = settings.Decoupled ? 1 : 0,
                 Beta1 = (float)settings.Beta1, Beta2 = (float)settings.Beta2, Epsilon = (float)settings.Epsilon,
                 WeightDecay = (float)settings.WeightDecay, Rate = (float)learningRate,
@@ -72,8 +73,7 @@ public sealed partial class GpuBackend
                 Decay = (float)(1 - learningRate * settings.WeightDecay),
                 StepSize = (float)(learningRate / (1 - Math.Pow(settings.Beta1, step))),
             };
-            Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, OptimizerArgs>(Optimizers.Adam),
-                _shapes.Linear(p.Length), p, F(gradient, nameof(gradient)), F(m, nameof(m)), F(v, nameof(v)), args);
+            Launch(Optimizers.Adam, _shapes.Linear(p.Length), args);
         }
     }
 
@@ -86,13 +86,13 @@ public sealed partial class GpuBackend
             if (p.Length == 0) return;
             var args = new OptimizerArgs
             {
+                Parameter = p, Gradient = F(gradient, nameof(gradient)), State1 = F(squareAverage, nameof(squareAverage)),
+                State2 = momentumBuffer is null ? p : F(momentumBuffer, nameof(momentumBuffer)),
                 Count = (int)p.Length, HasMomentum = settings.Momentum != 0 ? 1 : 0,
                 Alpha = (float)settings.Alpha, OneMinusAlpha = (float)(1 - settings.Alpha), Epsilon = (float)settings.Epsilon, WeightDecay = (float)settings.WeightDecay,
                 Momentum = (float)settings.Momentum, Rate = (float)learningRate,
             };
-            Launch(_kernels.Get<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, OptimizerArgs>(Optimizers.RmsProp),
-                _shapes.Linear(p.Length), p, F(gradient, nameof(gradient)), F(squareAverage, nameof(squareAverage)),
-                momentumBuffer is null ? p : F(momentumBuffer, nameof(momentumBuffer)), args);
+            Launch(Optimizers.RmsProp, _shapes.Linear(p.Length), args);
         }
     }
 }

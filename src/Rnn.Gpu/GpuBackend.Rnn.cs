@@ -223,13 +223,13 @@ public sealed partial class GpuBackend
     private void ForwardStep<TCell>(RecurrentProduct product, SequenceMask mask, int s, int t, TCell cell) where TCell : struct, IForwardCell
     {
         var grid = LaunchShapes.Grid2D(LaunchShapes.Blocks(product.Units, product.UnitsPerGroup), LaunchShapes.Blocks(product.Batch, RecurrentStep.Rows));
-        Launch(_kernels.Get<RecurrentProduct, SequenceMask, int, int, TCell>(RecurrentStep.Forward), grid, product, mask, s, t, cell);
+        Launch(RecurrentStep.Forward<TCell>, grid, new StepArgs<RecurrentProduct, TCell> { Product = product, Mask = mask, S = s, T = t, Cell = cell });
     }
 
     private void BackwardStep<TCell>(TransposedProduct product, SequenceMask mask, int s, int t, TCell cell) where TCell : struct, IBackwardCell
     {
         var grid = LaunchShapes.Grid2D(LaunchShapes.Blocks(product.Units, RecurrentStep.BackwardColumns), LaunchShapes.Blocks(product.Batch, RecurrentStep.Rows));
-        Launch(_kernels.Get<TransposedProduct, SequenceMask, int, int, TCell>(RecurrentStep.Backward), grid, product, mask, s, t, cell);
+        Launch(RecurrentStep.Backward<TCell>, grid, new StepArgs<TransposedProduct, TCell> { Product = product, Mask = mask, S = s, T = t, Cell = cell });
     }
 
     /// <summary>The recurrent product of step (s, t) over <paramref name="gates"/> gate blocks of W_hh starting at <paramref name="rowOffset"/>.</summary>
@@ -257,78 +257,33 @@ public sealed partial class GpuBackend
     }
 
     /// <summary>
-    /// Runs the whole sequence in one persistent launch when the algorithm allows and it fits; returns false to fall back to steps.
+    /// Runs the whole time loop of <paramref name="pass"/> (forward, or BPTT) in one persistent launch when the algorithm
+    /// allows and it fits; returns false to fall back to steps. <paramref name="states"/> is what the steps hand on: the
+    /// forward's h slots, or the backward's gate gradients [T, B, G*H] (what the cell writes and the next step multiplies).
     /// </summary>
-    private bool TryPersistent<TCell>(RecurrentCall call, int d, ArrayView<float> weightHh, DirectionBuffers buffers, TCell cell,
-        GpuRecurrentAlgorithm algorithm) where TCell : struct, IForwardCell
+    private bool TryPersistent<TCell>(RecurrentCall call, int d, ArrayView<float> weightHh, ArrayView<float> states, StateSlots slots,
+        PersistentPass<TCell> pass, GpuRecurrentAlgorithm algorithm) where TCell : struct
     {
         if (algorithm == GpuRecurrentAlgorithm.Stepwise) return false;
-        var plan = PlanPersistent(call);
+        var plan = PlanPersistent(call, pass.Backward);
         if (plan is null)
         {
             if (algorithm == GpuRecurrentAlgorithm.Persistent)
-                throw new InvalidOperationException($"the persistent kernel does not fit a {call.Layer.Cell.ToName()} layer of hidden size {call.Hidden} with batch {call.Batch}");
+                throw new InvalidOperationException($"the persistent {(pass.Backward ? "backward" : "kernel")} does not fit a {call.Layer.Cell.ToName()} layer of hidden size {call.Hidden} with batch {call.Batch}");
             return false;
         }
+        // Dot products per group: every gate of each unit forward, one per unit backward (its gates are summed in the product).
+        var products = call.Batch * plan.Value.UnitsPerGroup * (pass.Backward ? 1 : call.Gates);
         var shape = new PersistentShape
         {
-            Weight = weightHh, States = buffers.States, Sync = BarrierCounter(), Slots = buffers.Slots,
+            Weight = weightHh, States = states, Sync = BarrierCounter(), Slots = slots,
             Gates = call.Gates, Hidden = call.Hidden, StateSize = call.StateSize, Batch = call.Batch, Steps = call.Steps,
-            Reverse = d, UnitsPerGroup = plan.Value.UnitsPerGroup, Groups = plan.Value.Groups,
-            Lanes = PersistentRnn.Lanes(call.Batch * call.Gates * plan.Value.UnitsPerGroup),
+            Reverse = d, UnitsPerGroup = plan.Value.UnitsPerGroup, Groups = plan.Value.Groups, Lanes = PersistentRnn.Lanes(products),
         };
-        switch (plan.Value.Tile)
-        {
-            case SharedTileClass.Small: PersistentForward<TCell, StaticTileSmall>(plan.Value, shape, call.Mask, cell); break;
-            case SharedTileClass.Medium: PersistentForward<TCell, StaticTileMedium>(plan.Value, shape, call.Mask, cell); break;
-            case SharedTileClass.Large: PersistentForward<TCell, StaticTileLarge>(plan.Value, shape, call.Mask, cell); break;
-            default: PersistentForward<TCell, DynamicTile>(plan.Value, shape, call.Mask, cell); break;
-        }
+        Launch(pass.Kernel(plan.Value.Tile), PersistentConfig(plan.Value),
+            new PersistentArgs<TCell> { Shape = shape, Mask = call.Mask, Cell = pass.Cell });
         return true;
     }
-
-    /// <summary>
-    /// Runs the whole BPTT time loop in one persistent launch when the algorithm allows and it fits; returns false to fall
-    /// back to steps. <paramref name="hiddenGradients"/> [T, B, G*H] is what the cell writes and the next step multiplies.
-    /// </summary>
-    private bool TryPersistentBackward<TCell>(RecurrentCall call, int d, ArrayView<float> weightHh, ArrayView<float> hiddenGradients,
-        TCell cell, GpuRecurrentAlgorithm algorithm) where TCell : struct, IBackwardCell
-    {
-        if (algorithm == GpuRecurrentAlgorithm.Stepwise) return false;
-        var plan = PlanPersistent(call, backward: true);
-        if (plan is null)
-        {
-            if (algorithm == GpuRecurrentAlgorithm.Persistent)
-                throw new InvalidOperationException($"the persistent backward does not fit a {call.Layer.Cell.ToName()} layer of hidden size {call.Hidden} with batch {call.Batch}");
-            return false;
-        }
-        var shape = new PersistentShape
-        {
-            Weight = weightHh, States = hiddenGradients, Sync = BarrierCounter(), Slots = call.Slots(d, training: true),
-            Gates = call.Gates, Hidden = call.Hidden, StateSize = call.StateSize, Batch = call.Batch, Steps = call.Steps,
-            Reverse = d, UnitsPerGroup = plan.Value.UnitsPerGroup, Groups = plan.Value.Groups,
-            Lanes = PersistentRnn.Lanes(call.Batch * plan.Value.UnitsPerGroup),
-        };
-        switch (plan.Value.Tile)
-        {
-            case SharedTileClass.Small: PersistentBackward<TCell, StaticTileSmall>(plan.Value, shape, call.Mask, hiddenGradients, cell); break;
-            case SharedTileClass.Medium: PersistentBackward<TCell, StaticTileMedium>(plan.Value, shape, call.Mask, hiddenGradients, cell); break;
-            case SharedTileClass.Large: PersistentBackward<TCell, StaticTileLarge>(plan.Value, shape, call.Mask, hiddenGradients, cell); break;
-            default: PersistentBackward<TCell, DynamicTile>(plan.Value, shape, call.Mask, hiddenGradients, cell); break;
-        }
-        return true;
-    }
-
-    /// <summary>Launches the persistent forward with its tile in <typeparamref name="TTile"/> (each pair its own compiled kernel).</summary>
-    private void PersistentForward<TCell, TTile>(PersistentPlan plan, PersistentShape shape, SequenceMask mask, TCell cell)
-        where TCell : struct, IForwardCell where TTile : struct, ISharedTile =>
-        Launch(_kernels.Get<PersistentShape, SequenceMask, TCell>(PersistentRnn.Forward<TCell, TTile>), PersistentConfig(plan), shape, mask, cell);
-
-    /// <summary>Launches the persistent backward with its tile in <typeparamref name="TTile"/>.</summary>
-    private void PersistentBackward<TCell, TTile>(PersistentPlan plan, PersistentShape shape, SequenceMask mask, ArrayView<float> gradients, TCell cell)
-        where TCell : struct, IBackwardCell where TTile : struct, ISharedTile =>
-        Launch(_kernels.Get<PersistentShape, SequenceMask, ArrayView<float>, TCell>(PersistentRnn.Backward<TCell, TTile>), PersistentConfig(plan),
-            shape, mask, gradients, cell);
 
     /// <summary>Groups x 64 threads, with dynamic shared memory of the plan's floats unless its tile is static.</summary>
     private static KernelConfig PersistentConfig(PersistentPlan plan) => plan.Tile == SharedTileClass.Dynamic

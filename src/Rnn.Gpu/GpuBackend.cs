@@ -171,7 +171,7 @@ public sealed partial class GpuBackend : BackendBase
         {
             var t = Own(tensor, nameof(tensor));
             if (t.Length == 0) return;
-            if (t.DType == DType.Int32) Launch(_kernels.Get<ArrayView<int>, int, int>(Elementwise.FillInt), _shapes.Linear(t.Length), t.Ints, checked((int)value), t.Length);
+            if (t.DType == DType.Int32) Launch(Elementwise.FillInt, _shapes.Linear(t.Length), new FillArgs<int> { X = t.Ints, Value = checked((int)value), N = t.Length });
             else FillView(t.Floats, (float)value);
         }
     }
@@ -253,14 +253,14 @@ public sealed partial class GpuBackend : BackendBase
     {
         if (view.Length == 0) return;
         if (value == 0 && !float.IsNegative(value)) ZeroView(view);
-        else Launch(_kernels.Get<ArrayView<float>, float, int>(Elementwise.Fill), _shapes.Linear(view.Length), view, value, (int)view.Length);
+        else Launch(Elementwise.Fill, _shapes.Linear(view.Length), new FillArgs<float> { X = view, Value = value, N = (int)view.Length });
     }
 
     /// <summary>Zeroes a float view: see <see cref="ZeroView(ArrayView{int})"/>.</summary>
     private void ZeroView(ArrayView<float> view)
     {
         if (_accelerator.AcceleratorType != AcceleratorType.OpenCL) view.MemSetToZero(_accelerator.DefaultStream);
-        else _kernels.Get<ArrayView<float>, float, int>(Elementwise.Fill)(_shapes.Linear(view.Length), view, 0f, (int)view.Length);
+        else _kernels.Get<FillArgs<float>>(Elementwise.Fill)(_shapes.Linear(view.Length), new FillArgs<float> { X = view, Value = 0f, N = (int)view.Length });
     }
 
     /// <summary>
@@ -273,62 +273,22 @@ public sealed partial class GpuBackend : BackendBase
     {
         if (view.Length == 0) return;
         if (_accelerator.AcceleratorType != AcceleratorType.OpenCL) view.MemSetToZero(_accelerator.DefaultStream);
-        else _kernels.Get<ArrayView<int>, int, int>(Elementwise.FillInt)(_shapes.Linear(view.Length), view, 0, (int)view.Length);
+        else _kernels.Get<FillArgs<int>>(Elementwise.FillInt)(_shapes.Linear(view.Length), new FillArgs<int> { X = view, Value = 0, N = (int)view.Length });
     }
 
-    internal void Launch<T1>(Action<KernelConfig, T1> kernel, KernelConfig config, T1 a1)
-        where T1 : struct
+    /// <summary>
+    /// Launches <paramref name="kernel"/> (a <see cref="KernelAttribute"/> method) with its one argument struct, counted
+    /// in <see cref="LaunchesOnThisThread"/>; the kernel is compiled on its first launch. Takes the backend's lock
+    /// (re-entrant: the operations call it holding it already), so a kernel from outside, as the tests' probes are,
+    /// is launched the same way.
+    /// </summary>
+    internal void Launch<TArgs>(Action<TArgs> kernel, KernelConfig config, TArgs args) where TArgs : struct
     {
-        _launchesOnThisThread++;
-        kernel(config, a1);
-    }
-
-    internal void Launch<T1, T2>(Action<KernelConfig, T1, T2> kernel, KernelConfig config, T1 a1, T2 a2)
-        where T1 : struct where T2 : struct
-    {
-        _launchesOnThisThread++;
-        kernel(config, a1, a2);
-    }
-
-    internal void Launch<T1, T2, T3>(Action<KernelConfig, T1, T2, T3> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3)
-        where T1 : struct where T2 : struct where T3 : struct
-    {
-        _launchesOnThisThread++;
-        kernel(config, a1, a2, a3);
-    }
-
-    internal void Launch<T1, T2, T3, T4>(Action<KernelConfig, T1, T2, T3, T4> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct
-    {
-        _launchesOnThisThread++;
-        kernel(config, a1, a2, a3, a4);
-    }
-
-    internal void Launch<T1, T2, T3, T4, T5>(Action<KernelConfig, T1, T2, T3, T4, T5> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct
-    {
-        _launchesOnThisThread++;
-        kernel(config, a1, a2, a3, a4, a5);
-    }
-
-    internal void Launch<T1, T2, T3, T4, T5, T6>(Action<KernelConfig, T1, T2, T3, T4, T5, T6> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct
-    {
-        _launchesOnThisThread++;
-        kernel(config, a1, a2, a3, a4, a5, a6);
-    }
-
-    internal void Launch<T1, T2, T3, T4, T5, T6, T7>(Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct
-    {
-        _launchesOnThisThread++;
-        kernel(config, a1, a2, a3, a4, a5, a6, a7);
-    }
-
-    internal void Launch<T1, T2, T3, T4, T5, T6, T7, T8>(Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct
-    {
-        _launchesOnThisThread++;
-        kernel(config, a1, a2, a3, a4, a5, a6, a7, a8);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            _launchesOnThisThread++;
+            _kernels.Get(kernel)(config, args);
+        }
     }
 }

@@ -13,81 +13,14 @@ internal sealed class KernelCache(Accelerator accelerator)
 {
     private readonly Dictionary<MethodInfo, Delegate> _loaded = [];
 
-
-    /// <summary>The launcher of a kernel with 1 parameter.</summary>
-    public Action<KernelConfig, T1> Get<T1>(Action<T1> kernel) where T1 : struct
+    /// <summary>
+    /// The launcher of <paramref name="kernel"/>. Every kernel takes one argument struct
+    /// (<typeparamref name="TArgs"/>: views and scalars, e.g. <see cref="Kernels.GemmArgs"/>), so this is
+    /// the one loader; ILGPU passes the struct's views to the device as it passes a view parameter.
+    /// </summary>
+    public Action<KernelConfig, TArgs> Get<TArgs>(Action<TArgs> kernel) where TArgs : struct
     {
-        if (_loaded.TryGetValue(kernel.Method, out var launcher)) return (Action<KernelConfig, T1>)launcher;
-        CheckMarked(kernel.Method);
-        var loaded = accelerator.LoadStreamKernel(kernel);
-        _loaded.Add(kernel.Method, loaded);
-        return loaded;
-    }
-
-    /// <summary>The launcher of a kernel with 2 parameters.</summary>
-    public Action<KernelConfig, T1, T2> Get<T1, T2>(Action<T1, T2> kernel) where T1 : struct where T2 : struct
-    {
-        if (_loaded.TryGetValue(kernel.Method, out var launcher)) return (Action<KernelConfig, T1, T2>)launcher;
-        CheckMarked(kernel.Method);
-        var loaded = accelerator.LoadStreamKernel(kernel);
-        _loaded.Add(kernel.Method, loaded);
-        return loaded;
-    }
-
-    /// <summary>The launcher of a kernel with 3 parameters.</summary>
-    public Action<KernelConfig, T1, T2, T3> Get<T1, T2, T3>(Action<T1, T2, T3> kernel) where T1 : struct where T2 : struct where T3 : struct
-    {
-        if (_loaded.TryGetValue(kernel.Method, out var launcher)) return (Action<KernelConfig, T1, T2, T3>)launcher;
-        CheckMarked(kernel.Method);
-        var loaded = accelerator.LoadStreamKernel(kernel);
-        _loaded.Add(kernel.Method, loaded);
-        return loaded;
-    }
-
-    /// <summary>The launcher of a kernel with 4 parameters.</summary>
-    public Action<KernelConfig, T1, T2, T3, T4> Get<T1, T2, T3, T4>(Action<T1, T2, T3, T4> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct
-    {
-        if (_loaded.TryGetValue(kernel.Method, out var launcher)) return (Action<KernelConfig, T1, T2, T3, T4>)launcher;
-        CheckMarked(kernel.Method);
-        var loaded = accelerator.LoadStreamKernel(kernel);
-        _loaded.Add(kernel.Method, loaded);
-        return loaded;
-    }
-
-    /// <summary>The launcher of a kernel with 5 parameters.</summary>
-    public Action<KernelConfig, T1, T2, T3, T4, T5> Get<T1, T2, T3, T4, T5>(Action<T1, T2, T3, T4, T5> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct
-    {
-        if (_loaded.TryGetValue(kernel.Method, out var launcher)) return (Action<KernelConfig, T1, T2, T3, T4, T5>)launcher;
-        CheckMarked(kernel.Method);
-        var loaded = accelerator.LoadStreamKernel(kernel);
-        _loaded.Add(kernel.Method, loaded);
-        return loaded;
-    }
-
-    /// <summary>The launcher of a kernel with 6 parameters.</summary>
-    public Action<KernelConfig, T1, T2, T3, T4, T5, T6> Get<T1, T2, T3, T4, T5, T6>(Action<T1, T2, T3, T4, T5, T6> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct
-    {
-        if (_loaded.TryGetValue(kernel.Method, out var launcher)) return (Action<KernelConfig, T1, T2, T3, T4, T5, T6>)launcher;
-        CheckMarked(kernel.Method);
-        var loaded = accelerator.LoadStreamKernel(kernel);
-        _loaded.Add(kernel.Method, loaded);
-        return loaded;
-    }
-
-    /// <summary>The launcher of a kernel with 7 parameters.</summary>
-    public Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7> Get<T1, T2, T3, T4, T5, T6, T7>(Action<T1, T2, T3, T4, T5, T6, T7> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct
-    {
-        if (_loaded.TryGetValue(kernel.Method, out var launcher)) return (Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7>)launcher;
-        CheckMarked(kernel.Method);
-        var loaded = accelerator.LoadStreamKernel(kernel);
-        _loaded.Add(kernel.Method, loaded);
-        return loaded;
-    }
-
-    /// <summary>The launcher of a kernel with 8 parameters.</summary>
-    public Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8> Get<T1, T2, T3, T4, T5, T6, T7, T8>(Action<T1, T2, T3, T4, T5, T6, T7, T8> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct
-    {
-        if (_loaded.TryGetValue(kernel.Method, out var launcher)) return (Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8>)launcher;
+        if (_loaded.TryGetValue(kernel.Method, out var launcher)) return (Action<KernelConfig, TArgs>)launcher;
         CheckMarked(kernel.Method);
         var loaded = accelerator.LoadStreamKernel(kernel);
         _loaded.Add(kernel.Method, loaded);

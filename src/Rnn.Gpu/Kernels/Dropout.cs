@@ -10,8 +10,9 @@ internal static class Dropout
 {
     /// <summary>mask[i] = keep when Uniform(seed, offset + i) &gt;= p else 0; y[i] = x[i] * mask[i] (y may alias x).</summary>
     [Kernel]
-    public static void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> mask, DropoutArgs a)
+    public static void Forward(DropoutArgs a)
     {
+        ArrayView<float> x = a.X, y = a.Y, mask = a.Mask;
         for (var i = Grid.GlobalIndex.X; i < a.Count; i += Grid.DimX * Group.DimX)
         {
             var m = CounterRng.Uniform(a.Seed, a.Offset + (ulong)i) >= a.P ? a.Keep : 0f;
@@ -21,9 +22,10 @@ internal static class Dropout
     }
 }
 
-/// <summary>Scalars of one dropout launch.</summary>
+/// <summary>One dropout launch: x, y and mask [Count] (y may alias x) and its scalars.</summary>
 internal struct DropoutArgs
 {
+    public ArrayView<float> X, Y, Mask;
     public ulong Seed, Offset;
     public float P, Keep;
     public int Count;

@@ -51,18 +51,3 @@ internal struct Float4
         W += a * b3;
     }
 }
-
-/// <summary>Evaluates the activations on the device, so tests can hold them to float64 references on every accelerator.</summary>
-internal static class ActivationProbe
-{
-    /// <summary>tanh[i] = Tanh(x[i]); sigmoid[i] = Sigmoid(x[i]).</summary>
-    [Kernel]
-    public static void Evaluate(ArrayView<float> x, ArrayView<float> tanh, ArrayView<float> sigmoid, int n)
-    {
-        for (var i = Grid.GlobalIndex.X; i < n; i += Grid.DimX * Group.DimX)
-        {
-            tanh[i] = GpuMath.Tanh(x[i]);
-            sigmoid[i] = GpuMath.Sigmoid(x[i]);
-        }
-    }
-}

@@ -121,9 +121,11 @@ internal static class LstmPeepholeGradients
 {
     /// <summary>dw_ci[j] += Σ dPre_i c(t-1); dw_cf[j] += Σ dPre_f c(t-1); dw_co[j] += Σ dPre_o c(t).</summary>
     [Kernel]
-    public static void Accumulate(ArrayView<float> gateGradients, ArrayView<float> cells, ArrayView<float> gradI,
-        ArrayView<float> gradF, ArrayView<float> gradO, StateSlots slots, int batch, int hidden)
+    public static void Accumulate(PeepholeGradientArgs a)
     {
+        ArrayView<float> gateGradients = a.GateGradients, cells = a.Cells, gradI = a.GradI, gradF = a.GradF, gradO = a.GradO;
+        var slots = a.Slots;
+        int batch = a.Batch, hidden = a.Hidden;
         for (var j = Grid.GlobalIndex.X; j < hidden; j += Grid.DimX * Group.DimX)
         {
             float si = 0, sf = 0, so = 0;
@@ -144,4 +146,12 @@ internal static class LstmPeepholeGradients
             gradO[j] += so;
         }
     }
+}
+
+/// <summary>Gate gradients [T, B, 4H], cell slots [S, B, H] and the peephole gradients [H] they add to.</summary>
+internal struct PeepholeGradientArgs
+{
+    public ArrayView<float> GateGradients, Cells, GradI, GradF, GradO;
+    public StateSlots Slots;
+    public int Batch, Hidden;
 }

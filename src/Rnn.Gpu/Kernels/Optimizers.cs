@@ -11,8 +11,9 @@ internal static class Optimizers
 {
     /// <summary>torch.optim.SGD (dampening 0).</summary>
     [Kernel]
-    public static void Sgd(ArrayView<float> p, ArrayView<float> g, ArrayView<float> velocity, OptimizerArgs a)
+    public static void Sgd(OptimizerArgs a)
     {
+        ArrayView<float> p = a.Parameter, g = a.Gradient, velocity = a.State1;
         for (var i = Grid.GlobalIndex.X; i < a.Count; i += Grid.DimX * Group.DimX)
         {
             var grad = g[i] + a.WeightDecay * p[i];
@@ -28,8 +29,9 @@ internal static class Optimizers
 
     /// <summary>torch.optim.Adam / AdamW; 1 - beta, the bias corrections and the step size precomputed on the host in float64.</summary>
     [Kernel]
-    public static void Adam(ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, OptimizerArgs a)
+    public static void Adam(OptimizerArgs a)
     {
+        ArrayView<float> p = a.Parameter, g = a.Gradient, m = a.State1, v = a.State2;
         for (var i = Grid.GlobalIndex.X; i < a.Count; i += Grid.DimX * Group.DimX)
         {
             var grad = g[i];
@@ -46,8 +48,9 @@ internal static class Optimizers
 
     /// <summary>torch.optim.RMSprop, not centered.</summary>
     [Kernel]
-    public static void RmsProp(ArrayView<float> p, ArrayView<float> g, ArrayView<float> squareAverage, ArrayView<float> buffer, OptimizerArgs a)
+    public static void RmsProp(OptimizerArgs a)
     {
+        ArrayView<float> p = a.Parameter, g = a.Gradient, squareAverage = a.State1, buffer = a.State2;
         for (var i = Grid.GlobalIndex.X; i < a.Count; i += Grid.DimX * Group.DimX)
         {
             var grad = g[i] + a.WeightDecay * p[i];
@@ -66,11 +69,14 @@ internal static class Optimizers
 }
 
 /// <summary>
-/// Scalars of one optimizer launch, computed in float64 on the host and rounded to float32 as the
-/// CPU backend (and PyTorch) does: in float32, 1 - 0.999f is 1.3e-5 away from 0.001.
+/// One optimizer launch: the parameter, its gradient and up to two state tensors [Count] (SGD:
+/// velocity; Adam: m, v; RMSprop: square average, momentum buffer), with scalars computed in
+/// float64 on the host and rounded to float32 as the CPU backend (and PyTorch) does: in float32,
+/// 1 - 0.999f is 1.3e-5 away from 0.001. A state the update does not read is a valid view of the parameter.
 /// </summary>
 internal struct OptimizerArgs
 {
+    public ArrayView<float> Parameter, Gradient, State1, State2;
     public int Count, HasMomentum, Nesterov, Decoupled;
     public float Rate, Momentum, WeightDecay, Beta1, Beta2, Alpha, Epsilon, Decay, StepSize, SqrtCorrection2;
     public float OneMinusBeta1, OneMinusBeta2, OneMinusAlpha;

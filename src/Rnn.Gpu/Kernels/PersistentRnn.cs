@@ -6,11 +6,19 @@ namespace GpuRnn.Gpu.Kernels;
 internal struct PersistentShape
 {
     public ArrayView<float> Weight;  // W_hh [G*H, P]
-    public ArrayView<float> States;  // h slots [S, B, P]: step s reads slot Previous(s, t)
+    public ArrayView<float> States;  // forward: h slots [S, B, P], step s reads slot Previous(s, t); backward: gate gradients [T, B, G*H]
     public ArrayView<int> Sync;      // [1]: arrivals at the grid barrier so far, zeroed before launch
     public StateSlots Slots;
     public int Gates, Hidden, StateSize, Batch, Steps, Reverse, UnitsPerGroup, Groups;
     public int Lanes;                // threads per dot product: a power of two with Lanes * products <= 64
+}
+
+/// <summary>One persistent launch, forward or backward: its shape, the mask and the cell epilogue.</summary>
+internal struct PersistentArgs<TCell> where TCell : struct
+{
+    public PersistentShape Shape;
+    public SequenceMask Mask;
+    public TCell Cell;
 }
 
 /// <summary>
@@ -47,9 +55,12 @@ internal static class PersistentRnn
     /// <see cref="SharedFloats"/> (dynamic shared memory of that size, or a static class on OpenCL).
     /// </summary>
     [Kernel]
-    public static void Forward<TCell, TTile>(PersistentShape a, SequenceMask mask, TCell cell)
+    public static void Forward<TCell, TTile>(PersistentArgs<TCell> args)
         where TCell : struct, IForwardCell where TTile : struct, ISharedTile
     {
+        var a = args.Shape;
+        var mask = args.Mask;
+        var cell = args.Cell;
         var shared = default(TTile).Get();
         var partials = SharedMemory.Allocate<float>(LaunchShapes.GroupSize);
         var tid = Group.IdxX;
@@ -100,9 +111,13 @@ internal static class PersistentRnn
     /// the forward (P = H: no projection).
     /// </summary>
     [Kernel]
-    public static void Backward<TCell, TTile>(PersistentShape a, SequenceMask mask, ArrayView<float> gateGradients, TCell cell)
+    public static void Backward<TCell, TTile>(PersistentArgs<TCell> args)
         where TCell : struct, IBackwardCell where TTile : struct, ISharedTile
     {
+        var a = args.Shape;
+        var mask = args.Mask;
+        var cell = args.Cell;
+        var gateGradients = a.States;
         var shared = default(TTile).Get();
         var partials = SharedMemory.Allocate<float>(LaunchShapes.GroupSize);
         var tid = Group.IdxX;

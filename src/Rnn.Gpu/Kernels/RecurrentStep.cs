@@ -45,6 +45,18 @@ internal struct TransposedProduct
     public int RowOffset, Rows, Ld, Units, LdVector, VectorOffset, Batch;
 }
 
+/// <summary>
+/// One step launch: its product (<see cref="RecurrentProduct"/> forward, <see cref="TransposedProduct"/>
+/// backward), the mask, processing step S at time T, and the cell epilogue.
+/// </summary>
+internal struct StepArgs<TProduct, TCell> where TProduct : struct where TCell : struct
+{
+    public TProduct Product;
+    public SequenceMask Mask;
+    public int S, T;
+    public TCell Cell;
+}
+
 /// <summary>Which sequences take part in a time step (packed-sequence masking).</summary>
 internal struct SequenceMask
 {
@@ -82,9 +94,13 @@ internal static class RecurrentStep
     /// through shared memory so that each epilogue sees all gates of its unit.
     /// </summary>
     [Kernel]
-    public static void Forward<TCell>(RecurrentProduct p, SequenceMask mask, int s, int t, TCell cell)
+    public static void Forward<TCell>(StepArgs<RecurrentProduct, TCell> a)
         where TCell : struct, IForwardCell
     {
+        var p = a.Product;
+        var mask = a.Mask;
+        int s = a.S, t = a.T;
+        var cell = a.Cell;
         var wTile = SharedMemory.Allocate<float>(Columns * WeightStride);
         var hTile = SharedMemory.Allocate<float>(Rows * Depth);
         var products = SharedMemory.Allocate<float>(Rows * Columns);
@@ -169,9 +185,13 @@ internal static class RecurrentStep
     /// and runs the cell's backward epilogue.
     /// </summary>
     [Kernel]
-    public static void Backward<TCell>(TransposedProduct p, SequenceMask mask, int s, int t, TCell cell)
+    public static void Backward<TCell>(StepArgs<TransposedProduct, TCell> a)
         where TCell : struct, IBackwardCell
     {
+        var p = a.Product;
+        var mask = a.Mask;
+        int s = a.S, t = a.T;
+        var cell = a.Cell;
         var wTile = SharedMemory.Allocate<float>(BackwardDepth * BackwardColumns);
         var vTile = SharedMemory.Allocate<float>(Rows * BackwardDepth);
         var partial = SharedMemory.Allocate<float>((BackwardParts - 1) * Rows * BackwardColumns);

@@ -13,8 +13,11 @@ internal static class Reductions
 {
     /// <summary>sum[c] = beta * sum[c] + sum over rows of x[r, c]; one thread per column, rows in order (as the CPU sums).</summary>
     [Kernel]
-    public static void SumRows(ArrayView<float> x, ArrayView<float> sum, int rows, int cols, float beta)
+    public static void SumRows(SumRowsArgs a)
     {
+        ArrayView<float> x = a.X, sum = a.Sum;
+        int rows = a.Rows, cols = a.Cols;
+        var beta = a.Beta;
         for (var c = Grid.GlobalIndex.X; c < cols; c += Grid.DimX * Group.DimX)
         {
             var s = beta == 0f ? 0f : beta * sum[c];
@@ -34,8 +37,10 @@ internal static class Reductions
     /// threads, and <see cref="SumRows"/> then adds the chunks in order, so the order stays fixed.
     /// </summary>
     [Kernel]
-    public static void SumRowChunks(ArrayView<float> x, ArrayView<float> partials, int rows, int cols)
+    public static void SumRowChunks(SumRowsArgs a)
     {
+        ArrayView<float> x = a.X, partials = a.Sum;
+        int rows = a.Rows, cols = a.Cols;
         var c = Grid.IdxX * Group.DimX + Group.IdxX;
         if (c >= cols) return;
         var first = Grid.IdxY * RowsPerChunk;
@@ -50,8 +55,11 @@ internal static class Reductions
     /// host adds the partials in order.
     /// </summary>
     [Kernel]
-    public static void SumOfSquaresPartials(ArrayView<float> x, ArrayView<double> partials, int offset, int n)
+    public static void SumOfSquaresPartials(SumOfSquaresArgs a)
     {
+        var x = a.X;
+        var partials = a.Partials;
+        int offset = a.Offset, n = a.N;
         var shared = SharedMemory.Allocate<double>(LaunchShapes.GroupSize);
         var s = 0.0;
         for (var i = Grid.GlobalIndex.X; i < n; i += Grid.DimX * Group.DimX)
@@ -102,4 +110,20 @@ internal static class Reductions
         Group.Barrier();
         return result;
     }
+}
+
+/// <summary>Column sums of x [Rows, Cols] into Sum [Cols] (SumRows, scaled by Beta first) or [chunks, Cols] (SumRowChunks).</summary>
+internal struct SumRowsArgs
+{
+    public ArrayView<float> X, Sum;
+    public int Rows, Cols;
+    public float Beta;
+}
+
+/// <summary>Σ x² of x [N] in float64, into Partials from Offset, one per group.</summary>
+internal struct SumOfSquaresArgs
+{
+    public ArrayView<float> X;
+    public ArrayView<double> Partials;
+    public int Offset, N;
 }

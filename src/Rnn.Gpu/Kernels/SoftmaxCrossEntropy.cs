@@ -16,9 +16,12 @@ internal static class SoftmaxCrossEntropy
     /// (softmax - onehot) * scale when withGrad (dLogits may alias logits). Target -1 rows give zeros.
     /// </summary>
     [Kernel]
-    public static void Rows(ArrayView<float> logits, ArrayView<int> targets, ArrayView<float> dLogits, ArrayView<float> rowStats,
-        int v, int withGrad, float scale)
+    public static void Rows(CrossEntropyArgs a)
     {
+        ArrayView<float> logits = a.Logits, dLogits = a.DLogits, rowStats = a.RowStats;
+        var targets = a.Targets;
+        int v = a.Classes, withGrad = a.WithGrad;
+        var scale = a.Scale;
         var shared = SharedMemory.Allocate<float>(LaunchShapes.GroupSize + 1);
         var sharedIndex = SharedMemory.Allocate<int>(LaunchShapes.GroupSize);
         var r = Grid.IdxX;
@@ -90,8 +93,10 @@ internal static class SoftmaxCrossEntropy
 
     /// <summary>stats[c] = sum over rows of rowStats[3r + c] for c in 0..2; one group, fixed order.</summary>
     [Kernel]
-    public static void SumRowStatistics(ArrayView<float> rowStats, ArrayView<float> stats, int rows)
+    public static void SumRowStatistics(SumArgs a)
     {
+        ArrayView<float> rowStats = a.Values, stats = a.Result;
+        var rows = a.Count;
         var shared = SharedMemory.Allocate<float>(LaunchShapes.GroupSize + 1);
         for (var c = 0; c < 3; c++)
         {
@@ -104,8 +109,11 @@ internal static class SoftmaxCrossEntropy
 
     /// <summary>probabilities row = softmax(logits row / temperature); one group per row.</summary>
     [Kernel]
-    public static void Softmax(ArrayView<float> logits, ArrayView<float> probabilities, int v, float temperature)
+    public static void Softmax(SoftmaxArgs a)
     {
+        ArrayView<float> logits = a.Logits, probabilities = a.Probabilities;
+        var v = a.Classes;
+        var temperature = a.Temperature;
         var shared = SharedMemory.Allocate<float>(LaunchShapes.GroupSize + 1);
         var row = Grid.IdxX * v;
         var tid = Group.IdxX;
@@ -124,9 +132,11 @@ internal static class SoftmaxCrossEntropy
     /// added in order by <see cref="SumPartials"/>.
     /// </summary>
     [Kernel]
-    public static void SquaredError(ArrayView<float> prediction, ArrayView<float> target, ArrayView<float> dPrediction,
-        ArrayView<float> partials, int n, int withGrad, float scale)
+    public static void SquaredError(SquaredErrorArgs a)
     {
+        ArrayView<float> prediction = a.Prediction, target = a.Target, dPrediction = a.DPrediction, partials = a.Partials;
+        int n = a.N, withGrad = a.WithGrad;
+        var scale = a.Scale;
         var shared = SharedMemory.Allocate<float>(LaunchShapes.GroupSize + 1);
         var s = 0f;
         for (var i = Grid.GlobalIndex.X; i < n; i += Grid.DimX * Group.DimX)
@@ -141,12 +151,46 @@ internal static class SoftmaxCrossEntropy
 
     /// <summary>result[0] = the sum of partials[0..count) in order; one group.</summary>
     [Kernel]
-    public static void SumPartials(ArrayView<float> partials, ArrayView<float> result, int count)
+    public static void SumPartials(SumArgs a)
     {
+        ArrayView<float> partials = a.Values, result = a.Result;
+        var count = a.Count;
         var shared = SharedMemory.Allocate<float>(LaunchShapes.GroupSize + 1);
         var s = 0f;
         for (var i = Group.IdxX; i < count; i += Group.DimX) s += partials[i];
         var total = Reductions.GroupSum(shared, s);
         if (Group.IdxX == 0) result[0] = total;
     }
+}
+
+/// <summary>Logits [N, Classes] and targets [N]; DLogits (may alias Logits) written when WithGrad; RowStats [3N].</summary>
+internal struct CrossEntropyArgs
+{
+    public ArrayView<float> Logits, DLogits, RowStats;
+    public ArrayView<int> Targets;
+    public int Classes, WithGrad;
+    public float Scale;
+}
+
+/// <summary>Logits and Probabilities [N, Classes].</summary>
+internal struct SoftmaxArgs
+{
+    public ArrayView<float> Logits, Probabilities;
+    public int Classes;
+    public float Temperature;
+}
+
+/// <summary>Prediction, Target and DPrediction [N] (DPrediction written when WithGrad); Partials [groups].</summary>
+internal struct SquaredErrorArgs
+{
+    public ArrayView<float> Prediction, Target, DPrediction, Partials;
+    public int N, WithGrad;
+    public float Scale;
+}
+
+/// <summary>One group's in-order sum of Count values (or rows of statistics) into Result.</summary>
+internal struct SumArgs
+{
+    public ArrayView<float> Values, Result;
+    public int Count;
 }

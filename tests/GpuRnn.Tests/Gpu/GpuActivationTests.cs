@@ -23,7 +23,7 @@ public class GpuActivationTests
             x[i] = (float)(rng.Next(2) == 0 ? magnitude : -magnitude);
         }
         x[0] = 0; x[1] = 0.625f; x[2] = -0.625f; x[3] = 9f; x[4] = 30f; x[5] = -30f; x[6] = 1e-30f;
-        var (tanh, sigmoid) = gpu.EvaluateActivations(x);
+        var (tanh, sigmoid) = ActivationProbe.Run(gpu, x);
         double worstTanh = 0, worstSigmoid = 0;
         for (var i = 0; i < x.Length; i++)
         {

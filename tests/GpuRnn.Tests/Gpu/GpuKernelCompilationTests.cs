@@ -79,10 +79,13 @@ public class GpuKernelCompilationTests
         Assert.Contains($"{nameof(Gemm)}.{nameof(Gemm.Tiled)}", names);
     }
 
-    /// <summary>Every [Kernel] method, generic ones instantiated with every cell their constraint admits.</summary>
+    /// <summary>
+    /// Every [Kernel] method of the backend and of the tests' probes (<see cref="ActivationProbe"/>), generic ones
+    /// instantiated with every cell their constraint admits.
+    /// </summary>
     private static IEnumerable<MethodInfo> Kernels()
     {
-        var types = typeof(GpuBackend).Assembly.GetTypes();
+        var types = typeof(GpuBackend).Assembly.GetTypes().Concat(typeof(ActivationProbe).Assembly.GetTypes()).ToArray();
         foreach (var method in types.SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)))
         {
             if (method.GetCustomAttribute<KernelAttribute>() is null) continue;
