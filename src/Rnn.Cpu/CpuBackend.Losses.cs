@@ -8,8 +8,7 @@ public sealed partial class CpuBackend
     protected override void EmbeddingForwardCore(Tensor ids, Tensor table, Tensor output)
     {
         int vocab = table.Shape[0], dim = table.Shape[1];
-        var idSpan = Own(ids, nameof(ids)).Span<int>();
-        CheckIds(idSpan, vocab, nameof(ids));
+        var idSpan = CheckedIds(ids, vocab);
         if (table.DType == DType.Float32) Kernels.Embedding.Forward(idSpan, Own(table, "table").Span<float>(), Own(output, "output").Span<float>(), dim);
         else Kernels.Embedding.Forward(idSpan, Own(table, "table").Span<double>(), Own(output, "output").Span<double>(), dim);
     }
@@ -18,10 +17,17 @@ public sealed partial class CpuBackend
     protected override void EmbeddingBackwardCore(Tensor ids, Tensor dOutput, Tensor dTable)
     {
         int vocab = dTable.Shape[0], dim = dTable.Shape[1];
-        var idSpan = Own(ids, nameof(ids)).Span<int>();
-        CheckIds(idSpan, vocab, nameof(ids));
+        var idSpan = CheckedIds(ids, vocab);
         if (dTable.DType == DType.Float32) Kernels.Embedding.Backward(idSpan, Own(dOutput, "dOutput").Span<float>(), Own(dTable, "dTable").Span<float>(), dim);
         else Kernels.Embedding.Backward(idSpan, Own(dOutput, "dOutput").Span<double>(), Own(dTable, "dTable").Span<double>(), dim);
+    }
+
+    /// <summary>The embedding's ids, each checked to be in [0, vocab) or -1.</summary>
+    private Span<int> CheckedIds(Tensor ids, int vocab)
+    {
+        var span = Own(ids, nameof(ids)).Span<int>();
+        CheckIds(span, vocab, nameof(ids));
+        return span;
     }
 
     private static void CheckIds(ReadOnlySpan<int> ids, int vocab, string name)

@@ -12,12 +12,11 @@ internal static class Dropout
     [Kernel]
     public static void Forward(DropoutArgs a)
     {
-        ArrayView<float> x = a.X, y = a.Y, mask = a.Mask;
         for (var i = Grid.GlobalIndex.X; i < a.Count; i += Grid.DimX * Group.DimX)
         {
             var m = CounterRng.Uniform(a.Seed, a.Offset + (ulong)i) >= a.P ? a.Keep : 0f;
-            mask[i] = m;
-            y[i] = x[i] * m;
+            a.Mask[i] = m;
+            a.Y[i] = a.X[i] * m;
         }
     }
 }

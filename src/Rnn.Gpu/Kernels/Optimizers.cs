@@ -9,61 +9,58 @@ namespace GpuRnn.Gpu.Kernels;
 /// </summary>
 internal static class Optimizers
 {
-    /// <summary>torch.optim.SGD (dampening 0).</summary>
+    /// <summary>torch.optim.SGD (dampening 0); State1 is the velocity.</summary>
     [Kernel]
     public static void Sgd(OptimizerArgs a)
     {
-        ArrayView<float> p = a.Parameter, g = a.Gradient, velocity = a.State1;
         for (var i = Grid.GlobalIndex.X; i < a.Count; i += Grid.DimX * Group.DimX)
         {
-            var grad = g[i] + a.WeightDecay * p[i];
+            var grad = a.Gradient[i] + a.WeightDecay * a.Parameter[i];
             if (a.HasMomentum != 0)
             {
-                var vel = a.Momentum * velocity[i] + grad;
-                velocity[i] = vel;
+                var vel = a.Momentum * a.State1[i] + grad;
+                a.State1[i] = vel;
                 grad = a.Nesterov != 0 ? grad + a.Momentum * vel : vel;
             }
-            p[i] -= a.Rate * grad;
+            a.Parameter[i] -= a.Rate * grad;
         }
     }
 
-    /// <summary>torch.optim.Adam / AdamW; 1 - beta, the bias corrections and the step size precomputed on the host in float64.</summary>
+    /// <summary>torch.optim.Adam / AdamW (State1 m, State2 v); 1 - beta, the bias corrections and the step size precomputed on the host in float64.</summary>
     [Kernel]
     public static void Adam(OptimizerArgs a)
     {
-        ArrayView<float> p = a.Parameter, g = a.Gradient, m = a.State1, v = a.State2;
         for (var i = Grid.GlobalIndex.X; i < a.Count; i += Grid.DimX * Group.DimX)
         {
-            var grad = g[i];
-            if (a.Decoupled != 0) p[i] *= a.Decay;
-            else grad += a.WeightDecay * p[i];
-            var mi = a.Beta1 * m[i] + a.OneMinusBeta1 * grad;
-            var vi = a.Beta2 * v[i] + a.OneMinusBeta2 * grad * grad;
-            m[i] = mi;
-            v[i] = vi;
+            var grad = a.Gradient[i];
+            if (a.Decoupled != 0) a.Parameter[i] *= a.Decay;
+            else grad += a.WeightDecay * a.Parameter[i];
+            var mi = a.Beta1 * a.State1[i] + a.OneMinusBeta1 * grad;
+            var vi = a.Beta2 * a.State2[i] + a.OneMinusBeta2 * grad * grad;
+            a.State1[i] = mi;
+            a.State2[i] = vi;
             var denom = XMath.Sqrt(vi) / a.SqrtCorrection2 + a.Epsilon;
-            p[i] -= a.StepSize * mi / denom;
+            a.Parameter[i] -= a.StepSize * mi / denom;
         }
     }
 
-    /// <summary>torch.optim.RMSprop, not centered.</summary>
+    /// <summary>torch.optim.RMSprop, not centered (State1 the square average, State2 the momentum buffer).</summary>
     [Kernel]
     public static void RmsProp(OptimizerArgs a)
     {
-        ArrayView<float> p = a.Parameter, g = a.Gradient, squareAverage = a.State1, buffer = a.State2;
         for (var i = Grid.GlobalIndex.X; i < a.Count; i += Grid.DimX * Group.DimX)
         {
-            var grad = g[i] + a.WeightDecay * p[i];
-            var sq = a.Alpha * squareAverage[i] + a.OneMinusAlpha * grad * grad;
-            squareAverage[i] = sq;
+            var grad = a.Gradient[i] + a.WeightDecay * a.Parameter[i];
+            var sq = a.Alpha * a.State1[i] + a.OneMinusAlpha * grad * grad;
+            a.State1[i] = sq;
             var avg = XMath.Sqrt(sq) + a.Epsilon;
             if (a.HasMomentum != 0)
             {
-                var b = a.Momentum * buffer[i] + grad / avg;
-                buffer[i] = b;
-                p[i] -= a.Rate * b;
+                var b = a.Momentum * a.State2[i] + grad / avg;
+                a.State2[i] = b;
+                a.Parameter[i] -= a.Rate * b;
             }
-            else p[i] -= a.Rate * grad / avg;
+            else a.Parameter[i] -= a.Rate * grad / avg;
         }
     }
 }

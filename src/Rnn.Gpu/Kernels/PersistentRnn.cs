@@ -59,14 +59,9 @@ internal static class PersistentRnn
         where TCell : struct, IForwardCell where TTile : struct, ISharedTile
     {
         var a = args.Shape;
-        var mask = args.Mask;
-        var cell = args.Cell;
         var shared = default(TTile).Get();
         var partials = SharedMemory.Allocate<float>(LaunchShapes.GroupSize);
-        var tid = Group.IdxX;
-        var u0 = Grid.IdxX * a.UnitsPerGroup;
-        var units = a.Hidden - u0 < a.UnitsPerGroup ? a.Hidden - u0 : a.UnitsPerGroup;
-        if (units < 0) units = 0;
+        int tid = Group.IdxX, u0 = Grid.IdxX * a.UnitsPerGroup, units = GroupUnits(a, u0);
         var columns = a.Gates * units;
         var depth = PaddedDepth(a.StateSize);
         var weights = shared.SubView(0, a.Gates * a.UnitsPerGroup * depth);
@@ -92,7 +87,7 @@ internal static class PersistentRnn
             for (var q = tid; q < a.Batch * units; q += Group.DimX)
             {
                 int b = q / units, u = q % units;
-                cell.Apply(s, t, b, u0 + u, mask.IsActive(t, b), products, b * columns + u, units);
+                args.Cell.Apply(s, t, b, u0 + u, args.Mask.IsActive(t, b), products, b * columns + u, units);
             }
             GridBarrier(a.Sync, a.Groups, s);
         }
@@ -115,15 +110,9 @@ internal static class PersistentRnn
         where TCell : struct, IBackwardCell where TTile : struct, ISharedTile
     {
         var a = args.Shape;
-        var mask = args.Mask;
-        var cell = args.Cell;
-        var gateGradients = a.States;
         var shared = default(TTile).Get();
         var partials = SharedMemory.Allocate<float>(LaunchShapes.GroupSize);
-        var tid = Group.IdxX;
-        var u0 = Grid.IdxX * a.UnitsPerGroup;
-        var units = a.Hidden - u0 < a.UnitsPerGroup ? a.Hidden - u0 : a.UnitsPerGroup;
-        if (units < 0) units = 0;
+        int tid = Group.IdxX, u0 = Grid.IdxX * a.UnitsPerGroup, units = GroupUnits(a, u0);
         var rows = a.Gates * a.Hidden;
         var depth = PaddedDepth(rows);
         var weights = shared.SubView(0, a.UnitsPerGroup * depth);
@@ -145,7 +134,7 @@ internal static class PersistentRnn
             {
                 var tNext = a.Reverse != 0 ? a.Steps - 2 - s : s + 1;
                 var from = tNext * a.Batch * rows;
-                for (var l = tid; l < a.Batch * rows; l += Group.DimX) next[l] = gateGradients[from + l];
+                for (var l = tid; l < a.Batch * rows; l += Group.DimX) next[l] = a.States[from + l]; // the gate gradients of step s + 1
             }
             Group.Barrier();
             if (hasNext) Products(weights, next, products, partials, depth, rows, units, a.Batch, a.Lanes);
@@ -153,10 +142,17 @@ internal static class PersistentRnn
             for (var q = tid; q < a.Batch * units; q += Group.DimX)
             {
                 int b = q / units, u = q % units;
-                cell.Apply(s, t, b, u0 + u, mask.IsActive(t, b), hasNext ? products[q] : 0f);
+                args.Cell.Apply(s, t, b, u0 + u, args.Mask.IsActive(t, b), hasNext ? products[q] : 0f);
             }
             GridBarrier(a.Sync, a.Groups, a.Steps - 1 - s);
         }
+    }
+
+    /// <summary>The hidden units of the group starting at unit <paramref name="u0"/>: UnitsPerGroup, fewer in the last group, none past the end.</summary>
+    private static int GroupUnits(PersistentShape a, int u0)
+    {
+        var units = a.Hidden - u0 < a.UnitsPerGroup ? a.Hidden - u0 : a.UnitsPerGroup;
+        return units < 0 ? 0 : units;
     }
 
     /// <summary>products[b * units + u] = Σ_k rows[u * depth + k] · vectors[b * length + k], Lanes threads per sum.</summary>

@@ -17,28 +17,18 @@ internal enum GpuRecurrentAlgorithm
 }
 
 /// <summary>The sizes and device views of one layer call, shared by its directions.</summary>
-internal sealed class RecurrentCall
+internal sealed class RecurrentCall(RnnLayerDesc layer, int steps, int batch, SequenceMask mask, ArrayView<float> x, ArrayView<float> sequence)
 {
-    public RecurrentCall(RnnLayerDesc layer, int steps, int batch, SequenceMask mask, ArrayView<float> x, ArrayView<float> sequence)
-    {
-        Layer = layer;
-        Steps = steps;
-        Batch = batch;
-        Mask = mask;
-        X = x;
-        Sequence = sequence;
-    }
-
-    public RnnLayerDesc Layer { get; }
-    public int Steps { get; }
-    public int Batch { get; }
-    public SequenceMask Mask { get; }
+    public RnnLayerDesc Layer => layer;
+    public int Steps => steps;
+    public int Batch => batch;
+    public SequenceMask Mask => mask;
 
     /// <summary>x [T, B, I].</summary>
-    public ArrayView<float> X { get; }
+    public ArrayView<float> X => x;
 
     /// <summary>y [T, B, D*P] in the forward, dy in the backward.</summary>
-    public ArrayView<float> Sequence { get; }
+    public ArrayView<float> Sequence => sequence;
 
     public int Hidden => Layer.HiddenSize;
     public int StateSize => Layer.StateSize;
