@@ -19,13 +19,13 @@ var cpuOnly = present.SequenceEqual(["cpu"]);
 using var backend = Backend.Create(backendName);                      // cuda, then opencl, then cpu
 var corpus = file is null ? ArithmeticCorpus.Create(seed: 1, statements: 4000) : TextCorpus.Load(file);
 var spec = new CharModelSpec(RnnCellKind.Lstm, corpus.Vocabulary.Count, EmbeddingSize: 16, HiddenSize: 64);
-using var model = new CharRnnModel(backend, spec);
+using var model = new CharRnnModel(backend, CharLmTask.Spec(spec, corpus.Vocabulary));
 using var trainer = new Trainer(model, corpus, new TrainingOptions(Batch: 16, SequenceLength: 32, Steps: steps, EvalEvery: 100));
 var before = trainer.EvaluateNow().Validation;
 var result = trainer.Run(new ProgressPrinter());
 var after = trainer.LastEvaluation!.Value.Validation;
 var text = Sampler.Generate(model, corpus.Vocabulary, "", 120, new SamplingOptions(Temperature: 0.8, Seed: 3));
-TrainingCheckpoint.Save("model.safetensors", trainer.Capture());
+Checkpoint.Save("model.safetensors", trainer.Capture());
 
 Console.WriteLine($"backend {backend.Name}; {corpus.Name}: {corpus.Vocabulary.Count} distinct characters; model {spec}");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -34,10 +34,10 @@ Console.WriteLine("sample (temperature 0.8):");
 Console.WriteLine(text);
 
 // A checkpoint holds the model, its vocabulary and the optimizer: load it and sample again.
-var (loaded, snapshot) = TrainingCheckpoint.LoadModel("model.safetensors", backend);
+var (loaded, snapshot) = Checkpoint.LoadModel("model.safetensors", backend);
 using (loaded)
 {
-    var again = Sampler.Generate(loaded, snapshot.Vocabulary, "", 120, new SamplingOptions(Temperature: 0.8, Seed: 3));
+    var again = Sampler.Generate((CharRnnModel)loaded, CharLmTask.Characters(snapshot.Spec), "", 120, new SamplingOptions(Temperature: 0.8, Seed: 3));
     Console.WriteLine($"wrote model.safetensors (step {snapshot.Step}); reloaded, it samples {(again == text ? "the same text" : "OTHER TEXT")}");
     var learned = result.Status == TrainingStatus.Completed && after.Loss < 0.8 * before.Loss && again == text;
     Console.WriteLine(!cpuOnly ? "FAILED: GpuRnn alone should bring only the cpu backend"

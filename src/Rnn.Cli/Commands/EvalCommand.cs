@@ -33,21 +33,21 @@ public static class EvalCommand
         if (batch is <= 0) throw new CliException($"--batch must be positive, got {batch}", ExitCodes.Usage);
         if (seq is <= 0) throw new CliException($"--seq must be positive, got {seq}", ExitCodes.Usage);
         if (beam <= 0) throw new CliException($"--beam must be positive, got {beam}", ExitCodes.Usage);
-        if (TaskCheckpoint.IsTaskCheckpoint(modelPath)) return EvaluateTask(console, modelPath, dataPath, batch, seq, backendName, beam);
+        if (Checkpoint.TryTaskOf(modelPath) is { } task && task != TaskKind.CharLm) return EvaluateTask(console, modelPath, dataPath, batch, seq, backendName, beam);
         if (beam != 1) throw new CliException("--beam applies to a seq2seq model, not to a character model", ExitCodes.Usage);
         if (dataPath is null) throw new CliException("--data is required to evaluate a character model (a UTF-8 text file)", ExitCodes.Usage);
-        var snapshot = TrainingCheckpoint.Load(modelPath);
+        var snapshot = Checkpoint.Load(modelPath);
         var text = TextCorpus.ReadText(dataPath);
         int[] ids;
-        try { ids = snapshot.Vocabulary.Encode(text, $"data file '{dataPath}'"); }
+        try { ids = CharLmTask.Characters(snapshot.Spec).Encode(text, $"data file '{dataPath}'"); }
         catch (ArgumentException e) { throw new CliException(e.Message); }
         if (ids.Length < 2) throw new CliException($"data file '{dataPath}' has {ids.Length} character; at least 2 are needed to predict one");
 
         using var backend = CommonOptions.CreateBackend(backendName, console);
-        var (model, _) = TrainingCheckpoint.LoadModel(modelPath, backend);
+        var (model, _) = Checkpoint.LoadModel(modelPath, backend);
         using (model)
         {
-            var stats = Evaluator.Evaluate(model, ids, batch ?? snapshot.Options.Batch, seq ?? snapshot.Options.SequenceLength);
+            var stats = Evaluator.Evaluate((CharRnnModel)model, ids, batch ?? snapshot.Options.Batch, seq ?? snapshot.Options.SequenceLength);
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"evaluated {stats.Count:N0} characters of {dataPath}: {TrainingReporter.Describe(stats)}"));
         }
@@ -56,7 +56,7 @@ public static class EvalCommand
 
     private static int EvaluateTask(CliConsole console, string modelPath, string? dataPath, int? batch, int? seq, string backendName, int beam)
     {
-        var snapshot = TaskCheckpoint.Load(modelPath);
+        var snapshot = Checkpoint.Load(modelPath);
         var spec = snapshot.Spec;
         var task = TaskRegistry.Get(spec.Task);
         if (beam != 1 && !task.Accepts(TaskOptions.Beam)) throw new CliException($"--beam applies to a seq2seq model, not to --task {spec.Task.ToName()}", ExitCodes.Usage);
@@ -68,7 +68,7 @@ public static class EvalCommand
         // The data is read and checked before a backend starts, so a malformed line costs nothing.
         var examples = dataPath is null ? TaskSetup.BuiltInTest(spec, window) : TaskSetup.ReadFile(spec, dataPath, window);
         using var backend = CommonOptions.CreateBackend(backendName, console);
-        var (model, _) = TaskCheckpoint.LoadModel(modelPath, backend);
+        var (model, _) = Checkpoint.LoadModel(modelPath, backend);
         using (model)
         {
             var report = TaskEvaluator.Evaluate(model, examples, batch ?? snapshot.Options.Batch, beam);

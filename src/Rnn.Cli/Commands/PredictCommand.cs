@@ -30,12 +30,12 @@ public static class PredictCommand
         ArgumentNullException.ThrowIfNull(console);
         if (beam <= 0) throw new CliException($"--beam must be positive, got {beam}", ExitCodes.Usage);
         if (top <= 0) throw new CliException($"--top must be positive, got {top}", ExitCodes.Usage);
-        if (!TaskCheckpoint.IsTaskCheckpoint(modelPath))
+        if (Checkpoint.TryTaskOf(modelPath) is not { } task || task == TaskKind.CharLm)
         {
-            _ = TrainingCheckpoint.Load(modelPath);
+            _ = Checkpoint.Load(modelPath);
             throw new CliException($"{modelPath}: is a character model; 'gpurnn sample' continues a text with it (predict is for --task models)", ExitCodes.Usage);
         }
-        var snapshot = TaskCheckpoint.Load(modelPath);
+        var snapshot = Checkpoint.Load(modelPath);
         if (beam != 1 && !TaskRegistry.Get(snapshot.Spec.Task).Accepts(TaskOptions.Beam)) throw new CliException($"--beam applies to a seq2seq model, not to --task {snapshot.Spec.Task.ToName()}", ExitCodes.Usage);
         var fromStdin = inputPath is null or "-";
         var source = fromStdin ? "standard input" : DataFile.Describe(inputPath!);
@@ -43,7 +43,7 @@ public static class PredictCommand
         // The inputs are read and checked before a backend starts, so a malformed line is the only thing printed.
         var inputs = TaskPredictor.Read(snapshot.Spec, lines, source, DataFile.Separator(fromStdin ? null : inputPath, lines));
         using var backend = CommonOptions.CreateBackend(backendName, console.Error);
-        var (model, _) = TaskCheckpoint.LoadModel(modelPath, backend);
+        var (model, _) = Checkpoint.LoadModel(modelPath, backend);
         using (model)
         {
             foreach (var line in TaskPredictor.Predict(model, inputs, beam, top))

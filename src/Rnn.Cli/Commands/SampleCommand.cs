@@ -36,34 +36,38 @@ public static class SampleCommand
         if (topK < 0) throw new CliException($"--top-k must be zero (all) or positive, got {topK}", ExitCodes.Usage);
         if (beam < 0) throw new CliException($"--beam must be positive, got {beam}", ExitCodes.Usage);
 
-        var snapshot = TrainingCheckpoint.Load(modelPath);
+        var snapshot = Checkpoint.Load(modelPath);
+        if (snapshot.Spec.Task != TaskKind.CharLm)
+            throw new CliException($"{modelPath}: is a checkpoint of --task {snapshot.Spec.Task.ToName()}; 'gpurnn sample' continues a text with a character model (gpurnn predict is for --task models)");
+        var vocabulary = CharLmTask.Characters(snapshot.Spec);
         // The prime and the beam are checked before a backend starts, so a typo costs nothing.
-        var start = Sampler.StartIds(snapshot.Vocabulary, prime);
+        var start = Sampler.StartIds(vocabulary, prime);
         // Each of W hypotheses is compared with W x V candidates per character, so a width beyond
         // the vocabulary costs W^2 V and finds nothing a narrower one would miss in practice.
-        var widest = snapshot.Vocabulary.Count;
+        var widest = vocabulary.Count;
         if (beam > widest)
             throw new CliException($"--beam must be at most {widest} (the model's vocabulary size), got {beam}", ExitCodes.Usage);
         using var backend = CommonOptions.CreateBackend(backendName, console);
-        var (model, _) = TrainingCheckpoint.LoadModel(modelPath, backend);
-        using (model)
+        var (loaded, _) = Checkpoint.LoadModel(modelPath, backend);
+        using (loaded)
         {
+            var model = (CharRnnModel)loaded;
             if (beam > 0)
             {
                 var best = BeamSearch.Run(model, start, length, beam)[0];
-                console.Out.WriteLine(prime + snapshot.Vocabulary.Decode(best.Tokens));
+                console.Out.WriteLine(prime + vocabulary.Decode(best.Tokens));
                 console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"(beam {beam}: log-probability {best.LogProbability:F3}, {-best.LogProbability / length / Math.Log(2):F3} bits/char)"));
             }
             else
             {
                 var ids = Sampler.Draw(model, start, length, new SamplingOptions(temperature, topK, seed));
-                if (ReaderOfStandardOutput(console.Out) is not { } pipe) Stream(console.Out, snapshot.Vocabulary, prime, ids);
+                if (ReaderOfStandardOutput(console.Out) is not { } pipe) Stream(console.Out, vocabulary, prime, ids);
                 else
                 {
                     using (pipe)
                     {
-                        try { Stream(pipe, snapshot.Vocabulary, prime, ids); }
+                        try { Stream(pipe, vocabulary, prime, ids); }
                         catch (IOException) { return ExitCodes.Ok; } // the reader went away (| head): stop, as a pipe's writer does
                     }
                 }

@@ -115,11 +115,11 @@ public static class TrainCommand
         using var files = TrainPlan.Files(request, checkpoint).Acquire();
         request = request with { Out = checkpoint };
         var charModel = request.Task is null || request.Task.Trim().Equals("charlm", StringComparison.OrdinalIgnoreCase);
-        if (request.Resume is not null && TaskCheckpoint.IsTaskCheckpoint(request.Resume))
+        if (request.Resume is not null && Checkpoint.TryTaskOf(request.Resume) is { } resumed && resumed != TaskKind.CharLm)
         {
             if (request.Task is not null && charModel)
-                throw new CliException($"{request.Resume}: is a checkpoint of --task {TaskCheckpoint.Load(request.Resume).Spec.Task.ToName()}, not of the character model (leave --task out)");
-            return TaskTrainCommand.Execute(console, request, TaskCheckpoint.Load(request.Resume), cancellation);
+                throw new CliException($"{request.Resume}: is a checkpoint of --task {resumed.ToName()}, not of the character model (leave --task out)");
+            return TaskTrainCommand.Execute(console, request, Checkpoint.Load(request.Resume), cancellation);
         }
         if (!charModel)
         {
@@ -139,8 +139,9 @@ public static class TrainCommand
             $"training: {plan.Options.Steps} steps of {plan.Options.Batch} x {plan.Options.SequenceLength} characters, {plan.Optimizer}, {plan.Schedule}, clip {plan.Options.Clip}"));
         output.WriteLine($"run folder: {(Path.GetDirectoryName(plan.CheckpointPath) is { Length: > 0 } folder ? folder : ".")}");
 
-        using var model = new CharRnnModel(backend, plan.Spec, plan.Options.Seed);
-        using var trainer = new Trainer(model, corpus.Vocabulary, plan.Optimizer, plan.Schedule, plan.Options, corpus.Train, corpus.Validation, corpus.Name);
+        using var model = new CharRnnModel(backend, plan.ModelSpec, plan.Options.Seed);
+        using var trainer = new Trainer(model, new StreamTaskData(corpus.Name, corpus.Train, corpus.Validation, plan.Options.SequenceLength),
+            plan.Optimizer, plan.Schedule, plan.Options);
         if (plan.Resume is not null)
         {
             trainer.Restore(plan.Resume);
@@ -206,14 +207,14 @@ public static class TrainCommand
             $"trained {trainer.Step - (plan.Resume?.Step ?? 0)} steps in {ProgressText.Duration(reporter.Elapsed)} with validation; training ran at {reporter.CharactersPerSecond:N0} chars/s on {trainer.Model.Backend.Name}"));
         if (request.SampleLength > 0)
         {
-            var sample = Sampler.Generate(trainer.Model, corpus.Vocabulary, "", request.SampleLength,
+            var sample = Sampler.Generate((CharRnnModel)trainer.Model, corpus.Vocabulary, "", request.SampleLength,
                 new SamplingOptions(request.Temperature, 0, plan.Options.Seed));
             output.WriteLine($"sample (temperature {request.Temperature.ToString(CultureInfo.InvariantCulture)}):");
             output.WriteLine(sample.TrimEnd('\n'));
         }
         if (corpus.Name == ArithmeticCorpus.Name)
         {
-            var quiz = ArithmeticQuiz.Run(trainer.Model, corpus.Vocabulary, 100, seed: 2024);
+            var quiz = ArithmeticQuiz.Run((CharRnnModel)trainer.Model, corpus.Vocabulary, 100, seed: 2024);
             var right = quiz.Count(q => q.Correct);
             output.WriteLine($"arithmetic check: {right} of {quiz.Count} new statements completed correctly, e.g. "
                 + string.Join(", ", quiz.Take(6).Select(q => $"{q.Question}{q.Answer} {(q.Correct ? "(right)" : "(wrong)")}")));

@@ -51,14 +51,17 @@ public static class TrainDefaults
 /// <param name="RunFolder">Where the metrics and the plot are written (the checkpoint's folder).</param>
 /// <param name="Resume">The checkpoint continued from, or null for a fresh run.</param>
 public sealed record TrainPlan(TextCorpus Corpus, CharModelSpec Spec, OptimizerConfig Optimizer, LearningRateSchedule Schedule,
-    TrainingOptions Options, string CheckpointPath, string RunFolder, TrainingSnapshot? Resume)
+    TrainingOptions Options, string CheckpointPath, string RunFolder, TaskSnapshot? Resume)
 {
+    /// <summary>The <c>charlm</c> task spec of the model: the checkpoint's, or <see cref="Spec"/> over the corpus's characters.</summary>
+    public TaskSpec ModelSpec => Resume?.Spec ?? CharLmTask.Spec(Spec, Corpus.Vocabulary);
+
     /// <summary>Resolves a request; bad values throw <see cref="CliException"/> with one line naming the option.</summary>
     public static TrainPlan Resolve(TrainRequest r)
     {
         ArgumentNullException.ThrowIfNull(r);
         CheckValues(r);
-        var resume = r.Resume is null ? null : TrainingCheckpoint.Load(r.Resume);
+        var resume = r.Resume is null ? null : Checkpoint.Load(r.Resume);
         var corpus = LoadCorpus(r, resume);
         var spec = resume is null ? NewSpec(r, corpus) : CheckSpec(r, resume);
         var optimizer = resume is null ? NewOptimizer(r) : CheckOptimizer(r, resume.Optimizer);
@@ -139,12 +142,13 @@ public sealed record TrainPlan(TextCorpus Corpus, CharModelSpec Spec, OptimizerC
             throw new CliException("give --steps or --epochs, not both", ExitCodes.Usage);
     }
 
-    private static TextCorpus LoadCorpus(TrainRequest r, TrainingSnapshot? resume)
+    private static TextCorpus LoadCorpus(TrainRequest r, TaskSnapshot? resume)
     {
-        if (r.Data is not null) return TextCorpus.Load(r.Data, resume?.Vocabulary);
+        var characters = resume is null ? null : CharLmTask.Characters(resume.Spec);
+        if (r.Data is not null) return TextCorpus.Load(r.Data, characters);
         if (resume is not null && resume.DataName != ArithmeticCorpus.Name)
             throw new CliException($"{r.Resume}: was trained on {resume.DataName}; give --data to continue training on a text file");
-        return TextCorpus.FromText(ArithmeticCorpus.Generate(), ArithmeticCorpus.Name, resume?.Vocabulary);
+        return TextCorpus.FromText(ArithmeticCorpus.Generate(), ArithmeticCorpus.Name, characters);
     }
 
     private static CharModelSpec NewSpec(TrainRequest r, TextCorpus corpus)
@@ -160,9 +164,9 @@ public sealed record TrainPlan(TextCorpus Corpus, CharModelSpec Spec, OptimizerC
         return spec;
     }
 
-    private static CharModelSpec CheckSpec(TrainRequest r, TrainingSnapshot resume)
+    private static CharModelSpec CheckSpec(TrainRequest r, TaskSnapshot resume)
     {
-        var s = resume.Spec;
+        var s = CharLmTask.Architecture(resume.Spec);
         void Same<T>(string option, T? given, T saved, string what) where T : struct
         {
             if (given is { } g && !g.Equals(saved)) throw Mismatch($"{option} {Format(g)}", $"{what} {Format(saved)}");
@@ -192,7 +196,7 @@ public sealed record TrainPlan(TextCorpus Corpus, CharModelSpec Spec, OptimizerC
         return o;
     }
 
-    private static long ResolveSteps(TrainRequest r, TrainingSnapshot? resume, int chunksPerEpoch)
+    private static long ResolveSteps(TrainRequest r, TaskSnapshot? resume, int chunksPerEpoch)
     {
         var steps = r.Epochs is { } epochs ? (long)epochs * chunksPerEpoch : r.Steps ?? resume?.Options.Steps ?? TrainDefaults.Steps;
         if (resume is not null && steps <= resume.Step)

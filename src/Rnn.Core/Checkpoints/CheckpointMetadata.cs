@@ -4,7 +4,7 @@ namespace GpuRnn;
 
 /// <summary>
 /// Reading a checkpoint's metadata strings, shared by <see cref="TrainingCheckpoint"/> and
-/// <see cref="TaskCheckpoint"/>: every failure names the file and the key.
+/// <see cref="Checkpoint"/>: every failure names the file and the key.
 /// </summary>
 internal static class CheckpointMetadata
 {

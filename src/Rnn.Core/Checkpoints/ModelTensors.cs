@@ -28,7 +28,7 @@ public static class ModelTensors
 
     /// <summary>
     /// Adds a task model's parameters: the encoder (an embedding for token inputs, the stack under
-    /// <c>rnn.</c>) and the output layer; for seq2seq an encoder and a decoder under
+    /// <c>rnn.</c>) and the output layer (<c>decoder</c> for charlm, as <see cref="AddCharModel"/>); for seq2seq an encoder and a decoder under
     /// <c>encoder.</c> and <c>decoder.</c> and the decoder's output layer <c>decoder.output</c>.
     /// </summary>
     /// <exception cref="ArgumentException">A tensor would be larger than a tensor can be, or the list longer than allowed.</exception>
@@ -55,6 +55,10 @@ public static class ModelTensors
                 Encoder("encoder.", spec.InputVocabulary?.Count ?? 0);
                 Encoder("decoder.", outputs);
                 Linear("decoder.output", spec.HiddenSize, outputs);
+                break;
+            case TaskModelFamily.CharLm:
+                Encoder("", spec.InputVocabulary?.Count ?? 0);
+                Linear("decoder", spec.HiddenSize, outputs);
                 break;
             case TaskModelFamily.Classifier:
                 Encoder("", spec.InputVocabulary?.Count ?? 0);

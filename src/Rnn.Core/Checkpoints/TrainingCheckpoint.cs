@@ -141,7 +141,7 @@ public static class TrainingCheckpoint
     {
         ArgumentNullException.ThrowIfNull(backend);
         var snapshot = Load(path);
-        var model = new CharRnnModel(backend, snapshot.Spec, snapshot.Options.Seed);
+        var model = new CharRnnModel(backend, CharLmTask.Spec(snapshot.Spec, snapshot.Vocabulary), snapshot.Options.Seed);
         try
         {
             model.LoadStateDict(snapshot.Parameters.ToDictionary(kv => kv.Key, kv => kv.Value), source: path);

@@ -26,7 +26,7 @@ public static class BeamSearch
         if (width <= 0) throw new ArgumentException($"beam width must be positive, got {width}");
         if (length <= 0) throw new ArgumentException($"length must be positive, got {length}");
         if (start.Length == 0) throw new ArgumentException("beam search needs at least one starting character");
-        var v = model.Spec.VocabSize;
+        var v = model.VocabSize;
 
         // Every row reads the prime, so each starts from the prime's state; only row 0 is live at first.
         using var state = model.CreateState(width);

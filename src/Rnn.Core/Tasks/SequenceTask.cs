@@ -13,6 +13,9 @@ public enum TaskModelFamily
 
     /// <summary>An encoder-decoder: a <see cref="Seq2SeqModel"/>.</summary>
     Seq2Seq,
+
+    /// <summary>A character language model: embedding, recurrent stack and decoder, a <see cref="CharRnnModel"/>.</summary>
+    CharLm,
 }
 
 /// <summary>The <c>gpurnn train</c> options a task gives a meaning to; the others are refused for it.</summary>
@@ -57,7 +60,7 @@ public enum TaskOptions
 /// One sequence task: its data formats and built-in data, model, evaluation and metric text,
 /// prediction, defaults and the options that apply to it. Every decision that depends on the task
 /// is a member here, so adding a task is one subclass and one <see cref="TaskRegistry"/> line.
-/// The built-in tasks are <see cref="ClassifyTask"/>, <see cref="TagTask"/>,
+/// The built-in tasks are <see cref="CharLmTask"/> (the default), <see cref="ClassifyTask"/>, <see cref="TagTask"/>,
 /// <see cref="Seq2SeqTask"/>, <see cref="AddingTask"/>, <see cref="CopyTask"/> and <see cref="WordLmTask"/>.
 /// </summary>
 /// <param name="name">The name on the command line and in checkpoints, e.g. <c>classify</c>.</param>
@@ -147,8 +150,15 @@ public abstract class SequenceTask(string name, TaskKind kind, string builtInNam
     {
         TaskModelFamily.Classifier => new SequenceClassifier(backend, spec, seed, dtype),
         TaskModelFamily.Seq2Seq => new Seq2SeqModel(backend, spec, seed, dtype),
+        TaskModelFamily.CharLm => new CharRnnModel(backend, spec, seed, dtype),
         _ => new SequenceTagger(backend, spec, seed, dtype),
     };
+
+    /// <summary>
+    /// Adds the tensors besides the parameters and the optimizer state that a checkpoint of this task
+    /// holds (the character model's carried state <c>train.hidden</c>, <c>train.cell</c>); none by default.
+    /// </summary>
+    public virtual void AddStateTensors(ExpectedTensors tensors, TaskSpec spec, TrainingOptions options) { }
 
     /// <summary>The task's judgement of <paramref name="model"/> on labelled examples whose loss is <paramref name="loss"/>.</summary>
     /// <param name="model">The model (not changed).</param>

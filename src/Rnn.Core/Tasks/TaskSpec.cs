@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace GpuRnn;
 
 /// <summary>
-/// The sequence tasks besides the character language model. Each value is one
+/// The sequence tasks, the character language model among them. Each value is one
 /// <see cref="SequenceTask"/> in <see cref="TaskRegistry"/>, which decides everything task-specific;
 /// a task registered from outside takes a value beyond these.
 /// </summary>
@@ -27,6 +27,9 @@ public enum TaskKind
 
     /// <summary>A word-level language model, with a full or class-based softmax (Mikolov et al. 2011).</summary>
     WordLm,
+
+    /// <summary>The character-level language model trained with truncated BPTT (<c>charlm</c>, the default of <c>gpurnn train</c>).</summary>
+    CharLm,
 }
 
 /// <summary>How a many-to-one model reduces the states of a sequence to one vector.</summary>
@@ -52,10 +55,10 @@ public enum SoftmaxKind
 /// <summary>Names of the task enums on the command line and in checkpoints.</summary>
 public static class TaskNames
 {
-    /// <summary><c>classify</c>, <c>tag</c>, <c>seq2seq</c>, <c>adding</c>, <c>copy</c> or <c>wordlm</c>.</summary>
+    /// <summary><c>charlm</c>, <c>classify</c>, <c>tag</c>, <c>seq2seq</c>, <c>adding</c>, <c>copy</c> or <c>wordlm</c>.</summary>
     public static string ToName(this TaskKind task) => TaskRegistry.Get(task).Name;
 
-    /// <summary>Parses a task name (not <c>charlm</c>, which is the character model's).</summary>
+    /// <summary>Parses a task name (<c>charlm</c> included).</summary>
     public static TaskKind ParseTask(string name) => TaskRegistry.Get(name).Kind;
 
     /// <summary><c>last</c> or <c>mean</c>.</summary>

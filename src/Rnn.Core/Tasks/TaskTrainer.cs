@@ -2,14 +2,17 @@ namespace GpuRnn;
 
 /// <summary>
 /// Trains a <see cref="TaskModel"/> on <see cref="TaskData"/> with the shared
-/// <see cref="TrainingLoop"/>: each step takes the step's batch of examples (a pure function of
-/// the step), and validation sums the loss over every validation example.
+/// <see cref="TrainingLoop"/>: each step's loss and validation come from the data's
+/// <see cref="BatchSource"/> (the step's batch of examples, a pure function of the step; or for the
+/// character model the step's chunk of parallel streams with the state carried from the last).
 /// </summary>
-public sealed class TaskTrainer : TrainingLoop
+public sealed class Trainer : TrainingLoop
 {
+    private readonly BatchSource _source;
+
     /// <summary>Prepares training of <paramref name="model"/> (which the caller keeps and disposes).</summary>
     /// <exception cref="ArgumentException">A setting is invalid, or the data has fewer examples than one batch.</exception>
-    public TaskTrainer(TaskModel model, TaskData data, OptimizerConfig optimizer, LearningRateSchedule schedule, TrainingOptions options)
+    public Trainer(TaskModel model, TaskData data, OptimizerConfig optimizer, LearningRateSchedule schedule, TrainingOptions options)
         : base((model ?? throw new ArgumentNullException(nameof(model))).Parameters, optimizer, schedule, options)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -17,6 +20,26 @@ public sealed class TaskTrainer : TrainingLoop
         Data = data;
         // Checks one batch now, with a message naming the option to change.
         data.BatchesPerEpoch(options.Batch);
+        _source = data.CreateSource(model, options);
+    }
+
+    /// <summary>
+    /// Prepares training of a character model on <paramref name="corpus"/> (its training ids read as
+    /// streams, its validation ids), with <c>gpurnn train</c>'s choices for what is left out: Adam at
+    /// a constant <see cref="OptimizerConfig.DefaultLearningRate"/> (0.005).
+    /// </summary>
+    /// <param name="model">The model to train (which the caller keeps and disposes); its vocabulary size must be the corpus's.</param>
+    /// <param name="corpus">The text, split into training and validation ids.</param>
+    /// <param name="options">Batch shape, steps, clipping, evaluation (default: <see cref="TrainingOptions"/>'s defaults, 1,000 steps of 32 x 64 characters).</param>
+    /// <param name="optimizer">The optimizer (default: Adam with PyTorch's settings).</param>
+    /// <param name="schedule">The learning rate of every step (default: the optimizer's <see cref="OptimizerConfig.DefaultLearningRate"/>, constant).</param>
+    /// <exception cref="ArgumentException">A setting is invalid, the vocabularies differ, or the text is shorter than one batch.</exception>
+    public Trainer(CharRnnModel model, TextCorpus corpus, TrainingOptions? options = null, OptimizerConfig? optimizer = null,
+        LearningRateSchedule? schedule = null)
+        : this(Checked(model, corpus), new StreamTaskData(corpus.Name, corpus.Train, corpus.Validation, (options ?? new TrainingOptions()).SequenceLength),
+            optimizer ?? new OptimizerConfig(), schedule ?? new LearningRateSchedule((optimizer ?? new OptimizerConfig()).DefaultLearningRate),
+            options ?? new TrainingOptions())
+    {
     }
 
     /// <summary>The model being trained.</summary>
@@ -29,19 +52,19 @@ public sealed class TaskTrainer : TrainingLoop
     public override string Unit => Model.Unit;
 
     /// <inheritdoc/>
-    protected override LossStats TrainStep(long step) => Model.TrainBatch(Data.TrainBatch(step, Options.Batch));
+    protected override LossStats TrainStep(long step) => _source.TrainStep(step);
 
     /// <inheritdoc/>
-    protected override LossStats Validate() => Model.Evaluate(Data.Validation, Options.Batch);
+    protected override LossStats Validate() => _source.Validate();
 
     /// <inheritdoc/>
-    public override void SaveCheckpoint(string path) => TaskCheckpoint.Save(path, Capture());
+    public override void SaveCheckpoint(string path) => Checkpoint.Save(path, Capture());
 
     /// <summary>A host copy of everything needed to continue exactly (for a checkpoint).</summary>
     public TaskSnapshot Capture() => new(Model.Spec, Optimizer.Config, Schedule, Options, Step, Optimizer.StepCount,
-        Model.DropoutSeed, Model.DropoutCounter, Model.StateDict(), CaptureOptimizerState(), Data.Name);
+        Model.DropoutSeed, Model.DropoutCounter, Model.StateDict(), CaptureOptimizerState(), Data.Name, _source.CaptureState());
 
-    /// <summary>Continues from a snapshot: parameters, optimizer state, dropout stream and step.</summary>
+    /// <summary>Continues from a snapshot: parameters, optimizer state, carried state, dropout stream and step.</summary>
     /// <exception cref="InvalidDataException">The snapshot does not fit this trainer (task, model, optimizer or batch differ).</exception>
     public void Restore(TaskSnapshot snapshot)
     {
@@ -50,18 +73,34 @@ public sealed class TaskTrainer : TrainingLoop
             throw new InvalidDataException($"the checkpoint's model ({snapshot.Spec}) differs from this one ({Model.Spec})");
         if (snapshot.Optimizer.Normalized != Optimizer.Config)
             throw new InvalidDataException($"the checkpoint's optimizer ({snapshot.Optimizer}) differs from this one ({Optimizer.Config})");
-        if (snapshot.Options.Batch != Options.Batch)
-            throw new InvalidDataException($"the checkpoint was trained with batch {snapshot.Options.Batch}, not {Options.Batch}");
+        _source.CheckResume(snapshot.Options, Options);
         Model.LoadStateDict(snapshot.Parameters.ToDictionary(kv => kv.Key, kv => kv.Value), source: "checkpoint");
+        _source.RestoreState(snapshot.State);
         RestoreOptimizer(snapshot.OptimizerState, snapshot.OptimizerStep, snapshot.Step);
         Model.DropoutSeed = snapshot.DropoutSeed;
         Model.DropoutCounter = snapshot.DropoutCounter;
+    }
+
+    private static CharRnnModel Checked(CharRnnModel model, TextCorpus corpus)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(corpus);
+        if (corpus.Vocabulary.Count != model.VocabSize)
+            throw new ArgumentException($"the vocabulary has {corpus.Vocabulary.Count} characters but the model's is {model.VocabSize}");
+        return model;
+    }
+
+    /// <summary>Frees the optimizer state and the carried state (not the model or the data).</summary>
+    public override void Dispose()
+    {
+        base.Dispose();
+        _source.Dispose();
     }
 }
 
 /// <summary>
 /// Everything needed to continue training a task model exactly, in host memory: what a task
-/// checkpoint holds. Made by <see cref="TaskTrainer.Capture"/>, applied by <see cref="TaskTrainer.Restore"/>.
+/// checkpoint holds. Made by <see cref="Trainer.Capture"/>, applied by <see cref="Trainer.Restore"/>.
 /// </summary>
 /// <param name="Spec">The task and model (vocabularies, labels, classes included).</param>
 /// <param name="Optimizer">The optimizer and its hyper-parameters.</param>
@@ -74,6 +113,7 @@ public sealed class TaskTrainer : TrainingLoop
 /// <param name="Parameters">Model parameters by name, in state_dict order.</param>
 /// <param name="OptimizerState">Optimizer state by <c>{parameter}.{buffer}</c>.</param>
 /// <param name="DataName">What the model was trained on (a path or a built-in generator's name).</param>
+/// <param name="State">State carried into the next step (the character model's <c>train.hidden</c> [L, B, H] and <c>train.cell</c>); empty for the other tasks.</param>
 public sealed record TaskSnapshot(
     TaskSpec Spec,
     OptimizerConfig Optimizer,
@@ -85,4 +125,9 @@ public sealed record TaskSnapshot(
     ulong DropoutCounter,
     IReadOnlyList<KeyValuePair<string, HostTensor>> Parameters,
     IReadOnlyList<KeyValuePair<string, HostTensor>> OptimizerState,
-    string DataName);
+    string DataName,
+    IReadOnlyList<KeyValuePair<string, HostTensor>>? State = null)
+{
+    /// <summary>State carried into the next step (the character model's <c>train.hidden</c> [L, B, H] and <c>train.cell</c>); empty for the other tasks.</summary>
+    public IReadOnlyList<KeyValuePair<string, HostTensor>> State { get; init; } = State ?? [];
+}

@@ -8,8 +8,7 @@ namespace GpuRnn;
 /// applies one optimizer update at the schedule's rate, refuses a non-finite loss, gradient or
 /// weight, evaluates and asks for checkpoints at the configured intervals, and stops between
 /// steps on cancellation. What a batch is, what the loss is and how a checkpoint is written
-/// belong to the subclass (<see cref="Trainer"/> for the character model, <see cref="TaskTrainer"/>
-/// for the sequence tasks).
+/// belong to the subclass (<see cref="Trainer"/>, which asks the task's data for them).
 /// </summary>
 public abstract class TrainingLoop : IDisposable
 {

@@ -1,8 +1,9 @@
 namespace GpuRnn;
 
 /// <summary>
-/// Everything needed to continue a training run exactly, in host memory: what a checkpoint
-/// file holds. Made by <see cref="Trainer.Capture"/>, applied by <see cref="Trainer.Restore"/>.
+/// What a character-model checkpoint of an earlier version (<see cref="TrainingCheckpoint"/>,
+/// format <c>gpurnn.char_model</c>) holds, in host memory; <see cref="Checkpoint.FromLegacy"/>
+/// makes the <see cref="TaskSnapshot"/> that <see cref="Trainer.Restore"/> continues from.
 /// </summary>
 /// <param name="Spec">The model's architecture.</param>
 /// <param name="Vocabulary">The model's characters.</param>

@@ -39,7 +39,7 @@ public sealed partial class HostileFileTests : IDisposable
         return path;
     }
 
-    private string TaskCheckpoint(string task, string data)
+    private string Checkpoint(string task, string data)
     {
         var path = _folder.File($"{task}.safetensors");
         Gpurnn.Run(["train", "--task", task, "--data", TaskCommandTests.Sample(data), "--steps", "1", "--out", path, .. TaskCommandTests.Tiny]).AssertSucceeded();
@@ -116,7 +116,7 @@ public sealed partial class HostileFileTests : IDisposable
     [Fact]
     public void ATaskCheckpointWhoseMetadataClaimsAHiddenSizeItsTensorsLackIsRefusedBeforeAllocating()
     {
-        var path = TaskCheckpoint("classify", "intents.tsv");
+        var path = Checkpoint("classify", "intents.tsv");
         var claimed = _rng.Next(4000, 7000);
         Rewrite(path, m => m["model"] = WithField(m["model"], "hidden_size", claimed));
         var before = GC.GetAllocatedBytesForCurrentThread();
@@ -131,7 +131,7 @@ public sealed partial class HostileFileTests : IDisposable
     [Fact]
     public void ATaskCheckpointWhoseTaskMetadataContradictsItsSpecIsAFileError()
     {
-        var path = TaskCheckpoint("classify", "intents.tsv");
+        var path = Checkpoint("classify", "intents.tsv");
         Rewrite(path, m => m["task"] = "tag");
         var line = Gpurnn.Run("eval", "--model", path, "--data", TaskCommandTests.Sample("intents.tsv"), "--backend", "cpu").AssertFailed(ExitCodes.BadInput);
         Assert.Contains(path, line);
@@ -298,7 +298,7 @@ public sealed partial class HostileFileTests : IDisposable
         using (var cpu = new GpuRnn.Cpu.CpuBackend())
         using (var stack = new RnnStack(cpu, new RnnSpec(RnnCellKind.Lstm, 3, 4), DType.Float32, seed: 1))
             RnnModelFile.Save(model, stack);
-        var task = where.StartsWith("predict", StringComparison.Ordinal) || where == "eval --data" ? TaskCheckpoint("adding", "adding.tsv") : model;
+        var task = where.StartsWith("predict", StringComparison.Ordinal) || where == "eval --data" ? Checkpoint("adding", "adding.tsv") : model;
         string[] args = where switch
         {
             "run --model" => ["run", "--model", fifo, "--input", model, "--output", _folder.File("o.safetensors")],
@@ -352,7 +352,7 @@ public sealed partial class HostileFileTests : IDisposable
     [Fact]
     public void PredictRefusesABlankInputLineNamingItSoResultsLineUpWithInputs()
     {
-        var checkpoint = TaskCheckpoint("seq2seq", "dates.tsv");
+        var checkpoint = Checkpoint("seq2seq", "dates.tsv");
         var input = Write("in.txt", "3 march 2021\n\n17 july 1999\n");
         var line = Gpurnn.Run("predict", "--model", checkpoint, "--input", input, "--backend", "cpu").AssertFailed(ExitCodes.BadInput);
         Assert.Contains($"data file '{input}', line 2: the line is blank", line);
@@ -361,7 +361,7 @@ public sealed partial class HostileFileTests : IDisposable
     [Fact]
     public void PredictGivesOneResultPerInputLine()
     {
-        var checkpoint = TaskCheckpoint("seq2seq", "dates.tsv");
+        var checkpoint = Checkpoint("seq2seq", "dates.tsv");
         var count = _rng.Next(2, 6);
         var inputs = string.Concat(Enumerable.Range(0, count).Select(i => $"{i + 1} march 20{_rng.Next(10, 30)}\n"));
         var result = Gpurnn.RunWithInput(inputs, "predict", "--model", checkpoint, "--backend", "cpu");

@@ -72,12 +72,14 @@ public sealed class LongRunTests : IDisposable
         var seed = (ulong)TestRandom.Create().Next();
         var result = Gpurnn.Run("sample", "--model", checkpoint, "--prime", "1", "--length", "500", "--seed", seed.ToString(CultureInfo.InvariantCulture), "--backend", "cpu");
         result.AssertSucceeded();
-        var snapshot = TrainingCheckpoint.Load(checkpoint);
+        var snapshot = GpuRnn.Checkpoint.Load(checkpoint);
         using var backend = Backend.Create("cpu");
-        var (model, _) = TrainingCheckpoint.LoadModel(checkpoint, backend);
+        var (loaded, _) = GpuRnn.Checkpoint.LoadModel(checkpoint, backend);
+        var model = (CharRnnModel)loaded;
+        var characters = CharLmTask.Characters(snapshot.Spec);
         using (model)
         {
-            var expected = "1" + snapshot.Vocabulary.Decode(Sampler.GenerateIds(model, Sampler.StartIds(snapshot.Vocabulary, "1"), 500, new SamplingOptions(1, 0, seed)));
+            var expected = "1" + characters.Decode(Sampler.GenerateIds(model, Sampler.StartIds(characters, "1"), 500, new SamplingOptions(1, 0, seed)));
             Assert.EndsWith(expected + Environment.NewLine, result.Out, StringComparison.Ordinal);
         }
     }
@@ -100,12 +102,14 @@ public sealed class LongRunTests : IDisposable
             if (!shell.WaitForExit(TimeSpan.FromMinutes(2))) { shell.Kill(true); Assert.Fail("the sample did not finish within two minutes"); }
             Assert.Equal(0, shell.ExitCode);
         }
-        var snapshot = TrainingCheckpoint.Load(checkpoint);
+        var snapshot = GpuRnn.Checkpoint.Load(checkpoint);
         using var backend = Backend.Create("cpu");
-        var (model, _) = TrainingCheckpoint.LoadModel(checkpoint, backend);
+        var (loaded, _) = GpuRnn.Checkpoint.LoadModel(checkpoint, backend);
+        var model = (CharRnnModel)loaded;
+        var characters = CharLmTask.Characters(snapshot.Spec);
         using (model)
         {
-            var expected = "1" + snapshot.Vocabulary.Decode(Sampler.GenerateIds(model, Sampler.StartIds(snapshot.Vocabulary, "1"), 400, new SamplingOptions(1, 0, seed)));
+            var expected = "1" + characters.Decode(Sampler.GenerateIds(model, Sampler.StartIds(characters, "1"), 400, new SamplingOptions(1, 0, seed)));
             var written = File.ReadAllText(output);
             Assert.StartsWith("backend: cpu", written, StringComparison.Ordinal);
             Assert.Equal(expected + "\nEND\n", written[(written.IndexOf('\n', StringComparison.Ordinal) + 1)..]);
@@ -116,7 +120,7 @@ public sealed class LongRunTests : IDisposable
     public void ABeamWiderThanTheVocabularyIsAUsageErrorNamingTheLargestWidth()
     {
         var checkpoint = Checkpoint();
-        var v = TrainingCheckpoint.Load(checkpoint).Vocabulary.Count;
+        var v = GpuRnn.Checkpoint.Load(checkpoint).Spec.OutputSize;
         var wider = v + 1 + TestRandom.Create().Next(0, 1000);
         var line = Gpurnn.Run("sample", "--model", checkpoint, "--length", "5", "--beam", wider.ToString(CultureInfo.InvariantCulture), "--backend", "cpu")
             .AssertFailed(ExitCodes.Usage);

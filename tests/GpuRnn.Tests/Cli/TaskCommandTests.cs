@@ -58,7 +58,7 @@ public sealed class TaskCommandTests : IDisposable
         Assert.Matches(Validation[task], result.Out);
         Assert.True(File.Exists(_folder.File("run/metrics.csv")));
         Assert.True(File.Exists(_folder.File("run/loss.png")));
-        var snapshot = TaskCheckpoint.Load(checkpoint);
+        var snapshot = Checkpoint.Load(checkpoint);
         Assert.Equal(task, snapshot.Spec.Task.ToName());
         Assert.Equal(3, snapshot.Step);
         Assert.Equal(TaskSetup.BuiltInName(snapshot.Spec.Task), snapshot.DataName);
@@ -90,7 +90,7 @@ public sealed class TaskCommandTests : IDisposable
         result.AssertSucceeded();
         Assert.Contains($"data: {data}: training examples ", result.Out);
         Assert.Matches(Validation[task], result.Out);
-        Assert.Equal(data, TaskCheckpoint.Load(checkpoint).DataName);
+        Assert.Equal(data, Checkpoint.Load(checkpoint).DataName);
         // The file's own sequence length (and copy count) describe the model, not the built-in defaults.
         if (task == "adding") Assert.Contains(", T = 10", result.Out);
         if (task == "copy") Assert.Contains("copy 3 symbols after 4 steps", result.Out);
@@ -158,7 +158,7 @@ public sealed class TaskCommandTests : IDisposable
         var resumed = Gpurnn.Run(["train", "--resume", checkpoint, "--data", data, "--steps", "4", "--backend", "cpu"]);
         resumed.AssertSucceeded();
         Assert.Contains("resuming from", resumed.Out);
-        Assert.Equal(4, TaskCheckpoint.Load(checkpoint).Step);
+        Assert.Equal(4, Checkpoint.Load(checkpoint).Step);
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public static class CheckpointFixture
     {
         var rng = new Random(InputSeed);
         const int steps = 5, batch = 3;
-        var v = model.Spec.VocabSize;
+        var v = model.VocabSize;
         var inputs = Enumerable.Range(0, steps * batch).Select(_ => rng.Next(v)).ToArray();
         var targets = Enumerable.Range(0, steps * batch).Select(_ => rng.Next(v)).ToArray();
         using var state = model.CreateState(batch);

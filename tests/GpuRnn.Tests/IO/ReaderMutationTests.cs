@@ -224,8 +224,8 @@ public sealed partial class ReaderMutationTests : IDisposable
             var optimizer = parameters.Select(p => new KeyValuePair<string, HostTensor>($"{p.Key}.momentum_buffer", TestRandom.Tensor(rng, p.Value.Shape, DType.Float32))).ToList();
             var snapshot = new TaskSnapshot(specs[i], new OptimizerConfig(OptimizerKind.Sgd, Momentum: 0.9), new LearningRateSchedule(0.1), new TrainingOptions(4, 1, 10),
                 2, 2, 9, 0, parameters, optimizer, "test data");
-            var valid = Bytes(p => TaskCheckpoint.Save(p, snapshot));
-            Check($"task checkpoint ({specs[i].Task.ToName()})", valid, safetensors: true, seed: 10 + i, p => { var (m, _) = TaskCheckpoint.LoadModel(p, Cpu); m.Dispose(); });
+            var valid = Bytes(p => Checkpoint.Save(p, snapshot));
+            Check($"task checkpoint ({specs[i].Task.ToName()})", valid, safetensors: true, seed: 10 + i, p => { var (m, _) = Checkpoint.LoadModel(p, Cpu); m.Dispose(); });
         }
     }
 

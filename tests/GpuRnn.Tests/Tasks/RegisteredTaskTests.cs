@@ -42,7 +42,7 @@ public sealed class RegisteredTaskTests : IDisposable
         using var model = TaskModels.Create(backend, spec, seed);
         Assert.IsType<SequenceClassifier>(model);
         var options = new TrainingOptions(Batch: 8, SequenceLength: 1, Steps: 5, Clip: 1, EvalEvery: 0, Seed: seed);
-        using var trainer = new TaskTrainer(model, data, new OptimizerConfig(OptimizerKind.Adam), new LearningRateSchedule(0.01), options);
+        using var trainer = new Trainer(model, data, new OptimizerConfig(OptimizerKind.Adam), new LearningRateSchedule(0.01), options);
         Assert.Equal(TrainingStatus.Completed, trainer.Run(null, TestContext.Current.CancellationToken).Status);
         Assert.Equal(5, trainer.Step);
 
@@ -57,7 +57,7 @@ public sealed class RegisteredTaskTests : IDisposable
         // The checkpoint stores the task by name and reloads the same model.
         var path = _folder.File("parity.safetensors");
         trainer.SaveCheckpoint(path);
-        var (loaded, snapshot) = TaskCheckpoint.LoadModel(path, backend);
+        var (loaded, snapshot) = Checkpoint.LoadModel(path, backend);
         using (loaded)
         {
             Assert.Equal(ParityTask.ParityKind, snapshot.Spec.Task);

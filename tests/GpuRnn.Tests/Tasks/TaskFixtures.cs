@@ -11,6 +11,7 @@ public static class TaskFixtures
     public static TaskSpec Spec(TaskKind task, RnnCellKind cell = RnnCellKind.Lstm, int hidden = 3, int inputVocabulary = 5, int outputs = 4) => task switch
     {
         TaskKind.Adding => new TaskSpec { Task = task, Cell = cell, HiddenSize = hidden, FeatureSize = 2, Length = 6 },
+        TaskKind.CharLm => CharLmTask.Spec(new CharModelSpec(cell, inputVocabulary, 2, hidden)),
         TaskKind.Seq2Seq => new TaskSpec
         {
             Task = task, Cell = cell, HiddenSize = hidden, EmbeddingSize = 2, InputVocabulary = Vocabulary(inputVocabulary),

@@ -16,7 +16,7 @@ public class TaskLearningTests
         var seed = (ulong)TestRandom.Create().Next();
         using var model = TaskModels.Create(backend, spec, seed);
         var options = new TrainingOptions(Batch: batch, SequenceLength: 1, Steps: steps, Clip: 1, EvalEvery: 0, Seed: seed);
-        using var trainer = new TaskTrainer(model, data, new OptimizerConfig(OptimizerKind.Adam), new LearningRateSchedule(lr), options);
+        using var trainer = new Trainer(model, data, new OptimizerConfig(OptimizerKind.Adam), new LearningRateSchedule(lr), options);
         Assert.Equal(TrainingStatus.Completed, trainer.Run(null, TestContext.Current.CancellationToken).Status);
         return TaskEvaluator.Evaluate(model, data.Validation, 32);
     }
@@ -32,7 +32,7 @@ public class TaskLearningTests
         using var model = TaskModels.Create(backend, spec, seed);
         var before = TaskEvaluator.Evaluate(model, examples, 4).Loss.Loss;
         var options = new TrainingOptions(Batch: 4, SequenceLength: 1, Steps: 6, Clip: 1, EvalEvery: 0, Seed: seed);
-        using var trainer = new TaskTrainer(model, new FixedTaskData("4 examples", examples, examples, seed), new OptimizerConfig(OptimizerKind.Adam), new LearningRateSchedule(lr), options);
+        using var trainer = new Trainer(model, new FixedTaskData("4 examples", examples, examples, seed), new OptimizerConfig(OptimizerKind.Adam), new LearningRateSchedule(lr), options);
         Assert.Equal(TrainingStatus.Completed, trainer.Run(null, TestContext.Current.CancellationToken).Status);
         var after = TaskEvaluator.Evaluate(model, examples, 4);
         Assert.True(after.Loss.Loss < 0.5 * before, $"{backend.Name}: loss {before:F4} before, {after.Summary} after 6 steps (seed {TestRandom.Seed})");

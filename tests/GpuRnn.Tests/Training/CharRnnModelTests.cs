@@ -57,7 +57,7 @@ public class CharRnnModelTests
             ["embedding.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
              "rnn.weight_ih_l1", "rnn.weight_hh_l1", "rnn.bias_ih_l1", "rnn.bias_hh_l1", "decoder.weight", "decoder.bias"],
             model.Parameters.Select(p => p.Name));
-        Assert.Equal(model.Spec.ParameterCount, model.Parameters.Sum(p => p.Value.ElementCount));
+        Assert.Equal(model.Architecture.ParameterCount, model.Parameters.Sum(p => p.Value.ElementCount));
     }
 
     [Fact]

@@ -64,7 +64,7 @@ public class CorpusTrainerTests
         var rng = TestRandom.Create();
         var corpus = TrainingFixtures.SmallCorpus((ulong)rng.Next(), 300);
         var spec = new CharModelSpec(RnnCellKind.Lstm, corpus.Vocabulary.Count, EmbeddingSize: 6, HiddenSize: 10);
-        using var model = new CharRnnModel(backend, spec);
+        using var model = new CharRnnModel(backend, CharLmTask.Spec(spec, corpus.Vocabulary));
         using var trainer = new Trainer(model, corpus, new TrainingOptions(Batch: 4, SequenceLength: 8, Steps: 20, EvalEvery: 0));
         trainer.Run(null, TestContext.Current.CancellationToken);
         var sampling = new SamplingOptions(Temperature: 0.8, Seed: (ulong)rng.Next());
@@ -72,11 +72,11 @@ public class CorpusTrainerTests
 
         using var folder = new TempFolder();
         var path = folder.File("model.safetensors");
-        TrainingCheckpoint.Save(path, trainer.Capture());
-        var (loaded, snapshot) = TrainingCheckpoint.LoadModel(path, backend);
+        Checkpoint.Save(path, trainer.Capture());
+        var (loaded, snapshot) = Checkpoint.LoadModel(path, backend);
         using (loaded)
         {
-            Assert.Equal(inMemory, Sampler.Generate(loaded, snapshot.Vocabulary, "12+", 40, sampling));
+            Assert.Equal(inMemory, Sampler.Generate((CharRnnModel)loaded, CharLmTask.Characters(snapshot.Spec), "12+", 40, sampling));
         }
         Assert.StartsWith("12+", inMemory);
         Assert.Equal(43, inMemory.Length);

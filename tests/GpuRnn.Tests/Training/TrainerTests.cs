@@ -42,16 +42,16 @@ public class TrainerTests
 
         using var straight = TrainingFixtures.Create(backend, corpus, spec, optimizer, schedule, options);
         Assert.Equal(TrainingStatus.Completed, straight.Trainer.Run(null, TestContext.Current.CancellationToken).Status);
-        Assert.NotEqual(0, 20 % straight.Trainer.Batcher.ChunksPerEpoch);
+        Assert.NotEqual(0, 20 % straight.Trainer.Data.BatchesPerEpoch(options.Batch));
 
         using var folder = new TempFolder();
         var path = folder.File("half.safetensors");
         using (var first = TrainingFixtures.Create(backend, corpus, spec, optimizer, schedule, options with { Steps = 20 }))
         {
             Assert.Equal(TrainingStatus.Completed, first.Trainer.Run(null, TestContext.Current.CancellationToken).Status);
-            TrainingCheckpoint.Save(path, first.Trainer.Capture());
+            Checkpoint.Save(path, first.Trainer.Capture());
         }
-        var snapshot = TrainingCheckpoint.Load(path);
+        var snapshot = Checkpoint.Load(path);
         Assert.Equal(20, snapshot.Step);
         // The resumed model starts from other random weights: everything must come from the file.
         using var resumed = TrainingFixtures.Create(backend, corpus, spec, optimizer, schedule, options with { Seed = options.Seed + 1 });

@@ -38,10 +38,10 @@ public static class TrainingFixtures
     public static Run Create(IBackend backend, TextCorpus corpus, CharModelSpec spec, OptimizerConfig optimizer,
         LearningRateSchedule schedule, TrainingOptions options)
     {
-        var model = new CharRnnModel(backend, spec, options.Seed);
+        var model = new CharRnnModel(backend, CharLmTask.Spec(spec, corpus.Vocabulary), options.Seed);
         try
         {
-            return new Run(model, new Trainer(model, corpus.Vocabulary, optimizer, schedule, options, corpus.Train, corpus.Validation, corpus.Name));
+            return new Run(model, new Trainer(model, new StreamTaskData(corpus.Name, corpus.Train, corpus.Validation, options.SequenceLength), optimizer, schedule, options));
         }
         catch
         {

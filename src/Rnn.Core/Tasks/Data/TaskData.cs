@@ -27,6 +27,18 @@ public abstract class TaskData
 
     /// <summary>The <paramref name="batch"/> examples of training step <paramref name="step"/> (0-based).</summary>
     public abstract IReadOnlyList<SequenceExample> TrainBatch(long step, int batch);
+
+    /// <summary>
+    /// Where <see cref="Trainer"/> takes each step's loss from, for <paramref name="model"/> trained with
+    /// <paramref name="options"/>: by default the model's loss on <see cref="TrainBatch"/>, validated on
+    /// <see cref="Validation"/>. The caller disposes it.
+    /// </summary>
+    public virtual BatchSource CreateSource(TaskModel model, TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        return new ExampleSource(this, model, options);
+    }
 }
 
 /// <summary>

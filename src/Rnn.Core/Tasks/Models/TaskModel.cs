@@ -43,7 +43,7 @@ public abstract class TaskModel : Module
     protected Dropout OutputDropout { get; }
 
     /// <summary>Seed of every dropout mask of the model.</summary>
-    public ulong DropoutSeed
+    public virtual ulong DropoutSeed
     {
         get => _dropoutSeed;
         set
@@ -54,7 +54,7 @@ public abstract class TaskModel : Module
     }
 
     /// <summary>Counter of the dropout stream: advances by the elements masked; saved in checkpoints.</summary>
-    public ulong DropoutCounter { get; set; }
+    public virtual ulong DropoutCounter { get; set; }
 
     /// <summary>
     /// Accumulates into the gradients the gradient of the mean loss over <paramref name="examples"/>
