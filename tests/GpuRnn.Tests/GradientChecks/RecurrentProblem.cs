@@ -177,10 +177,16 @@ public sealed class RecurrentProblem : IDisposable
             H0?.ToFloat64Array(), C0?.ToFloat64Array());
     }
 
-    /// <summary>L = sum(y * Wy) + sum(hN * Wh) + sum(cN * Wc), from an inference forward.</summary>
+    /// <summary>
+    /// L = sum(y * Wy) + sum(hN * Wh) + sum(cN * Wc), from an inference forward; with zoneout from a
+    /// training forward with the zoneout counter at 0, so that every evaluation sees the masks the
+    /// analytic gradient's forward drew.
+    /// </summary>
     public double Loss()
     {
-        var (y, hN, cN) = Forward();
+        var zoneout = Case.Options?.HasZoneout ?? false;
+        if (zoneout) Stack.ZoneoutCounter = 0;
+        var (y, hN, cN) = Forward(training: zoneout);
         var loss = Dot(y, _wy) + Dot(hN, _wh);
         if (cN is not null) loss += Dot(cN, _wc!);
         return loss;
@@ -194,6 +200,7 @@ public sealed class RecurrentProblem : IDisposable
     public IReadOnlyDictionary<string, double[]> AnalyticGradients(bool accumulate = false)
     {
         if (!accumulate) Stack.ZeroGrad();
+        Stack.ZoneoutCounter = 0;
         Stack.Forward(X, H0, C0, Lengths, training: true).Dispose();
         using var inputs = Stack.Backward(_dOutput, _dHidden, _dCell);
         var result = Stack.Parameters.ToDictionary(p => p.Name, p => p.Gradient.ToFloat64Array());
