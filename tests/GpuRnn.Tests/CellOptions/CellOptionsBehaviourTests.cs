@@ -1,3 +1,4 @@
+using GpuRnn.Onnx;
 using GpuRnn.Tests.GradientChecks;
 using Xunit;
 
@@ -100,5 +101,22 @@ public class CellOptionsBehaviourTests
         using var x = TestRandom.Tensor(TestRandom.Create(), new Shape(2, 1, 2), DType.Float32).ToDevice(backend);
         var e = Assert.Throws<NotSupportedException>(() => stack.Forward(x).Dispose());
         Assert.Contains("--cell-clip", e.Message);
+    }
+}
+
+/// <summary>The ONNX exporter refuses what ONNX's recurrent operators cannot express, naming the option.</summary>
+public class CellOptionsOnnxTests
+{
+    [Theory]
+    [InlineData(true, 0, 0, "--layer-norm")]
+    [InlineData(false, 0.1, 0, "--zoneout")]
+    [InlineData(false, 0, 2.0, "--cell-clip")]
+    public void ExportRefusesCellOptions(bool layerNorm, double zoneout, double clip, string expected)
+    {
+        var backend = TestBackends.Get("cpu");
+        using var stack = new RnnStack(backend, new RnnSpec(RnnCellKind.Lstm, 2, 3, LayerNorm: layerNorm, Zoneout: zoneout, CellClip: clip));
+        var stateDict = stack.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value);
+        var e = Assert.Throws<NotSupportedException>(() => OnnxExporter.Export(stack.Spec, stateDict));
+        Assert.Contains(expected, e.Message);
     }
 }
