@@ -41,9 +41,8 @@ public class CellOptionsGradientTests
                     if (options == "clip" && cell.Kind() != RnnCellKind.Lstm) continue;
                     if (cell == CellVariant.GruResetBefore && options is "layer_norm" or "all") continue;
                     data.Add(cell, options, 1, true, false, true, true);
-                    // A clipped cell within a difference step of ±k puts a kink inside the stencil; the
-                    // deeper row has enough cells near ±k that some seeds do, so clipping is checked on the
-                    // one-layer row only (it is in "all" there too).
+                    // The deeper row has so many cells near ±k that draws free of a kink inside the
+                    // stencils are rare: clipping is checked on the one-layer row (alone and in "all").
                     var clips = options == "clip" || (options == "all" && cell.Kind() == RnnCellKind.Lstm);
                     if (!clips) data.Add(cell, options, 2, true, true, false, true);
                 }
@@ -56,7 +55,36 @@ public class CellOptionsGradientTests
         bool variableLengths, bool initialStates)
     {
         var @case = new RnnCase(cell, layers, bidirectional, bias, variableLengths, initialStates, Options(options, cell));
-        using var problem = RecurrentProblem.Create(@case, TestRandom.Create());
-        problem.AssertGradientsMatchFiniteDifferences();
+        var rng = TestRandom.Create();
+        for (var attempt = 0; ; attempt++)
+        {
+            using var problem = RecurrentProblem.Create(@case, rng);
+            if (@case.Options!.CellClip == 0 || IsSmoothAroundItself(problem))
+            {
+                problem.AssertGradientsMatchFiniteDifferences();
+                return;
+            }
+            Assert.True(attempt < 20, $"{problem.Description}: no draw in 20 without a clipped cell within a difference step of ±k (seed {TestRandom.Seed})");
+        }
+    }
+
+    /// <summary>
+    /// Whether no cell state lies within a difference stencil of the clip bounds ±k, as the relu checks
+    /// keep pre-activations off the kink: finite differences with two step sizes agree to rounding
+    /// for a smooth loss and disagree where a kink falls inside one of the stencils. A wrong analytic
+    /// gradient does not enter this test; it compares the loss with itself.
+    /// </summary>
+    private static bool IsSmoothAroundItself(RecurrentProblem problem)
+    {
+        foreach (var (_, tensor) in problem.Differentiable())
+        {
+            var values = tensor.ToFloat64Array();
+            void Apply(double[] v) => TensorExtensions.Upload(tensor, v);
+            var a = GradientChecker.Numeric(values, Apply, problem.Loss);
+            var b = GradientChecker.Numeric(values, Apply, problem.Loss, GradientChecker.Step * 0.37);
+            for (var i = 0; i < a.Length; i++)
+                if (Math.Abs(a[i] - b[i]) > 1e-8 * Math.Max(Math.Abs(a[i]), 1e-3)) return false;
+        }
+        return true;
     }
 }
