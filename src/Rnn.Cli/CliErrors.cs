@@ -84,6 +84,8 @@ public static class CliErrors
             IOException => ($"I/O error: {e.Message}", ExitCodes.BadInput),
             ArgumentException a => (WithoutParameterName(a), ExitCodes.BadInput),
             NotImplementedException => ($"not implemented yet: {e.Message}", ExitCodes.Failure),
+            // A backend or the ONNX exporter refusing a cell option (layer norm, zoneout, cell clip) it cannot run or write.
+            NotSupportedException => (e.Message, ExitCodes.BadInput),
             OutOfMemoryException => ($"out of memory: {e.Message}", ExitCodes.Failure),
             _ => ($"unexpected {e.GetType().Name}: {e.Message} (set GPURNN_DEBUG=1 for details)", ExitCodes.Failure),
         };

@@ -5,9 +5,13 @@ namespace GpuRnn.Cpu;
 
 public sealed partial class CpuBackend
 {
-    // The recurrent path is chosen here, once per call, by FusedRecurrentLayer.Handles: the fused
-    // float32 path where it applies, else the reference path in the call's dtype. The backward takes
-    // the path its forward took (the same layer and dtype give the same answer).
+    // The recurrent path is chosen here, once per call: a layer with cell options (layer norm,
+    // zoneout, cell clipping) takes CellOptionsLayer in either dtype (the fused path does not run
+    // them yet); otherwise FusedRecurrentLayer.Handles picks the fused float32 path where it applies,
+    // else the reference path in the call's dtype. The backward takes the path its forward took.
+
+    /// <inheritdoc/>
+    protected override bool RunsCellOptions => true;
 
     /// <inheritdoc/>
     protected override RnnReserve? RnnForwardCore(RnnLayerDesc layer, RnnLayerWeights weights, Tensor x, SequenceLengths? lengths,
@@ -16,6 +20,14 @@ public sealed partial class CpuBackend
         int steps = x.Shape[0], batch = x.Shape[1];
         var lengthArray = lengths is null || lengths.IsFull(steps) ? null : lengths.Values.ToArray();
         using var threads = CpuThreads.Use(Threads);
+        if (layer.HasCellOptions)
+        {
+            return x.DType == DType.Float32
+                ? CellOptionsLayer<float>.Forward(this, layer, Views<float>(weights, forReading: true),
+                    ForwardIO<float>(layer, x, h0, c0, y, hN, cN), steps, batch, lengthArray, training)
+                : CellOptionsLayer<double>.Forward(this, layer, Views<double>(weights, forReading: true),
+                    ForwardIO<double>(layer, x, h0, c0, y, hN, cN), steps, batch, lengthArray, training);
+        }
         if (FusedRecurrentLayer.Handles(layer, x.DType))
         {
             return FusedRecurrentLayer.Forward(this, layer, Views<float>(weights, forReading: true),
@@ -36,7 +48,19 @@ public sealed partial class CpuBackend
         Tensor? dx, Tensor? dh0, Tensor? dc0)
     {
         using var threads = CpuThreads.Use(Threads);
-        if (FusedRecurrentLayer.Handles(layer, x.DType))
+        if (layer.HasCellOptions && x.DType == DType.Float32)
+        {
+            var (io, grad) = BackwardIO<float>(layer, x, h0, c0, dy, dhN, dcN, dh0, dc0);
+            CellOptionsLayer<float>.Backward(layer, Views<float>(weights, forReading: true), Views<float>(gradients, forReading: false),
+                CellReserveOf<float>(reserve), Own(x, nameof(x)).Memory<float>(), io, grad, GradientOf<float>(dx));
+        }
+        else if (layer.HasCellOptions)
+        {
+            var (io, grad) = BackwardIO<double>(layer, x, h0, c0, dy, dhN, dcN, dh0, dc0);
+            CellOptionsLayer<double>.Backward(layer, Views<double>(weights, forReading: true), Views<double>(gradients, forReading: false),
+                CellReserveOf<double>(reserve), Own(x, nameof(x)).Memory<double>(), io, grad, GradientOf<double>(dx));
+        }
+        else if (FusedRecurrentLayer.Handles(layer, x.DType))
         {
             var (io, grad) = BackwardIO<float>(layer, x, h0, c0, dy, dhN, dcN, dh0, dc0);
             FusedRecurrentLayer.Backward(layer, Views<float>(weights, forReading: true), Views<float>(gradients, forReading: false),
@@ -103,6 +127,10 @@ public sealed partial class CpuBackend
     /// <summary>The reserve as this backend's, of the call's dtype.</summary>
     private static CpuRnnReserve<T> ReserveOf<T>(RnnReserve reserve) where T : unmanaged, IFloatingPointIeee754<T> =>
         reserve as CpuRnnReserve<T> ?? throw new ArgumentException($"the reserve holds another dtype than {DTypeExtensions.Of<T>().DisplayName()}");
+
+    /// <summary>The reserve of a layer with cell options, of the call's dtype.</summary>
+    private static CellOptionsReserve<T> CellReserveOf<T>(RnnReserve reserve) where T : unmanaged, IFloatingPointIeee754<T> =>
+        reserve as CellOptionsReserve<T> ?? throw new ArgumentException($"the reserve holds another dtype than {DTypeExtensions.Of<T>().DisplayName()}");
 
     /// <summary>dx's memory, or empty when dx is not wanted.</summary>
     private Memory<T> GradientOf<T>(Tensor? dx) where T : unmanaged => dx is null ? Memory<T>.Empty : Own(dx, nameof(dx)).Memory<T>();

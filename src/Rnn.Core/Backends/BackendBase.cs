@@ -90,6 +90,7 @@ public abstract class BackendBase : IBackend
         Tensor? h0, Tensor? c0, Tensor y, Tensor hN, Tensor? cN, bool training)
     {
         RnnChecks.Forward(this, layer, weights, x, lengths, h0, c0, y, hN, cN);
+        if (!RunsCellOptions) RnnCellOptions.RefuseOn(Name, layer);
         return RnnForwardCore(layer, weights, x, lengths, h0, c0, y, hN, cN, training);
     }
 
@@ -99,13 +100,21 @@ public abstract class BackendBase : IBackend
         Tensor? dx, Tensor? dh0, Tensor? dc0)
     {
         RnnChecks.Backward(this, layer, weights, gradients, reserve, x, lengths, h0, c0, dy, dhN, dcN, dx, dh0, dc0);
+        if (!RunsCellOptions) RnnCellOptions.RefuseOn(Name, layer);
         RnnBackwardCore(layer, weights, gradients, reserve, x, lengths, h0, c0, dy, dhN, dcN, dx, dh0, dc0);
     }
 
     /// <summary>
+    /// Whether the backend runs layers with cell options (layer norm, zoneout, cell clipping); a
+    /// backend that does not refuses them with a message naming the option rather than computing
+    /// something else.
+    /// </summary>
+    protected virtual bool RunsCellOptions => false;
+
+    /// <summary>
     /// <see cref="IBackend.RnnForward"/> after the checks: x is [T, B, I] with T, B &gt;= 1, every
     /// state and weight has the layer's shape and x's dtype, lengths fit [B] and T, cN is given
-    /// exactly for an LSTM.
+    /// exactly for an LSTM (and, unless <see cref="RunsCellOptions"/>, the layer has no cell options).
     /// </summary>
     protected abstract RnnReserve? RnnForwardCore(RnnLayerDesc layer, RnnLayerWeights weights, Tensor x, SequenceLengths? lengths,
         Tensor? h0, Tensor? c0, Tensor y, Tensor hN, Tensor? cN, bool training);

@@ -69,7 +69,8 @@ public sealed class ExpectedTensors
     /// <summary>
     /// Adds every parameter of a recurrent stack, PyTorch names after <paramref name="prefix"/> (e.g.
     /// <c>rnn.</c>), in state_dict order: <c>weight_ih_l{k}</c> [G*H, I_k], <c>weight_hh_l{k}</c> [G*H, P or H],
-    /// biases [G*H], <c>weight_hr_l{k}</c> [P, H], peepholes [H].
+    /// biases [G*H], <c>weight_hr_l{k}</c> [P, H], peepholes [H],
+    /// layer norm gains and biases <c>layer_norm_{ih,hh}_{weight,bias}_l{k}</c> [G*H] and <c>layer_norm_cell_{weight,bias}_l{k}</c> [H].
     /// </summary>
     public ExpectedTensors AddRnn(string prefix, RnnSpec spec)
     {
@@ -87,6 +88,12 @@ public sealed class ExpectedTensors
                 if (spec.Bias) { Add(N("bias_ih"), g); Add(N("bias_hh"), g); }
                 if (spec.ProjSize > 0) Add(N("weight_hr"), spec.ProjSize, h);
                 if (spec.Peepholes) { Add(N("weight_ci"), h); Add(N("weight_cf"), h); Add(N("weight_co"), h); }
+                if (spec.LayerNorm)
+                {
+                    Add(N("layer_norm_ih_weight"), g); Add(N("layer_norm_ih_bias"), g);
+                    Add(N("layer_norm_hh_weight"), g); Add(N("layer_norm_hh_bias"), g);
+                    if (spec.Cell == RnnCellKind.Lstm) { Add(N("layer_norm_cell_weight"), h); Add(N("layer_norm_cell_bias"), h); }
+                }
             }
         }
         return this;

@@ -7,8 +7,10 @@ namespace GpuRnn;
 /// is a string: <c>cell</c> (lstm, gru, rnn_tanh, rnn_relu), <c>input_size</c>, <c>hidden_size</c>,
 /// <c>num_layers</c>, <c>bidirectional</c> (true/false), <c>bias</c> (true/false),
 /// <c>proj_size</c>, <c>peepholes</c> (true/false) and, for GRU, <c>gru_variant</c>
-/// (reset_after, reset_before). Tensors alone give everything except rnn_tanh versus rnn_relu
-/// and the GRU variant.
+/// (reset_after, reset_before); with the cell options, <c>layer_norm</c> (true), <c>zoneout</c>,
+/// <c>zoneout_cell</c> and <c>cell_clip</c> (numbers), written only when set so that other files
+/// stay as they were. Tensors alone give everything except rnn_tanh versus rnn_relu, the GRU
+/// variant, zoneout and the cell clip.
 /// </summary>
 public static class RnnMetadata
 {
@@ -39,9 +41,21 @@ public static class RnnMetadata
     /// <summary><c>gru_variant</c>: reset_after (PyTorch's, the default) or reset_before.</summary>
     public const string GruVariant = "gru_variant";
 
+    /// <summary><c>layer_norm</c>: true when the cell is layer-normalised (also evident from <c>layer_norm_ih_weight_l0</c>).</summary>
+    public const string LayerNorm = "layer_norm";
+
+    /// <summary><c>zoneout</c>: zoneout probability on h.</summary>
+    public const string Zoneout = "zoneout";
+
+    /// <summary><c>zoneout_cell</c>: LSTM zoneout probability on c.</summary>
+    public const string ZoneoutCell = "zoneout_cell";
+
+    /// <summary><c>cell_clip</c>: LSTM cell clip k.</summary>
+    public const string CellClip = "cell_clip";
+
     /// <summary>Every key above.</summary>
     public static readonly IReadOnlyList<string> Keys =
-        [Cell, InputSize, HiddenSize, NumLayers, Bidirectional, Bias, ProjSize, Peepholes, GruVariant];
+        [Cell, InputSize, HiddenSize, NumLayers, Bidirectional, Bias, ProjSize, Peepholes, GruVariant, LayerNorm, Zoneout, ZoneoutCell, CellClip];
 
     /// <summary>The metadata that describes <paramref name="spec"/> completely (gru_variant only for GRU).</summary>
     public static Dictionary<string, string> From(RnnSpec spec)
@@ -59,7 +73,21 @@ public static class RnnMetadata
             [Peepholes] = Format(spec.Peepholes),
         };
         if (spec.Cell == RnnCellKind.Gru) m[GruVariant] = spec.GruVariant.ToName();
+        if (spec.LayerNorm) m[LayerNorm] = Format(true);
+        if (spec.Zoneout > 0) m[Zoneout] = Format(spec.Zoneout);
+        if (spec.ZoneoutCell > 0) m[ZoneoutCell] = Format(spec.ZoneoutCell);
+        if (spec.CellClip > 0) m[CellClip] = Format(spec.CellClip);
         return m;
+    }
+
+    /// <summary>A number as metadata writes it: shortest round-trip form, invariant culture.</summary>
+    public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>Parses a number value; the error names the key and the value.</summary>
+    public static double ParseDouble(string key, string value, string source)
+    {
+        if (double.TryParse(value.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)) return v;
+        throw new InvalidDataException($"{source}: metadata {key}='{value}' is not a finite number");
     }
 
     /// <summary>An integer as metadata writes it.</summary>

@@ -21,7 +21,7 @@ public sealed record RnnSpecHints(RnnCellKind? Cell = null, GruVariant? GruVaria
 /// </summary>
 public static partial class StateDictSpec
 {
-    [GeneratedRegex("^(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr|weight_ci|weight_cf|weight_co)_l(0|[1-9][0-9]{0,5})(_reverse)?$")]
+    [GeneratedRegex("^(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr|weight_ci|weight_cf|weight_co|layer_norm_(?:ih|hh|cell)_(?:weight|bias))_l(0|[1-9][0-9]{0,5})(_reverse)?$")]
     private static partial Regex ParameterName();
 
     /// <summary>True for a PyTorch recurrent-layer parameter name such as <c>weight_hh_l1_reverse</c>.</summary>
@@ -72,7 +72,8 @@ public static partial class StateDictSpec
         var cell = ResolveCell(family, familyEvidence, metadata, hints, source);
         var variant = ResolveGruVariant(cell, metadata, hints, source);
         var inferred = new RnnSpec(cell, ih[1], hidden, maxLayer + 1, reverse, byName.ContainsKey("bias_ih_l0"), projSize,
-            byName.ContainsKey("weight_ci_l0"), variant);
+            byName.ContainsKey("weight_ci_l0"), variant, byName.ContainsKey("layer_norm_ih_weight_l0"),
+            Number(metadata, RnnMetadata.Zoneout, source), Number(metadata, RnnMetadata.ZoneoutCell, source), Number(metadata, RnnMetadata.CellClip, source));
         CheckMetadata(inferred, metadata, source, ih, hh);
         try { inferred.Validate(); }
         catch (ArgumentException e) { throw Bad(source, $"the tensors describe an invalid model: {e.Message}"); }
@@ -149,7 +150,12 @@ public static partial class StateDictSpec
         Bool(RnnMetadata.Bidirectional, inferred.Bidirectional, inferred.Bidirectional ? "there are _reverse tensors" : "there are no _reverse tensors");
         Bool(RnnMetadata.Bias, inferred.Bias, inferred.Bias ? "there is a bias_ih_l0" : "there is no bias_ih_l0");
         Bool(RnnMetadata.Peepholes, inferred.Peepholes, inferred.Peepholes ? "there is a weight_ci_l0" : "there is no weight_ci_l0");
+        Bool(RnnMetadata.LayerNorm, inferred.LayerNorm, inferred.LayerNorm ? "there is a layer_norm_ih_weight_l0" : "there is no layer_norm_ih_weight_l0");
     }
+
+    /// <summary>A number the tensors cannot show (zoneout, cell clip): the metadata's value, or 0 when absent.</summary>
+    private static double Number(IReadOnlyDictionary<string, string> metadata, string key, string source) =>
+        metadata.TryGetValue(key, out var text) ? RnnMetadata.ParseDouble(key, text, source) : 0;
 
     private static void CheckTensors(RnnSpec spec, Dictionary<string, Shape> actual, string source)
     {

@@ -28,6 +28,7 @@ public static class OnnxExporter
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(stateDict);
         spec.Validate();
+        RefuseCellOptions(spec);
         options ??= new OnnxExportOptions();
         var g = new OnnxGraph("gpurnn_" + spec.Cell.ToName(), Opset);
         int layers = spec.NumLayers, dirs = spec.Directions, h = spec.HiddenSize, p = spec.StateSize;
@@ -105,6 +106,21 @@ public static class OnnxExporter
         RnnCellKind.Gru => "GRU",
         _ => "RNN",
     };
+
+    /// <summary>
+    /// ONNX's LSTM and GRU operators have no layer norm inside the cell and no zoneout; their
+    /// <c>clip</c> attribute bounds the inputs of the activations, not the cell state, so a cell
+    /// clip cannot be written as it either.
+    /// </summary>
+    private static void RefuseCellOptions(RnnSpec spec)
+    {
+        if (spec.LayerNorm)
+            throw new NotSupportedException("ONNX export: layer norm inside the cell (--layer-norm) has no ONNX LSTM/GRU attribute; export a model without it");
+        if (spec.Zoneout > 0 || spec.ZoneoutCell > 0)
+            throw new NotSupportedException("ONNX export: zoneout (--zoneout/--zoneout-cell) has no ONNX LSTM/GRU attribute (in evaluation it changes the recurrence); export a model without it");
+        if (spec.CellClip > 0)
+            throw new NotSupportedException("ONNX export: cell clipping (--cell-clip) clips the cell state, but ONNX LSTM's clip attribute clips the activations' inputs; export a model without it");
+    }
 
     private static OnnxGraph.Attribute[] Attributes(RnnSpec spec, int dirs)
     {

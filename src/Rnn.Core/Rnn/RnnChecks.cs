@@ -105,6 +105,13 @@ internal static class RnnChecks
             Optional(backend, w.WeightCi, layer.Peepholes, new Shape(h), $"weight_ci {where}", dtype);
             Optional(backend, w.WeightCf, layer.Peepholes, new Shape(h), $"weight_cf {where}", dtype);
             Optional(backend, w.WeightCo, layer.Peepholes, new Shape(h), $"weight_co {where}", dtype);
+            Optional(backend, w.LayerNormIhWeight, layer.LayerNorm, new Shape(gh), $"layer_norm_ih_weight {where}", dtype);
+            Optional(backend, w.LayerNormIhBias, layer.LayerNorm, new Shape(gh), $"layer_norm_ih_bias {where}", dtype);
+            Optional(backend, w.LayerNormHhWeight, layer.LayerNorm, new Shape(gh), $"layer_norm_hh_weight {where}", dtype);
+            Optional(backend, w.LayerNormHhBias, layer.LayerNorm, new Shape(gh), $"layer_norm_hh_bias {where}", dtype);
+            var cellNorm = layer.LayerNorm && layer.HasCellState;
+            Optional(backend, w.LayerNormCellWeight, cellNorm, new Shape(h), $"layer_norm_cell_weight {where}", dtype);
+            Optional(backend, w.LayerNormCellBias, cellNorm, new Shape(h), $"layer_norm_cell_bias {where}", dtype);
         }
     }
 

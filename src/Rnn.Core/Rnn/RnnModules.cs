@@ -12,9 +12,15 @@ namespace GpuRnn;
 /// <param name="dtype">Parameter dtype.</param>
 /// <param name="seed">Seed of the initial weights.</param>
 /// <param name="dropout">Dropout between layers in training.</param>
+/// <param name="layerNorm">Layer normalisation inside the cell (<see cref="RnnSpec.LayerNorm"/>).</param>
+/// <param name="zoneout">Zoneout probability on h, in [0, 1).</param>
+/// <param name="zoneoutCell">Zoneout probability on c, in [0, 1).</param>
+/// <param name="cellClip">Clip the cell state to [-cellClip, cellClip] every step (0 = none).</param>
 public sealed class Lstm(IBackend backend, int inputSize, int hiddenSize, int numLayers = 1, bool bias = true,
-    bool bidirectional = false, int projSize = 0, bool peepholes = false, DType dtype = DType.Float32, ulong seed = 0, double dropout = 0)
-    : RnnStack(backend, new RnnSpec(RnnCellKind.Lstm, inputSize, hiddenSize, numLayers, bidirectional, bias, projSize, peepholes), dtype, seed, dropout);
+    bool bidirectional = false, int projSize = 0, bool peepholes = false, DType dtype = DType.Float32, ulong seed = 0, double dropout = 0,
+    bool layerNorm = false, double zoneout = 0, double zoneoutCell = 0, double cellClip = 0)
+    : RnnStack(backend, new RnnSpec(RnnCellKind.Lstm, inputSize, hiddenSize, numLayers, bidirectional, bias, projSize, peepholes,
+        LayerNorm: layerNorm, Zoneout: zoneout, ZoneoutCell: zoneoutCell, CellClip: cellClip), dtype, seed, dropout);
 
 /// <summary>A GRU stack, like torch.nn.GRU (gates r, z, n); <see cref="GruVariant.ResetBefore"/> gives Cho et al.'s form.</summary>
 /// <param name="backend">Where parameters live and compute runs.</param>
@@ -27,9 +33,13 @@ public sealed class Lstm(IBackend backend, int inputSize, int hiddenSize, int nu
 /// <param name="dtype">Parameter dtype.</param>
 /// <param name="seed">Seed of the initial weights.</param>
 /// <param name="dropout">Dropout between layers in training.</param>
+/// <param name="layerNorm">Layer normalisation inside the cell (reset_after only; <see cref="RnnSpec.LayerNorm"/>).</param>
+/// <param name="zoneout">Zoneout probability on h, in [0, 1).</param>
 public sealed class Gru(IBackend backend, int inputSize, int hiddenSize, int numLayers = 1, bool bias = true,
-    bool bidirectional = false, GruVariant variant = GruVariant.ResetAfter, DType dtype = DType.Float32, ulong seed = 0, double dropout = 0)
-    : RnnStack(backend, new RnnSpec(RnnCellKind.Gru, inputSize, hiddenSize, numLayers, bidirectional, bias, GruVariant: variant), dtype, seed, dropout);
+    bool bidirectional = false, GruVariant variant = GruVariant.ResetAfter, DType dtype = DType.Float32, ulong seed = 0, double dropout = 0,
+    bool layerNorm = false, double zoneout = 0)
+    : RnnStack(backend, new RnnSpec(RnnCellKind.Gru, inputSize, hiddenSize, numLayers, bidirectional, bias, GruVariant: variant,
+        LayerNorm: layerNorm, Zoneout: zoneout), dtype, seed, dropout);
 
 /// <summary>An Elman RNN stack, like torch.nn.RNN, with tanh or relu.</summary>
 /// <param name="backend">Where parameters live and compute runs.</param>

@@ -43,6 +43,7 @@ public class RnnStack : Module
         DType = dtype;
         Dropout = dropout;
         DropoutSeed = CounterRng.Hash(seed, 0xD50);
+        ZoneoutSeed = CounterRng.Hash(seed, 0x20E);
         _weights = new RnnLayerWeights[spec.NumLayers];
         _gradients = new RnnLayerWeights[spec.NumLayers];
         for (var k = 0; k < spec.NumLayers; k++)
@@ -98,6 +99,12 @@ public class RnnStack : Module
     /// <summary>Counter of the dropout generator: advances by the elements masked; saved with checkpoints so a resume draws the same masks.</summary>
     public ulong DropoutCounter { get; set; }
 
+    /// <summary>Seed of the zoneout masks.</summary>
+    public ulong ZoneoutSeed { get; set; }
+
+    /// <summary>Counter of the zoneout masks: each training forward of a layer with zoneout takes the next value (its masks' seed is Hash(ZoneoutSeed, counter)).</summary>
+    public ulong ZoneoutCounter { get; set; }
+
     /// <inheritdoc/>
     protected override string Description => $"a {Spec}";
 
@@ -107,7 +114,11 @@ public class RnnStack : Module
     /// <summary>The gradients of layer <paramref name="layer"/>, one entry per direction.</summary>
     public RnnLayerWeights LayerGradients(int layer) => _gradients[layer];
 
-    /// <summary>Redraws every parameter from U(-1/sqrt(H), 1/sqrt(H)) with <paramref name="seed"/> (PyTorch's default scheme).</summary>
+    /// <summary>
+    /// Redraws every parameter from U(-1/sqrt(H), 1/sqrt(H)) with <paramref name="seed"/> (PyTorch's default scheme);
+    /// layer-norm gains start at 1 and their biases at 0 (torch.nn.LayerNorm's), drawing nothing, so the other
+    /// parameters get the values they would have without layer norm.
+    /// </summary>
     public void ResetParameters(ulong seed)
     {
         var bound = 1.0 / Math.Sqrt(Spec.HiddenSize);
@@ -116,6 +127,12 @@ public class RnnStack : Module
         {
             var n = p.Value.ElementCount;
             var values = new double[n];
+            if (p.Name.StartsWith("layer_norm_", StringComparison.Ordinal))
+            {
+                if (p.Name.Contains("_weight_", StringComparison.Ordinal)) Array.Fill(values, 1.0);
+                TensorExtensions.Upload(p.Value, values);
+                continue;
+            }
             for (long i = 0; i < n; i++) values[i] = (2.0 * CounterRng.Uniform(seed, counter++) - 1.0) * bound;
             TensorExtensions.Upload(p.Value, values);
         }
@@ -159,6 +176,10 @@ public class RnnStack : Module
         for (var k = 0; k < layers; k++)
         {
             var layer = Spec.Layer(k);
+            // Training with zoneout draws fresh masks per call; the backward reads them with the same descriptor.
+            if (training && (layer.Zoneout > 0 || layer.ZoneoutCell > 0))
+                layer = layer with { ZoneoutSeed = CounterRng.Hash(ZoneoutSeed, ZoneoutCounter++) };
+            state?.Layers.Add(layer);
             y = scope.Allocate(Backend, new Shape(t, b, layer.OutputSize), DType);
             var reserve = Backend.RnnForward(layer, _weights[k], input, lengths,
                 h0?.Slice(k * dirs, dirs), c0?.Slice(k * dirs, dirs), y,
@@ -223,7 +244,7 @@ public class RnnStack : Module
         Tensor? dx = null;
         for (var k = layers - 1; k >= 0; k--)
         {
-            var layer = Spec.Layer(k);
+            var layer = state.Layers[k];
             var input = k == 0 ? state.Input : state.LayerInputs[k - 1];
             dx = k > 0 || inputGradient ? scope.Allocate(Backend, input.Shape, DType) : null;
             Backend.RnnBackward(layer, _weights[k], _gradients[k], state.Reserves[k], input, state.Lengths,
@@ -263,7 +284,13 @@ public class RnnStack : Module
             WeightHr: layer.ProjSize > 0 ? New(layer.ProjSize, h) : null,
             WeightCi: layer.Peepholes ? New(h) : null,
             WeightCf: layer.Peepholes ? New(h) : null,
-            WeightCo: layer.Peepholes ? New(h) : null);
+            WeightCo: layer.Peepholes ? New(h) : null,
+            LayerNormIhWeight: layer.LayerNorm ? New(g) : null,
+            LayerNormIhBias: layer.LayerNorm ? New(g) : null,
+            LayerNormHhWeight: layer.LayerNorm ? New(g) : null,
+            LayerNormHhBias: layer.LayerNorm ? New(g) : null,
+            LayerNormCellWeight: layer.LayerNorm && layer.HasCellState ? New(h) : null,
+            LayerNormCellBias: layer.LayerNorm && layer.HasCellState ? New(h) : null);
     }
 
     private void CheckInput(Tensor x, bool batchFirst)
@@ -305,6 +332,7 @@ public class RnnStack : Module
         public bool BatchFirst { get; } = batchFirst;
         public TensorScope Owned { get; } = new();
         public List<RnnReserve> Reserves { get; } = [];
+        public List<RnnLayerDesc> Layers { get; } = [];
         public List<Tensor> LayerInputs { get; } = [];
         public List<Tensor?> Masks { get; } = [];
 
@@ -312,6 +340,7 @@ public class RnnStack : Module
         {
             Owned.Dispose();
             Reserves.Clear();
+            Layers.Clear();
             LayerInputs.Clear();
             Masks.Clear();
         }

@@ -15,6 +15,13 @@ internal readonly struct DirectionWeights<T> where T : unmanaged
     public Memory<T> WeightCi { get; init; }
     public Memory<T> WeightCf { get; init; }
     public Memory<T> WeightCo { get; init; }
+    /// <summary>Layer norm gains and biases: ih and hh [G*H], cell [H] (LSTM); empty without layer norm.</summary>
+    public Memory<T> LnIhWeight { get; init; }
+    public Memory<T> LnIhBias { get; init; }
+    public Memory<T> LnHhWeight { get; init; }
+    public Memory<T> LnHhBias { get; init; }
+    public Memory<T> LnCellWeight { get; init; }
+    public Memory<T> LnCellBias { get; init; }
 
     /// <summary>
     /// The tensors behind the weights and their versions when taken for reading, so that what is
@@ -31,7 +38,8 @@ internal readonly struct DirectionWeights<T> where T : unmanaged
     public static DirectionWeights<T> From(CpuBackend backend, RnnDirectionWeights w, bool forReading)
     {
         // Each tensor resolved once, in the order of the properties below (W_ih first, as the snapshot needs).
-        CpuTensor?[] t = [.. new[] { w.WeightIh, w.WeightHh, w.BiasIh, w.BiasHh, w.WeightHr, w.WeightCi, w.WeightCf, w.WeightCo }
+        CpuTensor?[] t = [.. new[] { w.WeightIh, w.WeightHh, w.BiasIh, w.BiasHh, w.WeightHr, w.WeightCi, w.WeightCf, w.WeightCo,
+                w.LayerNormIhWeight, w.LayerNormIhBias, w.LayerNormHhWeight, w.LayerNormHhBias, w.LayerNormCellWeight, w.LayerNormCellBias }
             .Select(x => x is null ? null : backend.Own(x, "weight"))];
         Memory<T> Get(int i) => t[i] is not { } tensor ? Memory<T>.Empty
             : forReading ? tensor.MemoryForReading<T>() : tensor.Memory<T>();
@@ -46,6 +54,12 @@ internal readonly struct DirectionWeights<T> where T : unmanaged
             WeightCi = Get(5),
             WeightCf = Get(6),
             WeightCo = Get(7),
+            LnIhWeight = Get(8),
+            LnIhBias = Get(9),
+            LnHhWeight = Get(10),
+            LnHhBias = Get(11),
+            LnCellWeight = Get(12),
+            LnCellBias = Get(13),
         };
     }
 }

@@ -24,7 +24,10 @@ public static class GradientChecker
     /// (-f(v + 2h) + 8 f(v + h) - 8 f(v - h) + f(v - 2h)) / 12h. <paramref name="apply"/> puts a
     /// set of values in place (e.g. uploads them into a tensor); the originals are put back at the end.
     /// </summary>
-    public static double[] Numeric(double[] values, Action<double[]> apply, Func<double> loss)
+    public static double[] Numeric(double[] values, Action<double[]> apply, Func<double> loss) => Numeric(values, apply, loss, Step);
+
+    /// <summary>The same with difference step <paramref name="step"/>.</summary>
+    public static double[] Numeric(double[] values, Action<double[]> apply, Func<double> loss, double step)
     {
         var x = (double[])values.Clone();
         var gradient = new double[x.Length];
@@ -37,9 +40,9 @@ public static class GradientChecker
         for (var i = 0; i < x.Length; i++)
         {
             var v = x[i];
-            var difference = -At(i, v + 2 * Step) + 8 * At(i, v + Step) - 8 * At(i, v - Step) + At(i, v - 2 * Step);
+            var difference = -At(i, v + 2 * step) + 8 * At(i, v + step) - 8 * At(i, v - step) + At(i, v - 2 * step);
             x[i] = v;
-            gradient[i] = difference / (12 * Step);
+            gradient[i] = difference / (12 * step);
         }
         apply(x);
         return gradient;

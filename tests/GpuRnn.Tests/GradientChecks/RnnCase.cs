@@ -13,7 +13,9 @@ namespace GpuRnn.Tests.GradientChecks;
 /// <param name="Bias">Whether the layers have biases.</param>
 /// <param name="VariableLengths">Whether sequences have their own lengths (some shorter than T, unsorted).</param>
 /// <param name="InitialStates">Whether h0 (and c0 for LSTM) are given.</param>
-public sealed record RnnCase(CellVariant Cell, int Layers, bool Bidirectional, bool Bias, bool VariableLengths, bool InitialStates)
+/// <param name="Options">Cell options (layer norm, zoneout, cell clip) applied to the spec, or null for none.</param>
+public sealed record RnnCase(CellVariant Cell, int Layers, bool Bidirectional, bool Bias, bool VariableLengths, bool InitialStates,
+    CellOptionsCase? Options = null)
 {
     /// <summary>A pairwise covering array of the options (layers 1-3, directions, bias, lengths, initial states).</summary>
     private static readonly (int Layers, bool Bidirectional, bool Bias, bool VariableLengths, bool InitialStates)[] OptionRows =
@@ -43,12 +45,13 @@ public sealed record RnnCase(CellVariant Cell, int Layers, bool Bidirectional, b
 
     /// <summary>The stack's architecture for the given sizes (<paramref name="projSize"/> is used only by projecting variants).</summary>
     public RnnSpec Spec(int inputSize, int hiddenSize, int projSize) => new(Kind, inputSize, hiddenSize, Layers, Bidirectional, Bias,
-        Projection ? projSize : 0, Peepholes, Cell.GruVariant());
+        Projection ? projSize : 0, Peepholes, Cell.GruVariant(), Options?.LayerNorm ?? false, Options?.Zoneout ?? 0,
+        Options?.ZoneoutCell ?? 0, Options?.CellClip ?? 0);
 
     /// <inheritdoc/>
     public override string ToString() =>
         $"{Cell}, {Layers} layer{(Layers == 1 ? "" : "s")}{(Bidirectional ? ", bidirectional" : "")}{(Bias ? "" : ", no bias")}" +
-        $"{(VariableLengths ? ", variable lengths" : "")}{(InitialStates ? ", initial states" : "")}";
+        $"{(VariableLengths ? ", variable lengths" : "")}{(InitialStates ? ", initial states" : "")}{(Options is null ? "" : $", {Options}")}";
 
     private static TheoryData<CellVariant, int, bool, bool, bool, bool> Where(
         Func<(int Layers, bool Bidirectional, bool Bias, bool VariableLengths, bool InitialStates), bool> keep)
@@ -59,4 +62,11 @@ public sealed record RnnCase(CellVariant Cell, int Layers, bool Bidirectional, b
                 if (keep(row)) data.Add(cell, row.Layers, row.Bidirectional, row.Bias, row.VariableLengths, row.InitialStates);
         return data;
     }
+}
+
+/// <summary>The cell options of a case: layer norm, zoneout on h and c, cell clip k (0 = none).</summary>
+public sealed record CellOptionsCase(bool LayerNorm, double Zoneout, double ZoneoutCell, double CellClip)
+{
+    /// <summary>Whether a training forward draws zoneout masks.</summary>
+    public bool HasZoneout => Zoneout > 0 || ZoneoutCell > 0;
 }
