@@ -20,7 +20,8 @@ public sealed record OnnxExportOptions(bool InitialStates = false, bool Lengths 
 /// </remarks>
 public static class OnnxExporter
 {
-    private const int Opset = 14;
+    /// <summary>The ONNX opset every exported graph declares.</summary>
+    public const int Opset = 14;
 
     /// <summary>Exports the stack described by <paramref name="spec"/> with the PyTorch-named <paramref name="stateDict"/>.</summary>
     public static byte[] Export(RnnSpec spec, IReadOnlyDictionary<string, HostTensor> stateDict, OnnxExportOptions? options = null)
@@ -42,10 +43,27 @@ public static class OnnxExporter
             if (lstm) g.Input("c0", OnnxGraph.Float, layers * dirs, "B", h);
         }
         if (options.Lengths) g.Input("lengths", OnnxGraph.Int32, "B");
+        AppendStack(g, spec, stateDict, "x", "y", options.Lengths ? "lengths" : "", options.InitialStates);
+        g.Output("y", OnnxGraph.Float, "T", "B", spec.OutputSize);
+        g.Output("hn", OnnxGraph.Float, layers * dirs, "B", p);
+        if (lstm) g.Output("cn", OnnxGraph.Float, layers * dirs, "B", h);
+        return g.ToModel("GpuRnn", typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0", spec.ToString());
+    }
+
+    /// <summary>
+    /// Appends the stack's nodes to <paramref name="g"/>: reads <paramref name="input"/> [T, B, I], writes
+    /// <paramref name="output"/> [T, B, D*P], <c>hn</c> [L*D, B, P] (and <c>cn</c> for LSTM); with
+    /// <paramref name="initialStates"/> it reads graph values <c>h0</c> and <c>c0</c>.
+    /// </summary>
+    internal static void AppendStack(OnnxGraph g, RnnSpec spec, IReadOnlyDictionary<string, HostTensor> stateDict, string input, string output,
+        string lengths, bool initialStates)
+    {
+        int layers = spec.NumLayers, dirs = spec.Directions;
+        var lstm = spec.Cell == RnnCellKind.Lstm;
+        var proj = spec.ProjSize > 0;
         var flatten = g.Initializer("shape_t_b_flat", [0, 0, -1]);
         var axis3 = proj ? g.Initializer("axes_3", [3]) : "";
 
-        var input = "x";
         var finalH = new List<string>();
         var finalC = new List<string>();
         for (var k = 0; k < layers; k++)
@@ -54,7 +72,7 @@ public static class OnnxExporter
             var weights = LayerInitializers(g, spec, layer, k, stateDict);
             var initialH = "";
             var initialC = "";
-            if (options.InitialStates)
+            if (initialStates)
             {
                 initialH = SliceLayer(g, "h0", k, dirs);
                 if (proj) initialH = MatMul(g, initialH, weights.PseudoInverseT!);
@@ -63,7 +81,7 @@ public static class OnnxExporter
             var y = g.Name($"y{k}_tdbh");
             var yh = g.Name($"hn{k}");
             var yc = lstm ? g.Name($"cn{k}") : "";
-            var inputs = new List<string> { input, weights.W, weights.R, weights.B, options.Lengths ? "lengths" : "", initialH };
+            var inputs = new List<string> { input, weights.W, weights.R, weights.B, lengths, initialH };
             if (lstm) inputs.AddRange([initialC, weights.P]);
             while (inputs[^1].Length == 0) inputs.RemoveAt(inputs.Count - 1);
             var outputs = lstm ? new[] { y, yh, yc } : new[] { y, yh };
@@ -79,7 +97,7 @@ public static class OnnxExporter
                 ytbd = MatMul(g, unsqueezed, weights.ProjectionT!);
                 yh = MatMul(g, yh, weights.ProjectionT!);
             }
-            var next = k == layers - 1 ? "y" : g.Name($"y{k}");
+            var next = k == layers - 1 ? output : g.Name($"y{k}");
             g.Node("Reshape", [ytbd, flatten], [next]);
             input = next;
             finalH.Add(yh);
@@ -87,10 +105,6 @@ public static class OnnxExporter
         }
         g.Node("Concat", [.. finalH], ["hn"], OnnxGraph.Attribute.Int("axis", 0));
         if (lstm) g.Node("Concat", [.. finalC], ["cn"], OnnxGraph.Attribute.Int("axis", 0));
-        g.Output("y", OnnxGraph.Float, "T", "B", spec.OutputSize);
-        g.Output("hn", OnnxGraph.Float, layers * dirs, "B", p);
-        if (lstm) g.Output("cn", OnnxGraph.Float, layers * dirs, "B", h);
-        return g.ToModel("GpuRnn", typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0", spec.ToString());
     }
 
     /// <summary>Exports to a file, written atomically (temporary file, then rename).</summary>
