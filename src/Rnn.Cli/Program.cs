@@ -30,6 +30,7 @@ public static class Program
             SampleCommand.Create(console),
             EvalCommand.Create(console),
             PredictCommand.Create(console),
+            ExportCommand.Create(console),
             BenchCommand.Create(console),
         };
         return CliErrors.Guard(console, () =>

@@ -25,10 +25,7 @@ public static class ClassifierGraph
         string x;
         if (spec.TokenInputs)
         {
-            g.Input("tokens", OnnxGraph.Int64, "T", "B");
-            var table = GraphParts.Weight(g, stateDict, "embedding.weight", spec.InputVocabulary!.Count, spec.EmbeddingSize);
-            x = g.Name("embedded");
-            g.Node("Gather", [table, "tokens"], [x]);
+            x = GraphParts.Embed(g, stateDict, "embedding.weight", "tokens", spec.InputVocabulary!.Count, spec.EmbeddingSize);
         }
         else
         {
@@ -70,6 +67,6 @@ public static class ClassifierGraph
             g.Node("Softmax", [result], ["probabilities"], OnnxGraph.Attribute.Int("axis", -1));
             g.Output("probabilities", OnnxGraph.Float, "B", k);
         }
-        return g.ToModel("GpuRnn", typeof(ClassifierGraph).Assembly.GetName().Version?.ToString() ?? "0", spec.ToString());
+        return GraphParts.Finish(g, spec, "classifier");
     }
 }

@@ -16,6 +16,7 @@ internal sealed class OnnxGraph(string name, int opset)
     private readonly List<byte[]> _initializers = [];
     private readonly List<byte[]> _inputs = [];
     private readonly List<byte[]> _outputs = [];
+    private readonly List<KeyValuePair<string, string>> _metadata = [];
     private int _counter;
 
     /// <summary>A fresh value name with a readable prefix.</summary>
@@ -51,6 +52,9 @@ internal sealed class OnnxGraph(string name, int opset)
         return valueName;
     }
 
+    /// <summary>A model metadata property (ModelProto.metadata_props), which ONNX Runtime shows as the model's custom metadata.</summary>
+    public void Metadata(string key, string value) => _metadata.Add(new(key, value));
+
     /// <summary>Adds a node; an empty input name marks an omitted optional input.</summary>
     public void Node(string opType, string[] inputs, string[] outputs, params Attribute[] attributes)
     {
@@ -72,14 +76,15 @@ internal sealed class OnnxGraph(string name, int opset)
         foreach (var i in _initializers) graph.Bytes(5, i);
         foreach (var i in _inputs) graph.Bytes(11, i);
         foreach (var o in _outputs) graph.Bytes(12, o);
-        return new ProtoWriter()
+        var model = new ProtoWriter()
             .Int(1, 8)
             .String(2, producer)
             .String(3, producerVersion)
             .String(6, docString)
             .Bytes(7, graph.ToArray())
-            .Message(8, op => op.String(1, "").Int(2, opset))
-            .ToArray();
+            .Message(8, op => op.String(1, "").Int(2, opset));
+        foreach (var (key, value) in _metadata) model.Message(14, entry => entry.String(1, key).String(2, value));
+        return model.ToArray();
     }
 
     private static byte[] ValueInfo(string valueName, int elemType, object[] dims) => new ProtoWriter()

@@ -26,10 +26,7 @@ public static class TaggerGraph
         string x;
         if (spec.TokenInputs)
         {
-            g.Input("tokens", OnnxGraph.Int64, "T", "B");
-            var table = GraphParts.Weight(g, stateDict, "embedding.weight", spec.InputVocabulary!.Count, spec.EmbeddingSize);
-            x = g.Name("embedded");
-            g.Node("Gather", [table, "tokens"], [x]);
+            x = GraphParts.Embed(g, stateDict, "embedding.weight", "tokens", spec.InputVocabulary!.Count, spec.EmbeddingSize);
         }
         else
         {
@@ -38,15 +35,9 @@ public static class TaggerGraph
         }
         g.Input("lengths", OnnxGraph.Int32, "B");
         OnnxExporter.AppendStack(g, rnn, GraphParts.Under(stateDict, "rnn."), x, "y", "lengths", initialStates: false);
-        var w = GraphParts.Weight(g, stateDict, "output.weight", v, width);
-        var wT = g.Name("output_weight_T");
-        g.Node("Transpose", [w], [wT], OnnxGraph.Attribute.Ints("perm", 1, 0));
-        var product = g.Name("product");
-        g.Node("MatMul", ["y", wT], [product]);
-        var logits = g.Name("logits");
-        g.Node("Add", [product, GraphParts.Weight(g, stateDict, "output.bias", v)], [logits]);
+        var logits = GraphParts.Linear(g, stateDict, "output.", "y", width, v);
         g.Node("Softmax", [logits], ["probabilities"], OnnxGraph.Attribute.Int("axis", -1));
         g.Output("probabilities", OnnxGraph.Float, "T", "B", v);
-        return g.ToModel("GpuRnn", typeof(TaggerGraph).Assembly.GetName().Version?.ToString() ?? "0", spec.ToString());
+        return GraphParts.Finish(g, spec, "tagger");
     }
 }
