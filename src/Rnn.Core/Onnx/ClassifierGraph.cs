@@ -1,7 +1,8 @@
 namespace GpuRnn.Onnx;
 
 /// <summary>
-/// The ONNX graph of a many-to-one task model (<c>classify</c>, <c>adding</c>), built from its
+/// The ONNX graph of a many-to-one task model (<c>classify</c>, <c>adding</c>, or a registered task
+/// of the <see cref="TaskModelFamily.Classifier"/> family), built from its
 /// <see cref="TaskSpec"/> and its state dict by parameter name (<c>embedding.weight</c>,
 /// <c>rnn.weight_ih_l0</c>, ..., <c>output.weight</c>, <c>output.bias</c>). Inputs: <c>tokens</c>
 /// [T, B] (int64 ids) or <c>features</c> [T, B, F] (float32), and <c>lengths</c> [B] (int32, each
@@ -17,8 +18,8 @@ public static class ClassifierGraph
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(stateDict);
         spec.Validate();
-        if (spec.Task is not (TaskKind.Classify or TaskKind.Adding))
-            throw new ArgumentException($"a classifier graph is for classify or adding, not {spec.Task.ToName()}");
+        if (TaskRegistry.Get(spec.Task).Family != TaskModelFamily.Classifier)
+            throw new ArgumentException($"a classifier graph is for {TaskRegistry.NamesOf(TaskModelFamily.Classifier, "or")}, not {spec.Task.ToName()}");
         var rnn = spec.Rnn;
         int dirs = rnn.Directions, width = rnn.OutputSize, k = spec.OutputSize;
         var g = new OnnxGraph("gpurnn_" + spec.Task.ToName(), OnnxExporter.Opset);

@@ -20,7 +20,9 @@ public static class LanguageModelGraph
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(stateDict);
         spec.Validate();
-        if (spec.Task is not (TaskKind.CharLm or TaskKind.WordLm))
+        // The character model's family names its output layer decoder.*; wordlm (a tagger) names it output.*.
+        var character = TaskRegistry.Get(spec.Task).Family == TaskModelFamily.CharLm;
+        if (!character && spec.Task != TaskKind.WordLm)
             throw new ArgumentException($"a language-model graph is for charlm or wordlm, not {spec.Task.ToName()}");
         if (!spec.TokenInputs) throw new ArgumentException("a language model reads tokens");
         var rnn = spec.Rnn;
@@ -29,7 +31,7 @@ public static class LanguageModelGraph
         var x = GraphParts.Embed(g, stateDict, "embedding.weight", "tokens", spec.InputVocabulary!.Count, spec.EmbeddingSize);
         GraphParts.StateInputs(g, rnn);
         OnnxExporter.AppendStack(g, rnn, GraphParts.Under(stateDict, "rnn."), x, "y", "", initialStates: true);
-        if (spec.Task == TaskKind.CharLm)
+        if (character)
         {
             GraphParts.Linear(g, stateDict, "decoder.", "y", width, v, "logits");
             g.Output("logits", OnnxGraph.Float, "T", "B", v);
@@ -46,7 +48,7 @@ public static class LanguageModelGraph
             g.Output("log_probabilities", OnnxGraph.Float, "T", "B", v);
         }
         GraphParts.StateOutputs(g, rnn);
-        return GraphParts.Finish(g, spec, spec.Task == TaskKind.CharLm ? "charlm_step" : "wordlm_step");
+        return GraphParts.Finish(g, spec, character ? "charlm_step" : "wordlm_step");
     }
 
     // Classes are consecutive id ranges, so splitting the word logits at the class boundaries and

@@ -64,6 +64,7 @@ public static class Seq2SeqGraph
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(stateDict);
         spec.Validate();
-        if (spec.Task != TaskKind.Seq2Seq) throw new ArgumentException($"a seq2seq graph is for seq2seq, not {spec.Task.ToName()}");
+        if (TaskRegistry.Get(spec.Task).Family != TaskModelFamily.Seq2Seq)
+            throw new ArgumentException($"a seq2seq graph is for {TaskRegistry.NamesOf(TaskModelFamily.Seq2Seq, "or")}, not {spec.Task.ToName()}");
     }
 }

@@ -1,7 +1,8 @@
 namespace GpuRnn.Onnx;
 
 /// <summary>
-/// The ONNX graph of a tagger (<c>tag</c>, <c>copy</c>) with a full softmax, built from its
+/// The ONNX graph of a tagger (<c>tag</c>, <c>copy</c>, or a registered task of the
+/// <see cref="TaskModelFamily.Tagger"/> family) with a full softmax, built from its
 /// <see cref="TaskSpec"/> and state dict by parameter name (<c>embedding.weight</c>,
 /// <c>rnn.*</c>, <c>output.weight</c> [V, D*H], <c>output.bias</c> [V]). Inputs: <c>tokens</c>
 /// [T, B] (int64) or <c>features</c> [T, B, F], and <c>lengths</c> [B] (int32). Output:
@@ -17,8 +18,8 @@ public static class TaggerGraph
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(stateDict);
         spec.Validate();
-        if (spec.Task is not (TaskKind.Tag or TaskKind.Copy))
-            throw new ArgumentException($"a tagger graph is for tag or copy, not {spec.Task.ToName()}");
+        if (TaskRegistry.Get(spec.Task).Family != TaskModelFamily.Tagger)
+            throw new ArgumentException($"a tagger graph is for {TaskRegistry.NamesOf(TaskModelFamily.Tagger, "or")}, not {spec.Task.ToName()}");
         if (spec.Softmax != SoftmaxKind.Full) throw new ArgumentException("a tagger graph needs a full softmax");
         var rnn = spec.Rnn;
         int width = rnn.OutputSize, v = spec.OutputSize;
