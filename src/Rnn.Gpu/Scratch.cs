@@ -70,4 +70,9 @@ internal enum ScratchSlot
     Barrier,
     Lengths,
     ColumnPartials,
+    CellOptionGates,
+    CellOptionHiddenGates,
+    CellOptionCell,
+    CellOptionCellIn,
+    CellOptionProjected,
 }

@@ -11,7 +11,7 @@ namespace GpuRnn.Tests.Golden;
 public class CellOptionsGoldenTests
 {
     /// <summary>The backends that run layers with cell options (the others refuse them by name).</summary>
-    public static readonly string[] CellBackends = ["cpu"];
+    public static readonly string[] CellBackends = ["cpu", "ilgpu-cpu", "cuda", "opencl"];
 
     private const string SubFolder = "cells";
 
