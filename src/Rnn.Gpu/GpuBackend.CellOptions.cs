@@ -17,7 +17,7 @@ public sealed partial class GpuBackend
     /// <inheritdoc/>
     protected override bool RunsCellOptions => true;
 
-    /// <summary>The training forward's reserve, or null in evaluation (whose buffers are freed here).</summary>
+    /// <summary>The training forward's reserve, or null in evaluation (whose buffers are scratch).</summary>
     private RnnReserve? CellOptionsForward(RnnLayerDesc layer, RnnLayerWeights weights, Tensor x, SequenceLengths? lengths,
         Tensor? h0, Tensor? c0, Tensor y, Tensor hN, Tensor? cN, bool training)
     {
@@ -25,14 +25,24 @@ public sealed partial class GpuBackend
             throw new NotSupportedException($"backend '{Name}' does not run {RnnCellOptions.FirstOption(layer)} on a reset_before gru yet; use the cpu backend or gru_variant reset_after");
         int steps = x.Shape[0], batch = x.Shape[1];
         var call = new RecurrentCall(layer, steps, batch, Mask(lengths, steps), F(x, nameof(x)), F(y, nameof(y)));
+        if (!training)
+        {
+            // Directions run one after the other on one stream, so they can share one scratch block.
+            var block = _scratch.Floats(ScratchSlot.CellOptionsEvaluation, GpuCellOptionsDirection.TotalLength(layer, steps, batch));
+            for (var d = 0; d < layer.Directions; d++)
+            {
+                using var scratch = new GpuCellOptionsDirection(block, layer, steps, batch);
+                CellOptionsForwardDirection(call, d, Views(weights.Directions[d]), scratch, h0, c0, hN, cN, training: false);
+            }
+            return null;
+        }
         var directions = new GpuCellOptionsDirection[layer.Directions];
-        var reserve = new GpuCellOptionsReserve(this, layer, steps, batch, directions);
         try
         {
             for (var d = 0; d < layer.Directions; d++)
             {
                 directions[d] = new GpuCellOptionsDirection(this, _accelerator, layer, steps, batch);
-                CellOptionsForwardDirection(call, d, Views(weights.Directions[d]), directions[d], h0, c0, hN, cN, training);
+                CellOptionsForwardDirection(call, d, Views(weights.Directions[d]), directions[d], h0, c0, hN, cN, training: true);
             }
         }
         catch
@@ -40,11 +50,7 @@ public sealed partial class GpuBackend
             foreach (var r in directions) r?.Dispose();
             throw;
         }
-        if (training) return reserve;
-        // The launches still read the buffers; they are freed once the stream has run them.
-        _accelerator.DefaultStream.Synchronize();
-        reserve.Dispose();
-        return null;
+        return new GpuCellOptionsReserve(this, layer, steps, batch, directions);
     }
 
     private void CellOptionsForwardDirection(RecurrentCall call, int d, DirectionWeightViews w, GpuCellOptionsDirection r,
@@ -53,10 +59,15 @@ public sealed partial class GpuBackend
         int batch = call.Batch, p = call.StateSize, h = call.Hidden, gh = call.GateRows, inputSize = call.Layer.InputSize;
         var v = CellViews(call, d, w, r, training);
         var slots = v.Slots;
-        // The reserve starts zeroed: only given initial states need copying.
-        if (h0 is not null) CopyView(F(h0, nameof(h0)).SubView((long)d * batch * p, (long)batch * p), r.States.SubView((long)slots.Initial * batch * p, (long)batch * p));
-        if (c0 is not null && call.Layer.HasCellState)
-            CopyView(F(c0, nameof(c0)).SubView((long)d * batch * h, (long)batch * h), r.Cells.SubView((long)slots.Initial * batch * h, (long)batch * h));
+        var initialH = r.States.SubView((long)slots.Initial * batch * p, (long)batch * p);
+        if (h0 is null) FillView(initialH, 0);
+        else CopyView(F(h0, nameof(h0)).SubView((long)d * batch * p, (long)batch * p), initialH);
+        if (call.Layer.HasCellState)
+        {
+            var initialC = r.Cells.SubView((long)slots.Initial * batch * h, (long)batch * h);
+            if (c0 is null) FillView(initialC, 0);
+            else CopyView(F(c0, nameof(c0)).SubView((long)d * batch * h, (long)batch * h), initialC);
+        }
 
         // W_ih x of every step, without the bias (layer norm comes before it).
         GemmViews(call.X, false, inputSize, w.WeightIh, true, inputSize, r.InputPre, gh, call.Rows, gh, inputSize, 1f, 0f);

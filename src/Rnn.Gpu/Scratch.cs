@@ -75,4 +75,5 @@ internal enum ScratchSlot
     CellOptionCell,
     CellOptionCellIn,
     CellOptionProjected,
+    CellOptionsEvaluation,
 }
