@@ -8,7 +8,8 @@ namespace GpuRnn.Gpu;
 /// Layers with cell options (layer norm, zoneout, cell clipping) on the GPU: per step a GEMM for
 /// W_hh h(t-1), then one launch with a group per batch row that normalises the row in hand and runs
 /// the whole cell (<see cref="CellOptionsLstm"/>, <see cref="CellOptionsGru"/>); a projection adds a
-/// GEMM and an element-wise launch. BPTT mirrors it backwards, and the parameter gradients are GEMMs
+/// GEMM and an element-wise launch, and a reset-before GRU (zoneout only) runs two element-wise launches
+/// around its W_hn (r h) GEMM (<see cref="CellOptionsGruResetBefore"/>). BPTT mirrors it backwards, and the parameter gradients are GEMMs
 /// and column sums over every step at the end. Not fused into the persistent or tiled step kernels
 /// (kernels.md, "Cell options" says what that would take).
 /// </summary>
@@ -21,8 +22,6 @@ public sealed partial class GpuBackend
     private RnnReserve? CellOptionsForward(RnnLayerDesc layer, RnnLayerWeights weights, Tensor x, SequenceLengths? lengths,
         Tensor? h0, Tensor? c0, Tensor y, Tensor hN, Tensor? cN, bool training)
     {
-        if (layer.Cell == RnnCellKind.Gru && layer.GruVariant == GruVariant.ResetBefore)
-            throw new NotSupportedException($"backend '{Name}' does not run {RnnCellOptions.FirstOption(layer)} on a reset_before gru yet; use the cpu backend or gru_variant reset_after");
         int steps = x.Shape[0], batch = x.Shape[1];
         var call = new RecurrentCall(layer, steps, batch, Mask(lengths, steps), F(x, nameof(x)), F(y, nameof(y)));
         if (!training)
@@ -75,12 +74,24 @@ public sealed partial class GpuBackend
         var projection = call.Layer.ProjSize > 0;
         var next = projection ? _scratch.Floats(ScratchSlot.ProjectionScratch, (long)batch * p) : r.States;
         Action<CellOptionsStepArgs> step = lstm ? CellOptionsLstm.Forward : CellOptionsGru.Forward;
+        var resetBefore = call.Layer.Cell == RnnCellKind.Gru && call.Layer.GruVariant == GruVariant.ResetBefore;
         for (var s = 0; s < call.Steps; s++)
         {
             var t = call.TimeAt(d, s);
             var previous = r.States.SubView((long)slots.Previous(s, t) * batch * p, (long)batch * p);
-            GemmViews(previous, false, p, w.WeightHh, true, p, r.Recurrent.SubView((long)t * batch * gh, (long)batch * gh), gh, batch, gh, p, 1f, 0f);
+            var recurrent = r.Recurrent.SubView((long)t * batch * gh, (long)batch * gh);
             var args = new CellOptionsStepArgs { Views = v, Output = call.Sequence, Next = next, S = s, T = t, LdOutput = call.LdSequence, OutputOffset = d * p };
+            if (resetBefore)
+            {
+                // W_h{r,z} h(t-1), then the n block W_hn (r h(t-1)) once r is known.
+                GemmViews(previous, false, p, w.WeightHh, true, p, recurrent, gh, batch, 2 * h, p, 1f, 0f);
+                Launch(CellOptionsGruResetBefore.Gates, _shapes.Linear((long)batch * h), args);
+                GemmViews(r.Extra.SubView((long)t * batch * h, (long)batch * h), false, h, w.WeightHh.SubView(2L * h * h), true, h,
+                    recurrent.SubView(2L * h), gh, batch, h, h, 1f, 0f);
+                Launch(CellOptionsGruResetBefore.Candidate, _shapes.Linear((long)batch * h), args);
+                continue;
+            }
+            GemmViews(previous, false, p, w.WeightHh, true, p, recurrent, gh, batch, gh, p, 1f, 0f);
             Launch(step, LaunchShapes.PerRow(batch), args);
             if (!projection) continue;
             GemmViews(r.Extra.SubView((long)t * batch * h, (long)batch * h), false, h, w.WeightHr, true, h, next, p, batch, p, h, 1f, 0f);
@@ -134,6 +145,14 @@ public sealed partial class GpuBackend
             RecurrentGrad = _scratch.Floats(ScratchSlot.HiddenGateGradients, (long)rows * gh),
             LdOutput = call.LdSequence, OutputOffset = d * p,
         };
+        var resetBefore = !lstm && call.Layer.GruVariant == GruVariant.ResetBefore;
+        if (resetBefore)
+        {
+            // No layer norm: the products' gradients are the gate gradients of each side.
+            args.InputGrad = args.Dg;
+            args.RecurrentGrad = args.DgHidden;
+            args.Dm = _scratch.Floats(ScratchSlot.CellOptionProjected, (long)batch * h);
+        }
         for (var s = call.Steps - 1; s >= 0; s--)
         {
             var t = call.TimeAt(d, s);
@@ -146,16 +165,28 @@ public sealed partial class GpuBackend
                     GemmViews(args.DNew.SubView((long)t * batch * p, (long)batch * p), false, p, w.WeightHr, false, h, args.Dm, h, batch, h, p, 1f, 0f);
                 Launch(CellOptionsLstm.Backward, LaunchShapes.PerRow(batch), args);
             }
+            else if (resetBefore)
+            {
+                Launch(CellOptionsGruResetBefore.UpdateGradient, _shapes.Linear((long)batch * h), args);
+                // d(r h(t-1)) = dPre_n W_hn.
+                GemmViews(args.DgHidden.SubView((long)t * batch * gh + 2 * h), false, gh, w.WeightHh.SubView(2L * h * h), false, h,
+                    args.Dm, h, batch, h, h, 1f, 0f);
+                Launch(CellOptionsGruResetBefore.ResetGradient, _shapes.Linear((long)batch * h), args);
+            }
             else Launch(CellOptionsGru.Backward, LaunchShapes.PerRow(batch), args);
-            // What reaches h(t-1) through W_hh joins the direct part the kernels left in the carry.
-            GemmViews(args.RecurrentGrad.SubView((long)t * batch * gh, (long)batch * gh), false, gh, w.WeightHh, false, p, stateCarry, p, batch, p, gh, 1f, 1f);
+            // What reaches h(t-1) through W_hh (reset before: its r and z rows) joins the direct part the kernels left in the carry.
+            GemmViews(args.RecurrentGrad.SubView((long)t * batch * gh, (long)batch * gh), false, gh, w.WeightHh, false, p, stateCarry, p,
+                batch, p, resetBefore ? 2 * h : gh, 1f, 1f);
         }
         if (dh0 is not null) CopyView(stateCarry, F(dh0, nameof(dh0)).SubView((long)d * batch * p, (long)batch * p));
         if (dc0 is not null && lstm) CopyView(cellCarry, F(dc0, nameof(dc0)).SubView((long)d * batch * h, (long)batch * h));
 
         // Weight gradients over every step: the states each step started from are slots 0..T-1 forward, 1..T in reverse.
         var previousStates = r.States.SubView((long)(d == 1 ? 1 : 0) * batch * p, (long)rows * p);
-        GemmViews(args.RecurrentGrad, true, gh, previousStates, false, p, g.WeightHh, p, gh, p, rows, 1f, 1f);
+        GemmViews(args.RecurrentGrad, true, gh, previousStates, false, p, g.WeightHh, p, resetBefore ? 2 * h : gh, p, rows, 1f, 1f);
+        // Reset before: the n rows of W_hh multiplied r h(t-1), kept in Extra.
+        if (resetBefore)
+            GemmViews(args.RecurrentGrad.SubView(2L * h), true, gh, r.Extra, false, h, g.WeightHh.SubView(2L * h * h), h, h, h, rows, 1f, 1f);
         GemmViews(args.InputGrad, true, gh, call.X, false, inputSize, g.WeightIh, inputSize, gh, inputSize, rows, 1f, 1f);
         if (dx is not null)
             GemmViews(args.InputGrad, false, gh, w.WeightIh, false, inputSize, F(dx, nameof(dx)), inputSize, rows, inputSize, gh, 1f, d == 0 ? 0f : 1f);

@@ -13,7 +13,8 @@ of GpuRnn's code:
     on h and (LSTM) c; the new h is made from the unzoned cell,
   - cell clipping (cuDNN's CUDNN_RNN_CLIP_MINMAX): c = clamp(f * c(t-1) + i * g, -k, k) every
     step; output-gate peepholes see the clipped cell,
-  - peepholes (i, f see c(t-1); o sees c(t)) and projection h = W_hr m as GpuRnn's LSTM.
+  - peepholes (i, f see c(t-1); o sees c(t)) and projection h = W_hr m as GpuRnn's LSTM,
+  - the reset-before GRU (Cho et al. 2014), n = tanh(W_in x + b_in + W_hn (r * h) + b_hn), for zoneout.
 Variable lengths follow pack_padded_sequence: a row past its length keeps its state and outputs
 zero; the reverse direction starts at each sequence's own end.
 
@@ -50,6 +51,8 @@ CASES = [
          zoneout=0.25, zoneout_cell=0.4, peep=True),
     dict(name='gru_zoneout_ln_eval_l2_bi_lengths', cell='gru', I=3, H=4, L=2, bi=True, T=5, B=3, h0=True,
          lengths=[4, 5, 2], ln=True, zoneout=0.35),
+    dict(name='gru_reset_before_zoneout_eval_l1_bi_lengths', cell='gru', reset_before=True, I=3, H=5, bi=True, T=5, B=3,
+         h0=True, lengths=[5, 2, 4], zoneout=0.3),
 ]
 
 EPS = 1e-5
@@ -137,6 +140,8 @@ def lstm_step(case, p, sfx, x, h, c):
 
 def gru_step(case, p, sfx, x, h):
     H = case['H']
+    if case.get('reset_before'):
+        return gru_reset_before_step(case, p, sfx, x, h)
     ax, ah = x @ p['weight_ih' + sfx].T, h @ p['weight_hh' + sfx].T
     if case.get('ln'):
         ax, ah = norm(ax, p, 'ih', sfx), norm(ah, p, 'hh', sfx)
@@ -145,6 +150,23 @@ def gru_step(case, p, sfx, x, h):
     r = torch.sigmoid(ax[:, :H] + ah[:, :H])
     z = torch.sigmoid(ax[:, H:2 * H] + ah[:, H:2 * H])
     n = torch.tanh(ax[:, 2 * H:] + r * ah[:, 2 * H:])
+    return zone(h, (1 - z) * n + z * h, case.get('zoneout', 0))
+
+
+def gru_reset_before_step(case, p, sfx, x, h):
+    """Cho et al. 2014: the reset gate multiplies h(t-1) before W_hn (no layer norm is defined for it)."""
+    H = case['H']
+    w = p['weight_hh' + sfx]
+    ax = x @ p['weight_ih' + sfx].T
+    ah = h @ w[:2 * H].T
+    if case.get('bias', True):
+        ax, ah = ax + p['bias_ih' + sfx], ah + p['bias_hh' + sfx][:2 * H]
+    r = torch.sigmoid(ax[:, :H] + ah[:, :H])
+    z = torch.sigmoid(ax[:, H:2 * H] + ah[:, H:2 * H])
+    hn = (r * h) @ w[2 * H:].T
+    if case.get('bias', True):
+        hn = hn + p['bias_hh' + sfx][2 * H:]
+    n = torch.tanh(ax[:, 2 * H:] + hn)
     return zone(h, (1 - z) * n + z * h, case.get('zoneout', 0))
 
 
@@ -269,7 +291,7 @@ def metadata(case):
         'generator': 'tests/golden/make_golden_cells.py',
     }
     if case['cell'] == 'gru':
-        m['gru_variant'] = 'reset_after'
+        m['gru_variant'] = 'reset_before' if case.get('reset_before') else 'reset_after'
     if case.get('ln'):
         m['layer_norm'] = 'true'
     for key in ('zoneout', 'zoneout_cell'):

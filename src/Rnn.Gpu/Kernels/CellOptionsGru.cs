@@ -7,7 +7,7 @@ namespace GpuRnn.Gpu.Kernels;
 /// <c>src/Rnn.Cpu/Rnn/CellOptionsGru.cs</c>): ax = LN_ih(W_ih x) + b_ih, ah = LN_hh(W_hh h) + b_hh (or the
 /// plain products), r = σ(ax_r + ah_r), z = σ(ax_z + ah_z), n = tanh(ax_n + r ah_n),
 /// h~ = (1 - z) n + z h(t-1), h(t) = zone(h(t-1), h~). Layer norm is only defined for reset after
-/// (RnnCellOptions); zoneout alone runs here for reset after too, and the host refuses reset before.
+/// (RnnCellOptions); a reset-before GRU with zoneout runs in <see cref="CellOptionsGruResetBefore"/>.
 /// </summary>
 internal static class CellOptionsGru
 {

@@ -5,7 +5,7 @@ namespace GpuRnn.Tests.Golden;
 /// <summary>
 /// Every backend that runs cell options against tests/golden/make_golden_cells.py, whose cells are
 /// written out by hand in PyTorch autograd: layer-norm LSTM (peepholes, projection) and GRU, cell
-/// clipping, and zoneout in evaluation (its expectation; forward only, since the training masks are
+/// clipping, and zoneout in evaluation (LSTM, both GRU forms) (its expectation; forward only, since the training masks are
 /// GpuRnn's own draws), with several layers, both directions, initial states and variable lengths.
 /// </summary>
 public class CellOptionsGoldenTests
@@ -47,6 +47,7 @@ public class CellOptionsGoldenTests
         foreach (var key in new[] { "layer_norm", "zoneout", "zoneout_cell", "cell_clip" })
             Assert.Contains(metadata, m => m.ContainsKey(key));
         Assert.Contains(metadata, m => m["cell"] == "gru" && m.ContainsKey("layer_norm"));
+        Assert.Contains(metadata, m => m.GetValueOrDefault("gru_variant") == "reset_before" && m.ContainsKey("zoneout"));
     }
 
     [Theory]

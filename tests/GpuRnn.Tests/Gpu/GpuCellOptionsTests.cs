@@ -7,12 +7,16 @@ namespace GpuRnn.Tests.Gpu;
 /// The ILGPU backends' cell options (layer norm, zoneout, cell clipping) against the CPU backend: a
 /// two-layer bidirectional stack at odd sizes (H 37, not a multiple of 32; B 3; T 7; I 5) with variable
 /// lengths and initial states, random layer-norm gains and biases; the evaluation forward (zoneout's
-/// expectation), a training forward (the same zoneout masks from the same seed), and every gradient.
+/// expectation), a training forward (the same zoneout masks from the same seed), and every gradient,
+/// on draws that the CPU resolves in float32 (its float32 result within 3e-5 of its float64 one).
 /// </summary>
 public class GpuCellOptionsTests
 {
     private static readonly CellVariant[] Cells =
-        [CellVariant.Lstm, CellVariant.LstmPeepholes, CellVariant.LstmProjectionPeepholes, CellVariant.GruResetAfter];
+        [CellVariant.Lstm, CellVariant.LstmPeepholes, CellVariant.LstmProjectionPeepholes, CellVariant.GruResetAfter, CellVariant.GruResetBefore];
+
+    // Well inside the 1e-4 the GPU is held to; the compound "all" draws typically land near 1e-5.
+    private const double ResolvedBy32 = 3e-5;
 
     public static TheoryData<string, CellVariant, string> Cases()
     {
@@ -20,7 +24,12 @@ public class GpuCellOptionsTests
         foreach (var backend in TestBackends.Accelerated)
             foreach (var cell in Cells)
                 foreach (var options in new[] { "layer_norm", "zoneout", "clip", "all" })
-                    if (options != "clip" || cell.Kind() == RnnCellKind.Lstm) data.Add(backend, cell, options);
+                {
+                    // Clipping is the LSTM's; layer norm is not defined for a reset-before GRU.
+                    if (options == "clip" && cell.Kind() != RnnCellKind.Lstm) continue;
+                    if (cell == CellVariant.GruResetBefore && options != "zoneout") continue;
+                    data.Add(backend, cell, options);
+                }
         return data;
     }
 
@@ -35,60 +44,91 @@ public class GpuCellOptionsTests
             ProjSize: cell.Projection() ? 11 : 0, Peepholes: cell.Peepholes(), GruVariant: cell.GruVariant(),
             LayerNorm: o.LayerNorm, Zoneout: o.Zoneout, ZoneoutCell: o.ZoneoutCell, CellClip: o.CellClip);
         var what = $"{cell.Name()} {options} on {backend}";
-        var seed = (ulong)rng.NextInt64();
-        using var cpuStack = new RnnStack(GpuReference.Cpu, spec, seed: seed);
-        using var gpuStack = new RnnStack(gpu, spec, seed: seed);
-        var weights = RandomiseLayerNorm(rng, cpuStack.StateDict());
-        cpuStack.LoadStateDict(weights);
-        gpuStack.LoadStateDict(weights);
-        const int steps = 7, batch = 3;
-        int states = spec.NumLayers * spec.Directions, p = spec.ProjSize > 0 ? spec.ProjSize : spec.HiddenSize;
-        var x = GpuReference.Random(rng, gpu, new Shape(steps, batch, 5));
-        var h0 = GpuReference.Random(rng, gpu, new Shape(states, batch, p), 0.5);
-        var lstm = spec.Cell == RnnCellKind.Lstm;
-        var c0 = lstm ? GpuReference.Random(rng, gpu, new Shape(states, batch, spec.HiddenSize), 0.5) : default;
-        var lengths = new SequenceLengths([4, steps, 2]);
-
-        using (var cpuEval = cpuStack.Forward(x.Cpu, h0.Cpu, c0.Cpu, lengths))
-        using (var gpuEval = gpuStack.Forward(x.Gpu, h0.Gpu, c0.Gpu, lengths))
+        for (var attempt = 0; ; attempt++)
         {
-            GpuReference.AssertMatches(gpuEval.Output, cpuEval.Output, Tolerance.Forward32, $"{what}: evaluation y");
-            GpuReference.AssertMatches(gpuEval.Hidden, cpuEval.Hidden, Tolerance.Forward32, $"{what}: evaluation hN");
-            if (lstm) GpuReference.AssertMatches(gpuEval.Cell!, cpuEval.Cell!, Tolerance.Forward32, $"{what}: evaluation cN");
+            var draw = Draw.Create(rng, spec);
+            var cpu = draw.Run(GpuReference.Cpu, DType.Float32);
+            // A draw that float32 itself cannot resolve (a cell within rounding of ±k, where the clip's gradient
+            // jumps, or a badly conditioned normalisation) says nothing about the kernels: the CPU's float32 result
+            // must first agree with its float64 one. This compares the reference with itself, never with the GPU.
+            if (!cpu.AgreesWith(draw.Run(GpuReference.Cpu, DType.Float64), ResolvedBy32))
+            {
+                Assert.True(attempt < 10, $"{what}: no draw in 10 that float32 resolves (seed {TestRandom.Seed})");
+                continue;
+            }
+            draw.Run(gpu, DType.Float32).AssertMatches(cpu, what);
+            return;
         }
-
-        cpuStack.ZeroGrad();
-        gpuStack.ZeroGrad();
-        using var cpuOut = cpuStack.Forward(x.Cpu, h0.Cpu, c0.Cpu, lengths, training: true);
-        using var gpuOut = gpuStack.Forward(x.Gpu, h0.Gpu, c0.Gpu, lengths, training: true);
-        GpuReference.AssertMatches(gpuOut.Output, cpuOut.Output, Tolerance.Forward32, $"{what}: training y");
-        GpuReference.AssertMatches(gpuOut.Hidden, cpuOut.Hidden, Tolerance.Forward32, $"{what}: training hN");
-        if (lstm) GpuReference.AssertMatches(gpuOut.Cell!, cpuOut.Cell!, Tolerance.Forward32, $"{what}: training cN");
-
-        var dy = GpuReference.Random(rng, gpu, cpuOut.Output.Shape);
-        var dh = GpuReference.Random(rng, gpu, cpuOut.Hidden.Shape);
-        var dc = lstm ? GpuReference.Random(rng, gpu, cpuOut.Cell!.Shape) : default;
-        using var cpuGrad = cpuStack.Backward(dy.Cpu, dh.Cpu, dc.Cpu);
-        using var gpuGrad = gpuStack.Backward(dy.Gpu, dh.Gpu, dc.Gpu);
-        GpuReference.AssertMatches(gpuGrad.Input!, cpuGrad.Input!, Tolerance.Gradient32, $"{what}: dx");
-        GpuReference.AssertMatches(gpuGrad.Hidden!, cpuGrad.Hidden!, Tolerance.Gradient32, $"{what}: dh0");
-        if (lstm) GpuReference.AssertMatches(gpuGrad.Cell!, cpuGrad.Cell!, Tolerance.Gradient32, $"{what}: dc0");
-        Assert.Equal(cpuStack.Parameters.Count, gpuStack.Parameters.Count);
-        for (var i = 0; i < cpuStack.Parameters.Count; i++)
-            GpuReference.AssertMatches(gpuStack.Parameters[i].Gradient, cpuStack.Parameters[i].Gradient, Tolerance.Gradient32,
-                $"{what}: d{cpuStack.Parameters[i].Name}");
     }
 
-    [Theory]
-    [MemberData(nameof(TestBackends.Accelerated), MemberType = typeof(TestBackends))]
-    public void AResetBeforeGruWithZoneoutIsRefusedByName(string backend)
+    /// <summary>One draw of weights (random layer-norm gains and biases), inputs, initial states and output gradients.</summary>
+    private sealed record Draw(RnnSpec Spec, ulong Seed, Dictionary<string, HostTensor> Weights, HostTensor X, HostTensor H0, HostTensor? C0,
+        HostTensor Dy, HostTensor Dh, HostTensor? Dc)
     {
-        var gpu = TestBackends.Get(backend);
-        using var stack = new RnnStack(gpu, new RnnSpec(RnnCellKind.Gru, 2, 3, GruVariant: GruVariant.ResetBefore, Zoneout: 0.2));
-        using var x = TestRandom.Tensor(TestRandom.Create(), new Shape(2, 1, 2), DType.Float32).ToDevice(gpu);
-        var e = Assert.Throws<NotSupportedException>(() => stack.Forward(x).Dispose());
-        Assert.Contains("--zoneout", e.Message);
-        Assert.Contains("reset_before", e.Message);
+        private const int Steps = 7, Batch = 3;
+        private static readonly SequenceLengths Lengths = new([4, Steps, 2]);
+
+        public static Draw Create(Random rng, RnnSpec spec)
+        {
+            var seed = (ulong)rng.NextInt64();
+            using var stack = new RnnStack(GpuReference.Cpu, spec, seed: seed);
+            var weights = RandomiseLayerNorm(rng, stack.StateDict());
+            int states = spec.NumLayers * spec.Directions, p = spec.ProjSize > 0 ? spec.ProjSize : spec.HiddenSize;
+            var lstm = spec.Cell == RnnCellKind.Lstm;
+            HostTensor Random(Shape shape, double scale = 1) => TestRandom.Tensor(rng, shape, DType.Float32, scale);
+            return new Draw(spec, seed, weights, Random(new Shape(Steps, Batch, spec.InputSize)), Random(new Shape(states, Batch, p), 0.5),
+                lstm ? Random(new Shape(states, Batch, spec.HiddenSize), 0.5) : null,
+                Random(new Shape(Steps, Batch, spec.Directions * p)), Random(new Shape(states, Batch, p)),
+                lstm ? Random(new Shape(states, Batch, spec.HiddenSize)) : null);
+        }
+
+        /// <summary>The evaluation forward, a training forward (the stack's first zoneout masks) and its backward on <paramref name="backend"/>.</summary>
+        public Results Run(IBackend backend, DType dtype)
+        {
+            HostTensor In(HostTensor t) => dtype == DType.Float32 ? t : HostTensor.FromArray(t.ToFloat64Array(), t.Shape);
+            using var stack = new RnnStack(backend, Spec, dtype, seed: Seed);
+            stack.LoadStateDict(Weights.ToDictionary(kv => kv.Key, kv => In(kv.Value)));
+            using var x = In(X).ToDevice(backend);
+            using var h0 = In(H0).ToDevice(backend);
+            using var c0 = C0 is null ? null : In(C0).ToDevice(backend);
+            var results = new List<(string, double[])>();
+            using (var eval = stack.Forward(x, h0, c0, Lengths))
+                results.AddRange(Outputs("evaluation", eval));
+            stack.ZeroGrad();
+            using var output = stack.Forward(x, h0, c0, Lengths, training: true);
+            results.AddRange(Outputs("training", output));
+            using var dy = In(Dy).ToDevice(backend);
+            using var dh = In(Dh).ToDevice(backend);
+            using var dc = Dc is null ? null : In(Dc).ToDevice(backend);
+            using var grads = stack.Backward(dy, dh, dc);
+            results.Add(("dx", grads.Input!.ToFloat64Array()));
+            results.Add(("dh0", grads.Hidden!.ToFloat64Array()));
+            if (grads.Cell is not null) results.Add(("dc0", grads.Cell.ToFloat64Array()));
+            results.AddRange(stack.Parameters.Select(p => ("d" + p.Name, p.Gradient.ToFloat64Array())));
+            return new Results(results);
+        }
+
+        private static IEnumerable<(string, double[])> Outputs(string pass, RnnOutput output)
+        {
+            yield return ($"{pass} y", output.Output.ToFloat64Array());
+            yield return ($"{pass} hN", output.Hidden.ToFloat64Array());
+            if (output.Cell is not null) yield return ($"{pass} cN", output.Cell.ToFloat64Array());
+        }
+    }
+
+    /// <summary>Named results of one run: forward outputs first, then gradients (names starting with d).</summary>
+    private sealed record Results(List<(string Name, double[] Values)> Values)
+    {
+        public bool AgreesWith(Results other, double tolerance) =>
+            Values.Zip(other.Values).All(z => Tolerance.RelativeError(z.First.Values, z.Second.Values) <= tolerance);
+
+        /// <summary>Forward outputs within the forward tolerance of <paramref name="cpu"/>'s, gradients within the gradient tolerance.</summary>
+        public void AssertMatches(Results cpu, string what)
+        {
+            Assert.Equal(cpu.Values.Select(v => v.Name), Values.Select(v => v.Name));
+            foreach (var (mine, theirs) in Values.Zip(cpu.Values))
+                Tolerance.AssertClose(mine.Values, theirs.Values, mine.Name.StartsWith('d') ? Tolerance.Gradient32 : Tolerance.Forward32, $"{what}: {mine.Name}");
+        }
     }
 
     /// <summary>The state dict with its layer-norm gains drawn in [0.7, 1.3] and biases in [-0.1, 0.1], so their gradients matter.</summary>
