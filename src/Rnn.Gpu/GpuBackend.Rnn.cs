@@ -32,6 +32,7 @@ public sealed partial class GpuBackend
     {
         lock (_gate)
         {
+            if (layer.HasCellOptions) return CellOptionsForward(layer, weights, x, lengths, h0, c0, y, hN, cN, training);
             int steps = x.Shape[0], batch = x.Shape[1];
             var call = new RecurrentCall(layer, steps, batch, Mask(lengths, steps), F(x, nameof(x)), F(y, nameof(y)));
             var reserves = training ? new GpuDirectionReserve[layer.Directions] : null;
@@ -137,6 +138,11 @@ public sealed partial class GpuBackend
     {
         lock (_gate)
         {
+            if (reserve is GpuCellOptionsReserve cellReserve)
+            {
+                CellOptionsBackward(layer, weights, gradients, cellReserve, x, lengths, dy, dhN, dcN, dx, dh0, dc0);
+                return;
+            }
             int steps = x.Shape[0], batch = x.Shape[1];
             if (reserve is not GpuRnnReserve gpuReserve)
                 throw new ArgumentException("the reserve was not made by an ILGPU backend");
@@ -344,6 +350,12 @@ public sealed partial class GpuBackend
         PeepI = w.WeightCi is null ? default : F(w.WeightCi, "weight_ci"),
         PeepF = w.WeightCf is null ? default : F(w.WeightCf, "weight_cf"),
         PeepO = w.WeightCo is null ? default : F(w.WeightCo, "weight_co"),
+        LnIhWeight = w.LayerNormIhWeight is null ? default : F(w.LayerNormIhWeight, "layer_norm_ih_weight"),
+        LnIhBias = w.LayerNormIhBias is null ? default : F(w.LayerNormIhBias, "layer_norm_ih_bias"),
+        LnHhWeight = w.LayerNormHhWeight is null ? default : F(w.LayerNormHhWeight, "layer_norm_hh_weight"),
+        LnHhBias = w.LayerNormHhBias is null ? default : F(w.LayerNormHhBias, "layer_norm_hh_bias"),
+        LnCellWeight = w.LayerNormCellWeight is null ? default : F(w.LayerNormCellWeight, "layer_norm_cell_weight"),
+        LnCellBias = w.LayerNormCellBias is null ? default : F(w.LayerNormCellBias, "layer_norm_cell_bias"),
     };
 
     /// <summary>An absent optional parameter is passed as a valid view the kernel never reads (its flag is off).</summary>

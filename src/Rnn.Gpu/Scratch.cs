@@ -70,4 +70,10 @@ internal enum ScratchSlot
     Barrier,
     Lengths,
     ColumnPartials,
+    CellOptionGates,
+    CellOptionHiddenGates,
+    CellOptionCell,
+    CellOptionCellIn,
+    CellOptionProjected,
+    CellOptionsEvaluation,
 }

@@ -58,6 +58,12 @@ internal readonly struct DirectionWeightViews
     public ArrayView<float> PeepI { get; init; }
     public ArrayView<float> PeepF { get; init; }
     public ArrayView<float> PeepO { get; init; }
+    public ArrayView<float> LnIhWeight { get; init; }
+    public ArrayView<float> LnIhBias { get; init; }
+    public ArrayView<float> LnHhWeight { get; init; }
+    public ArrayView<float> LnHhBias { get; init; }
+    public ArrayView<float> LnCellWeight { get; init; }
+    public ArrayView<float> LnCellBias { get; init; }
 
     public bool HasBias => BiasHh.IsValid;
 }

@@ -7,7 +7,7 @@ namespace GpuRnn.Tests.CellOptions;
 /// <summary>
 /// What the cell options do besides their gradients: zoneout in evaluation is deterministic and
 /// differs from training, the float32 path agrees with float64, specs and weights round-trip through
-/// safetensors, invalid options are refused by name and backends that do not run them say so.
+/// safetensors and invalid options are refused by name (GpuCellOptionsTests: what the GPU backends refuse).
 /// </summary>
 public class CellOptionsBehaviourTests
 {
@@ -91,16 +91,6 @@ public class CellOptionsBehaviourTests
             ZoneoutCell: zoneoutCell, CellClip: clip);
         var e = Assert.Throws<ArgumentException>(() => spec.Validate());
         Assert.Contains(expected, e.Message);
-    }
-
-    [Fact]
-    public void IlgpuCpuRefusesCellOptionsNamingThem()
-    {
-        var backend = TestBackends.Get("ilgpu-cpu");
-        using var stack = new RnnStack(backend, new RnnSpec(RnnCellKind.Lstm, 2, 3, CellClip: 1));
-        using var x = TestRandom.Tensor(TestRandom.Create(), new Shape(2, 1, 2), DType.Float32).ToDevice(backend);
-        var e = Assert.Throws<NotSupportedException>(() => stack.Forward(x).Dispose());
-        Assert.Contains("--cell-clip", e.Message);
     }
 }
 

@@ -33,7 +33,7 @@ public class GoldenTests
         var golden = GoldenCase.Load(file);
         golden.SkipUnlessSupported(backend);
         using var stack = RnnModelFile.FromTensors(golden.Weights, golden.Metadata, backend, source: file);
-        using var inputs = DeviceInputs.Upload(golden, backend);
+        using var inputs = GoldenInputs.Upload(golden, backend);
 
         using var output = stack.Forward(inputs.X, inputs.H0, inputs.C0, inputs.Lengths);
 
@@ -52,7 +52,7 @@ public class GoldenTests
         var golden = GoldenCase.Load(file);
         golden.SkipUnlessSupported(backend);
         using var stack = RnnModelFile.FromTensors(golden.Weights, golden.Metadata, backend, source: file);
-        using var inputs = DeviceInputs.Upload(golden, backend);
+        using var inputs = GoldenInputs.Upload(golden, backend);
         stack.ZeroGrad();
 
         using var output = stack.Forward(inputs.X, inputs.H0, inputs.C0, inputs.Lengths, training: true);
@@ -70,29 +70,5 @@ public class GoldenTests
         if (grads.Cell is not null) golden.AssertMatches(grads.Cell.ToHost(), "grad.c0", tolerance, backendName);
         Assert.Equal(golden.Weights.Count, stack.Parameters.Count);
         foreach (var p in stack.Parameters) golden.AssertMatches(p.Gradient.ToHost(), "grad." + p.Name, tolerance, backendName);
-    }
-
-    /// <summary>A case's inputs on a backend (the file already holds them in the case's dtype).</summary>
-    private sealed class DeviceInputs : IDisposable
-    {
-        public required Tensor X { get; init; }
-        public Tensor? H0 { get; init; }
-        public Tensor? C0 { get; init; }
-        public SequenceLengths? Lengths { get; init; }
-
-        public static DeviceInputs Upload(GoldenCase golden, IBackend backend) => new()
-        {
-            X = golden.File["x"].ToDevice(backend),
-            H0 = golden.Optional("h0")?.ToDevice(backend),
-            C0 = golden.Optional("c0")?.ToDevice(backend),
-            Lengths = golden.Optional("lengths") is { } l ? new SequenceLengths(l.AsInt32()) : null,
-        };
-
-        public void Dispose()
-        {
-            X.Dispose();
-            H0?.Dispose();
-            C0?.Dispose();
-        }
     }
 }

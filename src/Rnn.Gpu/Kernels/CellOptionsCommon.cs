@@ -1,0 +1,159 @@
+using ILGPU;
+using ILGPU.Algorithms;
+
+namespace GpuRnn.Gpu.Kernels;
+
+/// <summary>
+/// Row layer normalisation inside a cell-option step kernel, where one group of
+/// <see cref="LaunchShapes.GroupSize"/> threads holds one row (CPU twin: <c>RowNorm</c> in
+/// <c>src/Rnn.Cpu/Rnn/CellOptionsState.cs</c>): torch.nn.LayerNorm's biased variance and eps 1e-5.
+/// Every thread of the group must call these (they synchronise); sums run through
+/// <see cref="Reductions.GroupSum"/> in thread order, so results are the same bits every run.
+/// </summary>
+internal static class CellRowNorm
+{
+    /// <summary>torch.nn.LayerNorm's default epsilon, as the CPU's RowNorm.</summary>
+    public const float Epsilon = 1e-5f;
+
+    /// <summary>row[i] = (row[i] - mean) / sqrt(var + eps) in place over <paramref name="n"/> elements; returns 1 / sqrt(var + eps).</summary>
+    public static float Normalize(ArrayView<float> row, int n, ArrayView<float> shared)
+    {
+        var s = 0f;
+        for (var i = Group.IdxX; i < n; i += Group.DimX) s += row[i];
+        var mean = Reductions.GroupSum(shared, s) / n;
+        var v = 0f;
+        for (var i = Group.IdxX; i < n; i += Group.DimX)
+        {
+            var d = row[i] - mean;
+            v += d * d;
+        }
+        var rstd = 1f / XMath.Sqrt(Reductions.GroupSum(shared, v) / n + Epsilon);
+        for (var i = Group.IdxX; i < n; i += Group.DimX) row[i] = (row[i] - mean) * rstd;
+        Group.Barrier();
+        return rstd;
+    }
+
+    /// <summary>The backward of x̂ = Normalize(a): d[i] = rstd (d[i] - mean(d) - x̂[i] mean(d x̂)) in place (d holds dL/dx̂ on entry).</summary>
+    public static void Backward(ArrayView<float> d, ArrayView<float> hat, float rstd, int n, ArrayView<float> shared)
+    {
+        float sum = 0f, dot = 0f;
+        for (var i = Group.IdxX; i < n; i += Group.DimX)
+        {
+            sum += d[i];
+            dot += d[i] * hat[i];
+        }
+        var meanD = Reductions.GroupSum(shared, sum) / n;
+        var meanDot = Reductions.GroupSum(shared, dot) / n;
+        for (var i = Group.IdxX; i < n; i += Group.DimX) d[i] = rstd * (d[i] - meanD - hat[i] * meanDot);
+        Group.Barrier();
+    }
+
+    /// <summary>
+    /// The gradients that reach the two products from the gate gradients of each side [n] (the LSTM's
+    /// are one): dAx = LN_ih'(dgInput γ_ih), dAh = LN_hh'(dgHidden γ_hh) with layer norm, else the gate gradients.
+    /// </summary>
+    public static void ProductGradients(CellOptionsViews v, int row, int n, ArrayView<float> dgInput, ArrayView<float> dgHidden,
+        ArrayView<float> inputGrad, ArrayView<float> recurrentGrad, ArrayView<float> shared)
+    {
+        var ln = v.LayerNorm != 0;
+        for (var q = Group.IdxX; q < n; q += Group.DimX)
+        {
+            inputGrad[q] = ln ? dgInput[q] * v.LnIhWeight[q] : dgInput[q];
+            recurrentGrad[q] = ln ? dgHidden[q] * v.LnHhWeight[q] : dgHidden[q];
+        }
+        Group.Barrier();
+        if (!ln) return;
+        Backward(inputGrad, v.InputPre.SubView((long)row * n, n), v.Stats[row * 3], n, shared);
+        Backward(recurrentGrad, v.Recurrent.SubView((long)row * n, n), v.Stats[row * 3 + 1], n, shared);
+    }
+
+    /// <summary>Zeroes <paramref name="n"/> elements of a row (a finished sequence's gradients).</summary>
+    public static void Zero(ArrayView<float> row, int n)
+    {
+        for (var q = Group.IdxX; q < n; q += Group.DimX) row[q] = 0f;
+    }
+}
+
+/// <summary>
+/// Zoneout masks of one layer call and direction, drawn as <c>RnnCellOptions</c> defines them on every
+/// backend: the h element ((d*T + t)*B + b)*P + j, the c element D*T*B*P + ((d*T + t)*B + b)*H + j,
+/// kept where CounterRng.Uniform(seed, element) &lt; z. Uniform is k / 2^24 for the hash's top 24 bits k,
+/// so the test is k &lt; ceil(z * 2^24) in integers: the CPU's float/double comparison, exactly.
+/// </summary>
+internal struct ZoneoutMasks
+{
+    public ulong Seed, ThresholdH, ThresholdC; // 0 = no zoneout
+    public float Zh, Zc;
+    public int Training, Directions, Direction, Steps, Batch, StateSize, Hidden;
+
+    /// <summary>Whether h unit (t, b, j) keeps h(t-1) in training.</summary>
+    public readonly bool KeepH(int t, int b, int j) =>
+        Training != 0 && ThresholdH != 0 &&
+        (CounterRng.Hash(Seed, (ulong)((((long)Direction * Steps + t) * Batch + b) * StateSize + j)) >> 40) < ThresholdH;
+
+    /// <summary>Whether c unit (t, b, j) keeps c(t-1) in training.</summary>
+    public readonly bool KeepC(int t, int b, int j) =>
+        Training != 0 && ThresholdC != 0 &&
+        (CounterRng.Hash(Seed, (ulong)((long)Directions * Steps * Batch * StateSize
+            + (((long)Direction * Steps + t) * Batch + b) * Hidden + j)) >> 40) < ThresholdC;
+
+    /// <summary>Zoneout of h: the previous value where kept (training), the expectation in evaluation.</summary>
+    public readonly float ZoneH(float previous, float next, bool keep) => Zone(previous, next, Zh, keep);
+
+    /// <summary>Zoneout of c.</summary>
+    public readonly float ZoneC(float previous, float next, bool keep) => Zone(previous, next, Zc, keep);
+
+    private readonly float Zone(float previous, float next, float z, bool keep) =>
+        Training != 0 ? (keep ? previous : next) : z == 0f ? next : z * previous + (1f - z) * next;
+}
+
+/// <summary>
+/// The device views and sizes of one direction of a layer with cell options: its reserve (indexed
+/// by time t; state slots as <see cref="StateSlots"/> in training), parameters and masks. Absent
+/// parameters are valid views the kernels never read (their flags are off).
+/// </summary>
+internal struct CellOptionsViews
+{
+    public ArrayView<float> InputPre;    // [T, B, G*H]: W_ih x, normalised in place (x̂) with layer norm
+    public ArrayView<float> Recurrent;   // [T, B, G*H]: W_hh h(t-1), normalised in place with layer norm
+    public ArrayView<float> Stats;       // [T, B, 3]: 1/std of the ih, hh and cell rows
+    public ArrayView<float> Gates;       // [T, B, G*H]: LSTM i, f, g, o; GRU r, z, n
+    public ArrayView<float> States;      // h slots [T+1, B, P]
+    public ArrayView<float> Cells;       // LSTM c slots [T+1, B, H], after zoneout
+    public ArrayView<float> CellRaw;     // LSTM [T, B, H]: f c(t-1) + i g
+    public ArrayView<float> CellClipped; // LSTM [T, B, H]: clip(raw, -k, k) (= raw without clipping)
+    public ArrayView<float> CellHat;     // LSTM with layer norm [T, B, H]: x̂ of the clipped cell
+    public ArrayView<float> TanhCell;    // LSTM [T, B, H]: tanh(LN(c~)) or tanh(c~)
+    public ArrayView<float> Extra;       // [T, B, H]: LSTM m before the projection; GRU W_hn h (normalised) + b_hn
+    public ArrayView<float> BiasIh, BiasHh, PeepI, PeepF, PeepO;
+    public ArrayView<float> LnIhWeight, LnIhBias, LnHhWeight, LnHhBias, LnCellWeight, LnCellBias;
+    public SequenceMask Mask;
+    public StateSlots Slots;
+    public ZoneoutMasks Zoneout;
+    public int Batch, Hidden, StateSize, HasBias, LayerNorm, Peepholes, Projection, Clip;
+    public float CellClip;
+}
+
+/// <summary>Column products for the cell options' parameter gradients (gains, peepholes).</summary>
+internal static class ColumnProducts
+{
+    /// <summary>out[c] += Σ_r a[r*lda + c] * b[r*ldb + c]; one thread per column, rows in order.</summary>
+    [Kernel]
+    public static void Accumulate(ColumnProductArgs a)
+    {
+        ArrayView<float> x = a.A, y = a.B, sum = a.Out;
+        for (var c = Grid.GlobalIndex.X; c < a.Cols; c += Grid.DimX * Group.DimX)
+        {
+            var s = 0f;
+            for (var r = 0; r < a.Rows; r++) s += x[(long)r * a.Lda + c] * y[(long)r * a.Ldb + c];
+            sum[c] += s;
+        }
+    }
+}
+
+/// <summary>A [Rows, Cols] column block of A (row stride Lda) and of B (Ldb), summed into Out [Cols].</summary>
+internal struct ColumnProductArgs
+{
+    public ArrayView<float> A, B, Out;
+    public int Rows, Cols, Lda, Ldb;
+}

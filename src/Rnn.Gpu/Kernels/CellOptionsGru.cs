@@ -1,0 +1,125 @@
+using ILGPU;
+
+namespace GpuRnn.Gpu.Kernels;
+
+/// <summary>
+/// GRU (reset after) with cell options, one step, one group per batch row (CPU twin:
+/// <c>src/Rnn.Cpu/Rnn/CellOptionsGru.cs</c>): ax = LN_ih(W_ih x) + b_ih, ah = LN_hh(W_hh h) + b_hh (or the
+/// plain products), r = σ(ax_r + ah_r), z = σ(ax_z + ah_z), n = tanh(ax_n + r ah_n),
+/// h~ = (1 - z) n + z h(t-1), h(t) = zone(h(t-1), h~). Layer norm is only defined for reset after
+/// (RnnCellOptions); a reset-before GRU with zoneout runs in <see cref="CellOptionsGruResetBefore"/>.
+/// </summary>
+internal static class CellOptionsGru
+{
+    [Kernel]
+    public static void Forward(CellOptionsStepArgs a)
+    {
+        var v = a.Views;
+        int s = a.S, t = a.T, b = Grid.IdxX, batch = v.Batch, h = v.Hidden, g3 = 3 * h;
+        var shared = SharedMemory.Allocate<float>(LaunchShapes.GroupSize + 1);
+        var hPrev = v.States.SubView((long)(v.Slots.Previous(s, t) * batch + b) * h, h);
+        var hNext = v.States.SubView((long)(v.Slots.Output(s, t) * batch + b) * h, h);
+        var y = (t * batch + b) * a.LdOutput + a.OutputOffset;
+        if (!v.Mask.IsActive(t, b))
+        {
+            for (var j = Group.IdxX; j < h; j += Group.DimX)
+            {
+                hNext[j] = hPrev[j];
+                a.Output[y + j] = 0f;
+            }
+            return;
+        }
+        var row = t * batch + b;
+        var ax = v.InputPre.SubView((long)row * g3, g3);
+        var ah = v.Recurrent.SubView((long)row * g3, g3);
+        if (v.LayerNorm != 0)
+        {
+            var rx = CellRowNorm.Normalize(ax, g3, shared);
+            var rh = CellRowNorm.Normalize(ah, g3, shared);
+            if (Group.IdxX == 0)
+            {
+                v.Stats[row * 3] = rx;
+                v.Stats[row * 3 + 1] = rh;
+            }
+        }
+        var gates = v.Gates.SubView((long)row * g3, g3);
+        for (var j = Group.IdxX; j < h; j += Group.DimX)
+        {
+            var r = GpuMath.Sigmoid(Input(v, ax, j) + Hidden(v, ah, j));
+            var z = GpuMath.Sigmoid(Input(v, ax, h + j) + Hidden(v, ah, h + j));
+            var e = Hidden(v, ah, 2 * h + j);
+            var n = GpuMath.Tanh(Input(v, ax, 2 * h + j) + r * e);
+            gates[j] = r;
+            gates[h + j] = z;
+            gates[2 * h + j] = n;
+            v.Extra[row * h + j] = e;
+            var hp = hPrev[j];
+            var hv = v.Zoneout.ZoneH(hp, (1f - z) * n + z * hp, v.Zoneout.KeepH(t, b, j));
+            hNext[j] = hv;
+            a.Output[y + j] = hv;
+        }
+    }
+
+    /// <summary>
+    /// Backward of one step, one group per row: dh(t) = carry + dy(t); the part not zoned out gives
+    /// dPre_n = dh (1 - z)(1 - n²), dPre_z = dh (h(t-1) - n) z (1 - z), dPre_r = dPre_n ah_n r (1 - r) into
+    /// Dg (input side) and DgHidden (n block times r); the carry becomes what reaches h(t-1) directly
+    /// (dh z, plus the kept part); InputGrad and RecurrentGrad are the products' gradients through layer norm.
+    /// </summary>
+    [Kernel]
+    public static void Backward(CellOptionsGradArgs a)
+    {
+        var v = a.Views;
+        int s = a.S, t = a.T, b = Grid.IdxX, batch = v.Batch, h = v.Hidden, g3 = 3 * h;
+        var shared = SharedMemory.Allocate<float>(LaunchShapes.GroupSize + 1);
+        var row = t * batch + b;
+        var dx = a.Dg.SubView((long)row * g3, g3);
+        var dr = a.DgHidden.SubView((long)row * g3, g3);
+        var inputGrad = a.InputGrad.SubView((long)row * g3, g3);
+        var recurrentGrad = a.RecurrentGrad.SubView((long)row * g3, g3);
+        if (!v.Mask.IsActive(t, b))
+        {
+            CellRowNorm.Zero(dx, g3);
+            CellRowNorm.Zero(dr, g3);
+            CellRowNorm.Zero(inputGrad, g3);
+            CellRowNorm.Zero(recurrentGrad, g3);
+            return;
+        }
+        var gates = v.Gates.SubView((long)row * g3, g3);
+        var hPrev = v.States.SubView((long)(v.Slots.Previous(s, t) * batch + b) * h, h);
+        for (var j = Group.IdxX; j < h; j += Group.DimX)
+        {
+            var dh = a.StateCarry[b * h + j] + a.OutputGradient[(t * batch + b) * a.LdOutput + a.OutputOffset + j];
+            var keep = v.Zoneout.KeepH(t, b, j);
+            var dNew = keep ? 0f : dh;
+            float r = gates[j], z = gates[h + j], n = gates[2 * h + j];
+            var dPreN = dNew * (1f - z) * (1f - n * n);
+            var dPreZ = dNew * (hPrev[j] - n) * z * (1f - z);
+            var dPreR = dPreN * v.Extra[row * h + j] * r * (1f - r);
+            a.StateCarry[b * h + j] = dNew * z + (keep ? dh : 0f);
+            dx[j] = dPreR;
+            dx[h + j] = dPreZ;
+            dx[2 * h + j] = dPreN;
+            dr[j] = dPreR;
+            dr[h + j] = dPreZ;
+            dr[2 * h + j] = dPreN * r;
+        }
+        Group.Barrier();
+        // The two sides differ in the n block; each is normalised back from its own gate gradients.
+        CellRowNorm.ProductGradients(v, row, g3, dx, dr, inputGrad, recurrentGrad, shared);
+    }
+
+    /// <summary>Input side q: LN_ih(W_ih x)_q + b_ih (or the plain product plus bias).</summary>
+    private static float Input(CellOptionsViews v, ArrayView<float> ax, int q)
+    {
+        var pre = v.LayerNorm != 0 ? v.LnIhWeight[q] * ax[q] + v.LnIhBias[q] : ax[q];
+        return v.HasBias != 0 ? pre + v.BiasIh[q] : pre;
+    }
+
+    /// <summary>Recurrent side q: LN_hh(W_hh h)_q + b_hh (or the plain product plus bias).</summary>
+    private static float Hidden(CellOptionsViews v, ArrayView<float> ah, int q)
+    {
+        var pre = v.LayerNorm != 0 ? v.LnHhWeight[q] * ah[q] + v.LnHhBias[q] : ah[q];
+        return v.HasBias != 0 ? pre + v.BiasHh[q] : pre;
+    }
+}
