@@ -51,19 +51,20 @@ public static class Scenes
             {
                 // Two objects are kept clearly apart along one axis, so that the relation is not a coin toss under the noise.
                 var (dx, dy) = (objects[1].X - objects[0].X, objects[1].Y - objects[0].Y);
-                if (Math.Max(Math.Abs(dx), Math.Abs(dy)) < 0.3 || Math.Abs(Math.Abs(dx) - Math.Abs(dy)) < 0.1)
+                if (Math.Max(Math.Abs(dx), Math.Abs(dy)) < 0.3 || Math.Abs(Math.Abs(dx) - Math.Abs(dy)) < 0.25)
                 {
                     var horizontal = random.Chance(0.5);
                     var sign = random.Chance(0.5) ? 1 : -1;
-                    var along = 0.3 + 0.4 * random.NextDouble();
+                    var along = 0.4 + 0.4 * random.NextDouble();
                     var across = 0.2 * (random.NextDouble() - 0.5);
                     var (x0, y0) = (0.5 - sign * along / 2 * (horizontal ? 1 : 0), 0.5 - sign * along / 2 * (horizontal ? 0 : 1));
                     objects[0] = objects[0] with { X = x0, Y = y0 };
                     objects[1] = objects[1] with { X = horizontal ? x0 + sign * along : x0 + across, Y = horizontal ? y0 + across : y0 + sign * along };
                 }
             }
-            Render(objects[i], features.AsSpan(i * SlotSize, SlotSize));
         }
+        // Rendered once both are placed: moving them apart changes the first object's position too.
+        for (var i = 0; i < count; i++) Render(objects[i], features.AsSpan(i * SlotSize, SlotSize));
         for (var k = 0; k < features.Length; k++) features[k] += Noise * (2 * random.NextDouble() - 1);
         var caption = Describe(objects[0]);
         if (count == 2) caption += " " + Relation(objects[0].X, objects[0].Y, objects[1].X, objects[1].Y) + " " + Describe(objects[1]);
