@@ -21,7 +21,7 @@ public static class TaskRegistry
     /// <summary>The default task, the character model (<c>charlm</c>).</summary>
     public static SequenceTask Default => All[0];
 
-    /// <summary>The task names besides the default for help texts and messages: <c>classify, tag, seq2seq, adding, copy or wordlm</c>.</summary>
+    /// <summary>The task names besides the default for help texts and messages: <c>classify, tag, seq2seq, adding, copy, wordlm or caption</c>.</summary>
     public static string Names => Join(Others, "or");
 
     /// <summary>The task a spec names.</summary>
