@@ -19,7 +19,7 @@ public static class EvalCommand
         var data = new Option<string?>("--data") { Description = "Data to evaluate on, in the training format (all of it); a task model trained on built-in data may leave it out" };
         var batch = new Option<int?>("--batch") { Description = "Parallel streams or examples (default: the model's training batch)" };
         var seq = new Option<int?>("--seq") { Description = "Characters (charlm) or words (wordlm) per chunk (default: the model's training length)" };
-        var beam = new Option<int>("--beam") { Description = $"{TaskRegistry.NamesAccepting(TaskOptions.Beam)}: beam width (default 1, greedy)", DefaultValueFactory = _ => 1 };
+        var beam = new Option<int>("--beam") { Description = "seq2seq: beam width (default 1, greedy)", DefaultValueFactory = _ => 1 };
         var backend = CommonOptions.Backend();
         var command = new Command("eval", "Evaluate a trained model on labelled data") { model, data, batch, seq, beam, backend };
         command.SetAction(p => Execute(console, p.GetRequiredValue(model), p.GetValue(data), p.GetValue(batch), p.GetValue(seq), p.GetValue(backend) ?? "auto", p.GetValue(beam)));
@@ -34,7 +34,7 @@ public static class EvalCommand
         if (seq is <= 0) throw new CliException($"--seq must be positive, got {seq}", ExitCodes.Usage);
         if (beam <= 0) throw new CliException($"--beam must be positive, got {beam}", ExitCodes.Usage);
         if (Checkpoint.TryTaskOf(modelPath) is { } task && task != TaskKind.CharLm) return EvaluateTask(console, modelPath, dataPath, batch, seq, backendName, beam);
-        if (beam != 1) throw new CliException($"--beam applies to a {TaskRegistry.NamesAccepting(TaskOptions.Beam)} model, not to a character model", ExitCodes.Usage);
+        if (beam != 1) throw new CliException("--beam applies to a seq2seq model, not to a character model", ExitCodes.Usage);
         if (dataPath is null) throw new CliException("--data is required to evaluate a character model (a UTF-8 text file)", ExitCodes.Usage);
         var snapshot = Checkpoint.Load(modelPath);
         var text = TextCorpus.ReadText(dataPath);
@@ -59,7 +59,7 @@ public static class EvalCommand
         var snapshot = Checkpoint.Load(modelPath);
         var spec = snapshot.Spec;
         var task = TaskRegistry.Get(spec.Task);
-        if (beam != 1 && !task.Accepts(TaskOptions.Beam)) throw new CliException($"--beam applies to a {TaskRegistry.NamesAccepting(TaskOptions.Beam)} model, not to --task {spec.Task.ToName()}", ExitCodes.Usage);
+        if (beam != 1 && !task.Accepts(TaskOptions.Beam)) throw new CliException($"--beam applies to a seq2seq model, not to --task {spec.Task.ToName()}", ExitCodes.Usage);
         if (seq is not null && !task.Accepts(TaskOptions.Window)) throw new CliException($"--seq applies to a character or word language model, not to --task {spec.Task.ToName()}", ExitCodes.Usage);
         var window = seq ?? snapshot.Options.SequenceLength;
         var builtIn = TaskSetup.BuiltInName(spec.Task);
