@@ -13,7 +13,7 @@ public static class PredictCommand
     {
         var model = new Option<string>("--model") { Description = "A task checkpoint written by gpurnn train --task NAME (.safetensors)", Required = true };
         var input = new Option<string?>("--input") { Description = "File of inputs, one per line (default, or '-': standard input); each line gets one result, so a blank line is an error naming it" };
-        var beam = new Option<int>("--beam") { Description = "seq2seq: beam width (default 1, greedy)", DefaultValueFactory = _ => 1 };
+        var beam = new Option<int>("--beam") { Description = $"{TaskRegistry.NamesAccepting(TaskOptions.Beam)}: beam width (default 1, greedy)", DefaultValueFactory = _ => 1 };
         var top = new Option<int>("--top") { Description = "wordlm: most probable next words shown", DefaultValueFactory = _ => 5 };
         var backend = CommonOptions.Backend();
         var command = new Command("predict", "Predict with a task model: labels, tags, outputs, sums, symbols or next words for inputs read line by line")
@@ -36,7 +36,7 @@ public static class PredictCommand
             throw new CliException($"{modelPath}: is a character model; 'gpurnn sample' continues a text with it (predict is for --task models)", ExitCodes.Usage);
         }
         var snapshot = Checkpoint.Load(modelPath);
-        if (beam != 1 && !TaskRegistry.Get(snapshot.Spec.Task).Accepts(TaskOptions.Beam)) throw new CliException($"--beam applies to a seq2seq model, not to --task {snapshot.Spec.Task.ToName()}", ExitCodes.Usage);
+        if (beam != 1 && !TaskRegistry.Get(snapshot.Spec.Task).Accepts(TaskOptions.Beam)) throw new CliException($"--beam applies to a {TaskRegistry.NamesAccepting(TaskOptions.Beam)} model, not to --task {snapshot.Spec.Task.ToName()}", ExitCodes.Usage);
         var fromStdin = inputPath is null or "-";
         var source = fromStdin ? "standard input" : DataFile.Describe(inputPath!);
         var lines = fromStdin ? DataFile.Lines(console.In.ReadToEnd()) : DataFile.ReadLines(inputPath!);

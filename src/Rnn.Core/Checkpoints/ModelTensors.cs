@@ -29,7 +29,8 @@ public static class ModelTensors
     /// <summary>
     /// Adds a task model's parameters: the encoder (an embedding for token inputs, the stack under
     /// <c>rnn.</c>) and the output layer (<c>decoder</c> for charlm, as <see cref="AddCharModel"/>); for seq2seq an encoder and a decoder under
-    /// <c>encoder.</c> and <c>decoder.</c> and the decoder's output layer <c>decoder.output</c>.
+    /// <c>encoder.</c> and <c>decoder.</c> and the decoder's output layer <c>decoder.output</c>;
+    /// for caption the initial-state layers <c>init_hidden</c> and (LSTM) <c>init_cell</c> before that decoder.
     /// </summary>
     /// <exception cref="ArgumentException">A tensor would be larger than a tensor can be, or the list longer than allowed.</exception>
     public static ExpectedTensors AddTaskModel(this ExpectedTensors tensors, TaskSpec spec)
@@ -54,6 +55,14 @@ public static class ModelTensors
             case TaskModelFamily.Seq2Seq:
                 Encoder("encoder.", spec.InputVocabulary?.Count ?? 0);
                 Encoder("decoder.", outputs);
+                Linear("decoder.output", spec.HiddenSize, outputs);
+                break;
+            case TaskModelFamily.Caption:
+                var decoder = CaptionModel.DecoderSpec(spec);
+                Linear("init_hidden", spec.FeatureSize, (long)decoder.NumLayers * decoder.HiddenSize);
+                if (decoder.Cell == RnnCellKind.Lstm) Linear("init_cell", spec.FeatureSize, (long)decoder.NumLayers * decoder.HiddenSize);
+                tensors.Add("decoder.embedding.weight", outputs, decoder.InputSize);
+                tensors.AddRnn("decoder.rnn.", decoder);
                 Linear("decoder.output", spec.HiddenSize, outputs);
                 break;
             case TaskModelFamily.CharLm:

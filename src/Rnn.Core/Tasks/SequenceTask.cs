@@ -16,6 +16,9 @@ public enum TaskModelFamily
 
     /// <summary>A character language model: embedding, recurrent stack and decoder, a <see cref="CharRnnModel"/>.</summary>
     CharLm,
+
+    /// <summary>A feature vector sets the initial state of a token decoder: a <see cref="CaptionModel"/>.</summary>
+    Caption,
 }
 
 /// <summary>The <c>gpurnn train</c> options a task gives a meaning to; the others are refused for it.</summary>

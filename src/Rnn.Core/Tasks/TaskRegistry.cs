@@ -13,7 +13,7 @@ public static class TaskRegistry
     private static readonly Lock Gate = new();
 
     // The order is that of the help texts and of "applies to --task ..." messages.
-    private static SequenceTask[] _tasks = [new CharLmTask(), new ClassifyTask(), new TagTask(), new Seq2SeqTask(), new AddingTask(), new CopyTask(), new WordLmTask()];
+    private static SequenceTask[] _tasks = [new CharLmTask(), new ClassifyTask(), new TagTask(), new Seq2SeqTask(), new AddingTask(), new CopyTask(), new WordLmTask(), new CaptionTask()];
 
     /// <summary>Every task, built-in ones first, in registration order.</summary>
     public static IReadOnlyList<SequenceTask> All => Volatile.Read(ref _tasks);
@@ -21,7 +21,7 @@ public static class TaskRegistry
     /// <summary>The default task, the character model (<c>charlm</c>).</summary>
     public static SequenceTask Default => All[0];
 
-    /// <summary>The task names besides the default for help texts and messages: <c>classify, tag, seq2seq, adding, copy or wordlm</c>.</summary>
+    /// <summary>The task names besides the default for help texts and messages: <c>classify, tag, seq2seq, adding, copy, wordlm or caption</c>.</summary>
     public static string Names => Join(Others, "or");
 
     /// <summary>The task a spec names.</summary>
@@ -73,7 +73,7 @@ public static class TaskRegistry
         }
     }
 
-    private const int BuiltInCount = 7;
+    private const int BuiltInCount = 8;
 
     private static IReadOnlyList<SequenceTask> Others => All.Skip(1).ToList();
 

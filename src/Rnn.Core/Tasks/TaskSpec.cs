@@ -30,6 +30,9 @@ public enum TaskKind
 
     /// <summary>The character-level language model trained with truncated BPTT (<c>charlm</c>, the default of <c>gpurnn train</c>).</summary>
     CharLm,
+
+    /// <summary>One-to-many captioning: a feature vector to a sentence (Vinyals et al. 2015).</summary>
+    Caption,
 }
 
 /// <summary>How a many-to-one model reduces the states of a sequence to one vector.</summary>

@@ -47,6 +47,10 @@ public sealed class TaskCommandErrorTests : IDisposable
         { "seq2seq", "pairs.tsv", "one\t1\ntwo\t2\nthree 3\n", 3, "tab" },
         { "adding", "adding.tsv", "0.5\t0.1,1 0.4,1\n0.7\t0.3,1 0.2;1 0.4,0\n", 2, "step 2" },
         { "copy", "copy.tsv", "1 2 0 9 0 0\t0 0 0 0 1 2\n3 4 0 9 0 0\t0 0 0 0 3\n", 2, "targets" },
+        { "caption", "scenes.tsv", "1,0,0.5\ta red circle\n0,1,0.5\ta blue square\n1,0\ta red square\n", 3, "expected 3 features but found 2" },
+        { "caption", "nan.tsv", "1,0,0.5\ta red circle\n0,nan,0.5\ta blue square\n", 2, "feature 2 is 'nan', not a finite number" },
+        { "caption", "empty.tsv", "1,0,0.5\ta red circle\n0,1,0.5\t  \n", 2, "the caption is empty" },
+        { "caption", "notab.tsv", "1,0,0.5 a red circle\n", 1, "expected f1,f2,...,fF<TAB>caption but the line has no tab" },
         { "copy", "symbols.tsv", "1 2 0 9 0 0\t0 0 0 0 1 2\n3 x 0 9 0 0\t0 0 0 0 3 4\n", 2, "'x'" },
     };
 
@@ -65,7 +69,7 @@ public sealed class TaskCommandErrorTests : IDisposable
     {
         var error = Train(ExitCodes.Usage, "--task", "translate");
         Assert.Contains("unknown task 'translate'", error);
-        Assert.Contains("classify, tag, seq2seq, adding, copy or wordlm", error);
+        Assert.Contains("classify, tag, seq2seq, adding, copy, wordlm or caption", error);
     }
 
     [Fact]

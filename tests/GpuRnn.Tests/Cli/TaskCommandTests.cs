@@ -39,9 +39,10 @@ public sealed class TaskCommandTests : IDisposable
         ["adding"] = new(@"validation: mean squared error \d+\.\d{4} \(always 1 scores 0\.1667\)"),
         ["copy"] = new(@"validation: symbols recalled \d+\.\d% \(\d+ of \d+; chance 12\.5%\)"),
         ["wordlm"] = new(@"validation: loss \d+\.\d{4} nats per word, perplexity \d+\.\d\d"),
+        ["caption"] = new(@"validation: exact match \d+\.\d% \(\d+ of \d+, greedy\), BLEU-4 \d+\.\d, loss \d+\.\d{4} nats per token"),
     };
 
-    public static TheoryData<string> Tasks => new(["classify", "tag", "seq2seq", "adding", "copy", "wordlm"]);
+    public static TheoryData<string> Tasks => new(["classify", "tag", "seq2seq", "adding", "copy", "wordlm", "caption"]);
 
     [Theory]
     [MemberData(nameof(Tasks))]
@@ -78,6 +79,7 @@ public sealed class TaskCommandTests : IDisposable
         { "adding", "adding.tsv", [], "0.5,1 0.2,0 0.3,1 0.9,0\n0.1,0 0.4,1 0.7,0 0.6,1 0.2,0\n" },
         { "copy", "copy.tsv", [], "5 8 8 0 0 0 9 0 0 0\n1 2 3 0 0 0 9 0 0 0\n" },
         { "wordlm", "words.txt", ["--seq", "8"], "the old dog sees the\nthe farmer\n" },
+        { "caption", "scenes.tsv", [], string.Concat(Scenes.Generate(99, 2).Select(s => Scenes.Line(s).Split('\t')[0] + "\n")) },
     };
 
     [Theory]
@@ -128,6 +130,12 @@ public sealed class TaskCommandTests : IDisposable
                 Assert.Equal(inputLines.Length, lines.Length);
                 Assert.All(lines, l => Assert.True(double.TryParse(l, System.Globalization.CultureInfo.InvariantCulture, out _), l));
                 break;
+            case "caption":
+                // A barely trained model may write an empty caption, which is an empty line.
+                var captions = fromFile.Out.TrimEnd('\n').Split('\n');
+                Assert.Equal(inputLines.Length, captions.Length);
+                Assert.All(captions, c => Assert.All(c.Split(' ', StringSplitOptions.RemoveEmptyEntries), w => Assert.Contains(w, Scenes.Words.Append(TokenVocabulary.Unknown))));
+                break;
             case "copy":
                 Assert.Equal(inputLines.Length, lines.Length);
                 for (var i = 0; i < lines.Length; i++)
@@ -174,11 +182,28 @@ public sealed class TaskCommandTests : IDisposable
     }
 
     [Fact]
+    public void CaptionEvaluatesWithBeamSearchAndPredictsFromFeatureVectors()
+    {
+        var checkpoint = _folder.File("model.safetensors");
+        Gpurnn.Run(["train", "--task", "caption", "--data", Sample("scenes.tsv"), "--steps", "2", "--out", checkpoint, .. Tiny]).AssertSucceeded();
+        var eval = Gpurnn.Run(["eval", "--model", checkpoint, "--data", Sample("scenes.tsv"), "--beam", "3", "--backend", "cpu"]);
+        eval.AssertSucceeded();
+        Assert.Contains(", beam 3), BLEU-4 ", eval.Out);
+        var vector = Scenes.Line(Scenes.Scene(5, 0)).Split('\t')[0];
+        var predict = Predict(vector + "\n", "--model", checkpoint, "--beam", "3");
+        Assert.Single(predict.Out.TrimEnd('\n').Split('\n'));
+        // A vector of the wrong width is a data error naming the line and the width the model reads.
+        var wrong = Gpurnn.RunWithInput(vector + "\n1,2,3\n", ["predict", "--model", checkpoint, "--backend", "cpu"]);
+        Assert.Equal(ExitCodes.BadInput, wrong.ExitCode);
+        Assert.Contains($"line 2: expected {Scenes.FeatureSize} features but found 3", wrong.Error);
+    }
+
+    [Fact]
     public void TheHelpOfTrainListsTheTasksAndTheOptionsOfTheAddingComparison()
     {
         var help = Gpurnn.Run(["train", "--help"]);
         Assert.Equal(ExitCodes.Ok, help.ExitCode);
-        foreach (var text in new[] { "--task", "classify, tag, seq2seq, adding, copy or wordlm", "--cell", "rnn_relu", "--init", "identity", "--length", "--clip" })
+        foreach (var text in new[] { "--task", "classify, tag, seq2seq, adding, copy, wordlm or caption", "--cell", "rnn_relu", "--init", "identity", "--length", "--clip" })
             Assert.Contains(text, help.Out);
     }
 }

@@ -77,7 +77,7 @@ public sealed class RegisteredTaskTests : IDisposable
         Assert.Contains("model: parity: lstm, 1 layer of 6, embedding 4 over 2 space tokens, parity of 6 bits", result.Out);
         Assert.Contains("step 3/3", result.Out);
         Assert.Matches(@"validation: loss \d+\.\d{4} nats, accuracy \d+\.\d%", result.Out);
-        Assert.Contains("adding, copy, wordlm or parity", Gpurnn.Run(["train", "--help"]).Out);
+        Assert.Contains("adding, copy, wordlm, caption or parity", Gpurnn.Run(["train", "--help"]).Out);
 
         var eval = Gpurnn.Run(["eval", "--model", checkpoint, "--backend", "cpu"]);
         eval.AssertSucceeded();
@@ -102,8 +102,8 @@ public sealed class RegisteredTaskTests : IDisposable
         Assert.False(TaskRegistry.Unregister(TaskRegistry.Get(TaskKind.Classify)));
         Assert.True(TaskRegistry.Unregister(_task));
         var error = Assert.Throws<ArgumentException>(() => TaskNames.ParseTask("parity")).Message;
-        Assert.Equal("unknown task 'parity' (expected charlm, classify, tag, seq2seq, adding, copy or wordlm)", error);
+        Assert.Equal("unknown task 'parity' (expected charlm, classify, tag, seq2seq, adding, copy, wordlm or caption)", error);
         TaskRegistry.Register(_task);
-        Assert.Equal("classify, tag, seq2seq, adding, copy, wordlm or parity", TaskRegistry.Names);
+        Assert.Equal("classify, tag, seq2seq, adding, copy, wordlm, caption or parity", TaskRegistry.Names);
     }
 }

@@ -17,6 +17,11 @@ public static class TaskFixtures
             Task = task, Cell = cell, HiddenSize = hidden, EmbeddingSize = 2, InputVocabulary = Vocabulary(inputVocabulary),
             OutputVocabulary = Vocabulary(outputs, TokenVocabulary.End), MaxOutputLength = 4,
         },
+        TaskKind.Caption => new TaskSpec
+        {
+            Task = task, Cell = cell, HiddenSize = hidden, EmbeddingSize = 2, FeatureSize = 3,
+            OutputVocabulary = Vocabulary(outputs, TokenVocabulary.End), MaxOutputLength = 4,
+        },
         _ => new TaskSpec
         {
             Task = task, Cell = cell, HiddenSize = hidden, EmbeddingSize = 2, InputVocabulary = Vocabulary(inputVocabulary),
@@ -24,13 +29,13 @@ public static class TaskFixtures
         },
     };
 
-    /// <summary>Random examples fitting <paramref name="spec"/>, of lengths in [1, maxLength] (the first has maxLength).</summary>
+    /// <summary>Random examples fitting <paramref name="spec"/>, of lengths in [1, maxLength] (the first has maxLength; caption: one vector each).</summary>
     public static SequenceExample[] Examples(Random rng, TaskSpec spec, int count, int maxLength)
     {
         var examples = new SequenceExample[count];
         for (var i = 0; i < count; i++)
         {
-            var n = i == 0 ? maxLength : rng.Next(1, maxLength + 1);
+            var n = spec.Task == TaskKind.Caption ? 1 : i == 0 ? maxLength : rng.Next(1, maxLength + 1);
             var k = spec.OutputSize;
             examples[i] = new SequenceExample
             {

@@ -20,7 +20,10 @@ public class TaskGradientTests
         "wordlm lstm class softmax",
         "wordlm gru full softmax",
         "seq2seq lstm 2 layers",
-        "seq2seq gru");
+        "seq2seq gru",
+        "caption lstm 2 layers",
+        "caption gru",
+        "caption rnn_tanh");
 
     private static TaskSpec SpecOf(string name)
     {
