@@ -43,10 +43,21 @@ public abstract class BatchSource : IDisposable
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }
 
-/// <summary>Batches of examples: each step's batch is the data's <see cref="TaskData.TrainBatch"/>.</summary>
-internal sealed class ExampleSource(TaskData data, TaskModel model, TrainingOptions options) : BatchSource
+/// <summary>
+/// Batches of examples: each step's batch is the data's <see cref="TaskData.TrainBatch"/>, of which
+/// this rank trains on the <paramref name="count"/> examples from <paramref name="first"/> (all of
+/// them in one process).
+/// </summary>
+internal sealed class ExampleSource(TaskData data, TaskModel model, TrainingOptions options, int first, int count) : BatchSource
 {
-    public override LossStats TrainStep(long step) => model.TrainBatch(data.TrainBatch(step, options.Batch));
+    public override LossStats TrainStep(long step)
+    {
+        var batch = data.TrainBatch(step, options.Batch);
+        if (count == batch.Count) return model.TrainBatch(batch);
+        var mine = new SequenceExample[count];
+        for (var i = 0; i < count; i++) mine[i] = batch[first + i];
+        return model.TrainBatch(mine);
+    }
 
     public override LossStats Validate() => model.Evaluate(data.Validation, options.Batch);
 }
