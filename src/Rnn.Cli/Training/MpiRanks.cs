@@ -13,6 +13,7 @@ namespace GpuRnn.Cli.Training;
 internal static class MpiRanks
 {
     private static ICommunicator? _world;
+    private static TextWriter _output = TextWriter.Null;   // rank 0's
 
     /// <summary>
     /// Runs <paramref name="body"/> (the train command) as this rank. A failure before MPI starts,
@@ -33,6 +34,7 @@ internal static class MpiRanks
             request = request with { Out = Path.Combine(scratch, name) };
             console = console with { Out = TextWriter.Null };
         }
+        _output = console.Out;
         try
         {
             return body(console, request);
@@ -79,6 +81,7 @@ internal static class MpiRanks
             throw new SameOnEveryRankException(new CliException(e.Message, ExitCodes.BackendUnavailable));
         }
         CheckBatch(batch, _world.Size);
+        _output.WriteLine($"ranks: {_world.Description}; each trains on {batch / _world.Size} of the global batch of {batch}");
         return _world;
     }
 
