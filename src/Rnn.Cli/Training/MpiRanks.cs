@@ -12,20 +12,35 @@ namespace GpuRnn.Cli.Training;
 /// </summary>
 internal static class MpiRanks
 {
-    private static ICommunicator? _world;
+    private static MpiCommunicator? _world;
     private static TextWriter _output = TextWriter.Null;   // rank 0's
 
+    // How long a failing rank other than 0 waits for rank 0 to report (and end the job) first.
+    private static readonly TimeSpan ReportGrace = TimeSpan.FromSeconds(2);
+
     /// <summary>
-    /// Runs <paramref name="body"/> (the train command) as this rank. A failure before MPI starts,
-    /// or the batch refused by <see cref="ForBatch"/>, is the same on every rank: rank 0 alone reports
-    /// it and every rank exits with its code. Any other failure after MPI started may be this rank's
-    /// alone, so it reports it (naming the rank) and ends the whole job (<c>MPI_Abort</c>) rather than
-    /// leave the others waiting for it.
+    /// Runs <paramref name="body"/> (the train command) as this rank, with MPI started first. A
+    /// failure on any rank ends the whole job (<c>MPI_Abort</c>, with the failure's exit code) rather
+    /// than leave the other ranks waiting for it in a collective. Rank 0 reports its failure at once;
+    /// another rank first gives rank 0 a moment to report the same failure (most failures, such as an
+    /// option or a batch refused, are every rank's alike) and reports its own, naming the rank, only
+    /// if the job is still running then.
     /// </summary>
     public static int Run(CliConsole console, TrainRequest request, Func<CliConsole, TrainRequest, int> body)
     {
-        var (rank, _) = MpiCommunicator.FromLauncher();
         if (!MpiCommunicator.IsLaunchedByMpi) return body(console, request);
+        try
+        {
+            _world = MpiCommunicator.World;
+        }
+        catch (MpiUnavailableException e)
+        {
+            // Every rank loads the same library: each exits alike (before MPI started, nothing waits for it).
+            if (MpiCommunicator.FromLauncher().Rank == 0) throw new CliException(e.Message, ExitCodes.BackendUnavailable);
+            return ExitCodes.BackendUnavailable;
+        }
+        if (_world.Size == 1) return body(console, request);
+        var rank = _world.Rank;
         string? scratch = null;
         if (rank != 0)
         {
@@ -39,21 +54,12 @@ internal static class MpiRanks
         {
             return body(console, request);
         }
-        catch (SameOnEveryRankException e)
-        {
-            if (rank == 0) throw e.Refusal;
-            return e.Refusal.ExitCode;
-        }
-        catch (Exception e) when (_world is null || _world.Size == 1)
-        {
-            if (rank == 0) throw;
-            return CliErrors.Describe(e).ExitCode;
-        }
         catch (Exception e)
         {
             var (message, code) = CliErrors.Describe(e);
+            if (rank != 0) Thread.Sleep(ReportGrace);
             CliErrors.Report(console, rank == 0 ? message : $"rank {rank}: {message}", code);
-            ((MpiCommunicator)_world!).Abort(code);
+            _world.Abort(code);
             return code;
         }
         finally
@@ -64,38 +70,22 @@ internal static class MpiRanks
 
     /// <summary>
     /// The ranks a trainer of global batch <paramref name="batch"/> runs on: the MPI job under a
-    /// launcher (started here), else this process alone.
+    /// launcher, else this process alone.
     /// </summary>
-    /// <exception cref="CliException">The batch does not divide by the ranks (usage), or MPI cannot be loaded.</exception>
+    /// <exception cref="CliException">The batch does not divide by the ranks (usage).</exception>
     public static ICommunicator ForBatch(int batch)
     {
-        if (!MpiCommunicator.IsLaunchedByMpi) return SingleProcessCommunicator.Instance;
-        var size = MpiCommunicator.FromLauncher().Size;
-        if (size > 0) CheckBatch(batch, size);
-        try
-        {
-            _world ??= MpiCommunicator.World;
-        }
-        catch (MpiUnavailableException e)
-        {
-            throw new SameOnEveryRankException(new CliException(e.Message, ExitCodes.BackendUnavailable));
-        }
-        CheckBatch(batch, _world.Size);
-        _output.WriteLine($"ranks: {_world.Description}; each trains on {batch / _world.Size} of the global batch of {batch}");
-        return _world;
+        if (_world is not { Size: > 1 } world) return SingleProcessCommunicator.Instance;
+        CheckBatch(batch, world.Size);
+        _output.WriteLine($"ranks: {world.Description}; each trains on {batch / world.Size} of the global batch of {batch}");
+        return world;
     }
 
     private static void CheckBatch(int batch, int size)
     {
         if (batch % size != 0)
-            throw new SameOnEveryRankException(new CliException(
+            throw new CliException(
                 $"--batch {batch} does not divide by the {size} ranks of this MPI job; expected a multiple of {size} (--batch is the global batch, each rank takes batch / {size})",
-                ExitCodes.Usage));
-    }
-
-    /// <summary>A failure every rank meets alike: reported once, by rank 0.</summary>
-    private sealed class SameOnEveryRankException(CliException refusal) : Exception(refusal.Message, refusal)
-    {
-        public CliException Refusal { get; } = refusal;
+                ExitCodes.Usage);
     }
 }
