@@ -120,6 +120,29 @@ public sealed class DataParallelTrainingTests : IDisposable
     }
 
     [Fact]
+    public void RanksStartedWithOtherSettingsThanRankZeroAreRefusedInOneLine()
+    {
+        var result = Train(3, new TrainingJob.Settings("tag", 6, 5, Seed()), "--mismatch");
+        Assert.NotEqual(0, result.ExitCode);
+        var lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => l.StartsWith("mpiprobe:", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(3, lines.Length);
+        Assert.All(lines, l => Assert.Equal("mpiprobe: error: rank 1 was started with other settings than rank 0 (model, optimizer, schedule, batch, steps or data differ); start every rank with the same options", l));
+        Assert.False(File.Exists(Final));
+    }
+
+    [Fact]
+    public void TwoMpichRanksTrainTheModelThatOneProcessTrains()
+    {
+        var settings = new TrainingJob.Settings("tag", 6, 30, Seed());
+        var mpich = MpiLauncher.Get("mpich");
+        MpiJob.Run(mpich, 2, TrainArgs(settings)).AssertSucceeded();
+        using var alone = TrainAlone(settings);
+        Assert.Equal(File.ReadAllBytes(Weights(0)), File.ReadAllBytes(Weights(1)));
+        AssertClose(alone.Run.Model.StateDict(), Checkpoint.Load(Final).Parameters, "weights after 30 steps on MPICH");
+    }
+
+    [Fact]
     public void OneProcessRefusesNothingThatItTrainedBefore()
     {
         // The single-process default divides every batch, including odd ones.
@@ -134,9 +157,11 @@ public sealed class DataParallelTrainingTests : IDisposable
     private static ulong Seed() => (ulong)TestRandom.Create().Next();
 
     private MpiJob.Result Train(int ranks, TrainingJob.Settings s, params string[] extra) =>
-        MpiJob.Run(MpiLauncher.Get("openmpi"), ranks, [
-            "train", _folder.Path, s.Task, I(s.Batch), I(s.Steps), s.Seed.ToString(CultureInfo.InvariantCulture),
-            "--checkpoint-every", I(s.CheckpointEvery), "--dropout", s.Dropout.ToString("R", CultureInfo.InvariantCulture), .. extra]);
+        MpiJob.Run(MpiLauncher.Get("openmpi"), ranks, TrainArgs(s, extra));
+
+    private string[] TrainArgs(TrainingJob.Settings s, params string[] extra) => [
+        "train", _folder.Path, s.Task, I(s.Batch), I(s.Steps), s.Seed.ToString(CultureInfo.InvariantCulture),
+        "--checkpoint-every", I(s.CheckpointEvery), "--dropout", s.Dropout.ToString("R", CultureInfo.InvariantCulture), .. extra];
 
     private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
 
