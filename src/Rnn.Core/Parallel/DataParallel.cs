@@ -93,6 +93,26 @@ internal sealed class DataParallel(ICommunicator communicator)
         return global;
     }
 
+    /// <summary>
+    /// The part of <paramref name="length"/> items (validation examples or streams) that rank
+    /// <paramref name="rank"/> of <paramref name="size"/> evaluates: consecutive parts, the first
+    /// <c>length % size</c> ranks one item more (none for the last ranks when there are fewer items than ranks).
+    /// </summary>
+    public static (int First, int Count) Part(int length, int size, int rank)
+    {
+        int q = length / size, r = length % size;
+        return (rank * q + Math.Min(rank, r), q + (rank < r ? 1 : 0));
+    }
+
+    /// <summary>The loss statistics summed over the ranks (in rank order: the same bits on every rank).</summary>
+    public LossStats SumStats(LossStats mine)
+    {
+        if (!IsParallel) return mine;
+        Span<double> stats = [mine.LossSum, mine.Correct, mine.Count];
+        Communicator.SumInPlace(stats);
+        return new LossStats(stats[0], stats[1], (long)stats[2]);
+    }
+
     /// <summary>Where rank <see cref="ICommunicator.Rank"/>'s dropout masks start, from the step's counter.</summary>
     public ulong DropoutStart(ulong counter) => counter + ((ulong)Communicator.Rank << DropoutRankShift);
 

@@ -115,7 +115,7 @@ public sealed class StreamTaskData : TaskData
         }
 
         public override LossStats Validate() =>
-            Evaluator.Evaluate(_model, _data.ValidationIds, _options.Batch, _options.SequenceLength, _options.EvalMaxCharacters);
+            Evaluator.Evaluate(_model, _data.ValidationIds, _options.Batch, _options.SequenceLength, _options.EvalMaxCharacters, _parallel.Communicator);
 
         // Every rank's streams together, [L, B, H], as one process carries them.
         public override IReadOnlyList<KeyValuePair<string, HostTensor>> CaptureState()

@@ -35,13 +35,12 @@ public abstract class TaskData
     /// </summary>
     /// <param name="model">The model trained.</param>
     /// <param name="options">The training options; their batch is the global batch B.</param>
-    /// <param name="communicator">The ranks that train together (default: this process alone): rank r trains on examples [r * B / N, (r + 1) * B / N) of each batch.</param>
+    /// <param name="communicator">The ranks that train together (default: this process alone): rank r trains on examples [r * B / N, (r + 1) * B / N) of each batch and validates on its part of the validation examples.</param>
     public virtual BatchSource CreateSource(TaskModel model, TrainingOptions options, ICommunicator? communicator = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
-        var (first, count) = DataParallel.Share(options.Batch, communicator ?? SingleProcessCommunicator.Instance);
-        return new ExampleSource(this, model, options, first, count);
+        return new ExampleSource(this, model, options, new DataParallel(communicator ?? SingleProcessCommunicator.Instance));
     }
 }
 
