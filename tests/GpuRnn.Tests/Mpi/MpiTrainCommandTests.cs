@@ -59,6 +59,36 @@ public sealed class MpiTrainCommandTests : IDisposable
         Assert.False(File.Exists(output));
     }
 
+    [Fact]
+    public void EvalOfACharacterModelOnThreeRanksGivesOneProcesssResult()
+    {
+        var rng = TestRandom.Create();
+        var checkpoint = Path.Combine(_folder.Path, "model.safetensors");
+        string[] train = ["train", "--steps", "3", "--batch", "4", "--hidden", "16", "--seq", "16", "--sample-length", "0", "--backend", "cpu",
+            "--seed", rng.Next().ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", checkpoint];
+        using (var stdout = new StringWriter())
+        using (var stderr = new StringWriter())
+            Assert.True(Program.Run(train, stdout, stderr) == 0, stderr.ToString());
+        // Fresh statements of the arithmetic corpus's characters; 8 streams split 3, 3, 2 between the ranks.
+        var text = Path.Combine(_folder.Path, "text.txt");
+        File.WriteAllLines(text, Enumerable.Range(0, 300).Select(_ => { int a = rng.Next(100), b = rng.Next(100); return $"{a}+{b}={a + b}"; }));
+        string[] eval = ["eval", "--model", checkpoint, "--data", text, "--batch", "8", "--backend", "cpu"];
+        var result = MpiJob.RunCli(MpiLauncher.Get("openmpi"), 3, eval);
+        result.AssertSucceeded();
+        var parallel = Assert.Single(Lines(result.Out), l => l.StartsWith("evaluated ", StringComparison.Ordinal));
+        using var alone = new StringWriter();
+        Assert.Equal(0, Program.Run(eval, alone, TextWriter.Null));
+        var expected = Assert.Single(Lines(alone.ToString()), l => l.StartsWith("evaluated ", StringComparison.Ordinal));
+        // Counts and correct predictions add exactly; the loss sum is added in another order (within the printed digits).
+        var pattern = new Regex(@"^(evaluated [\d,]+ characters of .*): loss ([\d.]+) nats, ([\d.]+) bits/char, (accuracy [\d.]+%)$");
+        var (e, a) = (pattern.Match(expected), pattern.Match(parallel));
+        Assert.True(e.Success && a.Success, $"'{parallel}' against '{expected}'");
+        Assert.Equal(e.Groups[1].Value, a.Groups[1].Value);
+        Assert.Equal(e.Groups[4].Value, a.Groups[4].Value);
+        Assert.True(Math.Abs(double.Parse(e.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) - double.Parse(a.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)) <= 1e-4,
+            $"'{parallel}' against '{expected}'");
+    }
+
     // Without the terminal sequences Open MPI's pseudo-terminal brings out of the progress display.
     private static string[] Lines(string output) =>
         Regex.Replace(output, @"\x1b(\[[0-9;?]*[A-Za-z]|[=>])", "")
