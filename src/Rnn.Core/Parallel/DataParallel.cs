@@ -10,7 +10,8 @@ namespace GpuRnn;
 /// gradients, weighted by their share of the predictions, are summed in the fixed rank order, so
 /// every rank holds the same bits of the global batch's mean gradient and applies the same update.
 /// The weights then stay identical without a per-step broadcast; checksums at checkpoints catch
-/// any drift. Every method is a collective: every rank calls it at the same point.
+/// any drift. Every instance method that communicates is a collective: every rank calls it at the
+/// same point (with one rank, none communicates).
 /// </summary>
 internal sealed class DataParallel(ICommunicator communicator)
 {

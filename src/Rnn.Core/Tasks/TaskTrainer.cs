@@ -13,8 +13,9 @@ namespace GpuRnn;
 /// global count before clipping and the optimizer, and the loss statistics are reduced with them, so
 /// every rank applies the same update. Rank 0's initial weights are broadcast once; checkpoints check
 /// that every rank's weights are the same and gather the carried state into the one-process layout.
-/// Every public method that reads or writes the state (<see cref="TrainingLoop.Run"/>,
-/// <see cref="Capture"/>, <see cref="SaveCheckpoint"/>, <see cref="Restore"/>) is then a collective.
+/// Every rank then calls the methods that read or write the state (<see cref="TrainingLoop.Run"/>,
+/// <see cref="TrainingLoop.EvaluateNow"/>, <see cref="Capture"/>, <see cref="SaveCheckpoint"/>,
+/// <see cref="Restore"/>) alike and in the same order: all but <see cref="Restore"/> communicate.
 /// </remarks>
 public sealed class Trainer : TrainingLoop
 {
