@@ -27,23 +27,20 @@ internal static class MpiRanks
     public static int Run(CliConsole console, TrainRequest request, Func<CliConsole, TrainRequest, int> body)
     {
         ArgumentNullException.ThrowIfNull(request);
-        string? scratch = null;
-        try
+        return Run(console, rankConsole =>
         {
-            return Run(console, rankConsole =>
+            if (_world is not { Rank: > 0 } world) return body(rankConsole, request);
+            var scratch = Path.Combine(Path.GetTempPath(), $"gpurnn-rank{world.Rank}-{Environment.ProcessId}");
+            try
             {
-                if (_world is { Rank: > 0 } world)
-                {
-                    scratch = Path.Combine(Path.GetTempPath(), $"gpurnn-rank{world.Rank}-{Environment.ProcessId}");
-                    request = request with { Out = Path.Combine(scratch, Path.GetFileName(request.Out ?? request.Resume ?? "model.safetensors")) };
-                }
-                return body(rankConsole, request);
-            });
-        }
-        finally
-        {
-            if (scratch is not null && Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
-        }
+                return body(rankConsole, request with { Out = Path.Combine(scratch, Path.GetFileName(request.Out ?? request.Resume ?? "model.safetensors")) });
+            }
+            finally
+            {
+                // Here, not after Run: a failure ends the job with MPI_Abort, after this has run.
+                if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+            }
+        });
     }
 
     /// <summary>
