@@ -13,7 +13,8 @@ namespace GpuRnn.Bench;
 /// <c>compare</c>: GpuRnn's backends and the peers (ONNX Runtime, PyTorch on the CPU, cuDNN) timed
 /// side by side in one run on the same weights and inputs, with the machine's sgemm rate as the
 /// reference limit. <c>kernels</c>: the BenchmarkDotNet suite (GEMM and layer kernels).
-/// <c>mpi-sum</c> (under mpirun): the fixed-order sum against MPI_Allreduce.
+/// <c>mpi-sum</c> (under mpirun): the fixed-order sum against MPI_Allreduce. <c>mpi-train</c>:
+/// data-parallel training steps of a 2-layer LSTM 512 against the fixed-order sum of its gradient.
 /// </summary>
 public static class Program
 {
@@ -26,6 +27,7 @@ public static class Program
             return 0;
         }
         if (args.Length > 0 && args[0] == "mpi-sum") return Mpi.SumBench.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "mpi-train") return Mpi.TrainBench.Run(args[1..]);
         var console = new CliConsole(Console.Out, Console.Error);
         var backends = new Option<string>("--backend") { Description = "GpuRnn backends", DefaultValueFactory = _ => "cpu" };
         var configs = new Option<string>("--configs") { Description = "Configurations", DefaultValueFactory = _ => "lstm-med,gru-med,lstm-small,lstm-b1" };

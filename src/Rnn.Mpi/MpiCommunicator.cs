@@ -147,6 +147,33 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         }
     }
 
+    /// <summary>
+    /// Ends every rank of the job with <paramref name="exitCode"/> (<c>MPI_Abort</c>): what a rank
+    /// that fails alone calls, so that the others, which may be waiting for it in a collective, do
+    /// not wait forever. The launcher reports the rank and the code; this call does not return.
+    /// </summary>
+    public void Abort(int exitCode)
+    {
+        Console.Out.Flush();
+        Console.Error.Flush();
+        _mpi.Abort(_mpi.CommWorld, exitCode);
+        Environment.Exit(exitCode);   // if MPI returned anyway
+    }
+
+    /// <summary>
+    /// This process's rank and the job's size as the launcher's environment gives them, before MPI
+    /// starts (<c>OMPI_COMM_WORLD_RANK</c>/<c>_SIZE</c>, <c>PMI_RANK</c>/<c>PMI_SIZE</c>, <c>PMIX_RANK</c>);
+    /// a size the environment does not give is 0; (0, 1) outside a launcher.
+    /// </summary>
+    public static (int Rank, int Size) FromLauncher()
+    {
+        if (!IsLaunchedByMpi) return (0, 1);
+        static int? Read(params string[] names) => names.Select(Environment.GetEnvironmentVariable)
+            .Select(v => int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : (int?)null)
+            .FirstOrDefault(n => n is not null);
+        return (Read("OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK") ?? 0, Read("OMPI_COMM_WORLD_SIZE", "PMI_SIZE") ?? 0);
+    }
+
     /// <summary>Finalizes MPI (once, and only if this process started it); later calls throw.</summary>
     public void Dispose()
     {

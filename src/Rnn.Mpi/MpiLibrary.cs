@@ -37,6 +37,7 @@ internal sealed unsafe class MpiLibrary
     public readonly delegate* unmanaged<int> Finalize;
     public readonly delegate* unmanaged<nint, int*, int> CommRank, CommSize;
     public readonly delegate* unmanaged<nint, int> Barrier;
+    public readonly delegate* unmanaged<nint, int, int> Abort;
     public readonly delegate* unmanaged<void*, int, nint, int, nint, int> Bcast;
     public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> Allreduce;
     public readonly delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int> Allgather;
@@ -58,6 +59,7 @@ internal sealed unsafe class MpiLibrary
         CommRank = (delegate* unmanaged<nint, int*, int>)Export("MPI_Comm_rank");
         CommSize = (delegate* unmanaged<nint, int*, int>)Export("MPI_Comm_size");
         Barrier = (delegate* unmanaged<nint, int>)Export("MPI_Barrier");
+        Abort = (delegate* unmanaged<nint, int, int>)Export("MPI_Abort");
         Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Export("MPI_Bcast");
         Allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Export("MPI_Allreduce");
         Allgather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)Export("MPI_Allgather");

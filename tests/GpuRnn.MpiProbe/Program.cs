@@ -13,6 +13,7 @@ using GpuRnn.Mpi;
 //   barrier <folder>                        rank 0 writes a file late; the others look for it after the barrier
 //   die <rank>                              that rank kills itself (SIGKILL) while the others wait in a barrier
 //   restart                                 World twice, then after Dispose once more (which must refuse)
+//   train <folder> <task> ...               one rank of a data-parallel training run (TrainingProbe)
 try
 {
     using var comm = args.Contains("--world") ? MpiCommunicator.World : MpiCommunicator.FromEnvironment();
@@ -93,6 +94,8 @@ try
                 Console.WriteLine(e.Message);
             }
             break;
+        case "train":
+            return GpuRnn.MpiProbe.TrainingProbe.Execute(comm, args);
         default:
             throw new ArgumentException($"unknown probe command '{args[0]}'");
     }

@@ -22,7 +22,8 @@ public static class EvalCommand
         var beam = new Option<int>("--beam") { Description = "seq2seq: beam width (default 1, greedy)", DefaultValueFactory = _ => 1 };
         var backend = CommonOptions.Backend();
         var command = new Command("eval", "Evaluate a trained model on labelled data") { model, data, batch, seq, beam, backend };
-        command.SetAction(p => Execute(console, p.GetRequiredValue(model), p.GetValue(data), p.GetValue(batch), p.GetValue(seq), p.GetValue(backend) ?? "auto", p.GetValue(beam)));
+        command.SetAction(p => MpiRanks.Run(console, rankConsole =>
+            Execute(rankConsole, p.GetRequiredValue(model), p.GetValue(data), p.GetValue(batch), p.GetValue(seq), p.GetValue(backend) ?? "auto", p.GetValue(beam))));
         return command;
     }
 
@@ -47,7 +48,7 @@ public static class EvalCommand
         var (model, _) = Checkpoint.LoadModel(modelPath, backend);
         using (model)
         {
-            var stats = Evaluator.Evaluate((CharRnnModel)model, ids, batch ?? snapshot.Options.Batch, seq ?? snapshot.Options.SequenceLength);
+            var stats = Evaluator.Evaluate((CharRnnModel)model, ids, batch ?? snapshot.Options.Batch, seq ?? snapshot.Options.SequenceLength, communicator: MpiRanks.Communicator);
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"evaluated {stats.Count:N0} characters of {dataPath}: {TrainingReporter.Describe(stats)}"));
         }

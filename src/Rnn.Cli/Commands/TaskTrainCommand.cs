@@ -30,7 +30,7 @@ public static class TaskTrainCommand
 
         using var model = TaskModels.Create(backend, plan.Spec, plan.Options.Seed);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"parameters: {model.Parameters.Sum(p => p.Value.ElementCount):N0}"));
-        using var trainer = new Trainer(model, data, plan.Optimizer, plan.Schedule, plan.Options);
+        using var trainer = new Trainer(model, data, plan.Optimizer, plan.Schedule, plan.Options, MpiRanks.ForBatch(plan.Options.Batch));
         if (plan.Resume is not null)
         {
             trainer.Restore(plan.Resume);

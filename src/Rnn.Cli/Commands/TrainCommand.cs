@@ -60,7 +60,7 @@ public static class TrainCommand
             weightDecay, schedule, warmup, clip, seed, backend, output, resume, evalEvery, checkpointEvery, sampleLength, temperature,
             task, bidirectional, pool, length, copyCount, tokenize, minCount, softmax, classes, reverseSource, beam,
         };
-        command.SetAction(p => Execute(console, new TrainRequest
+        command.SetAction(p => MpiRanks.Run(console, new TrainRequest
         {
             Data = p.GetValue(data),
             Cell = p.GetValue(cell),
@@ -100,7 +100,7 @@ public static class TrainCommand
             Classes = p.GetValue(classes),
             ReverseSource = p.GetValue(reverseSource),
             Beam = p.GetValue(beam),
-        }));
+        }, (rankConsole, rankRequest) => Execute(rankConsole, rankRequest)));
         return command;
     }
 
@@ -141,7 +141,7 @@ public static class TrainCommand
 
         using var model = new CharRnnModel(backend, plan.ModelSpec, plan.Options.Seed);
         using var trainer = new Trainer(model, new StreamTaskData(corpus.Name, corpus.Train, corpus.Validation, plan.Options.SequenceLength),
-            plan.Optimizer, plan.Schedule, plan.Options);
+            plan.Optimizer, plan.Schedule, plan.Options, MpiRanks.ForBatch(plan.Options.Batch));
         if (plan.Resume is not null)
         {
             trainer.Restore(plan.Resume);

@@ -6,21 +6,45 @@ namespace GpuRnn;
 /// <see cref="BatchSource"/> (the step's batch of examples, a pure function of the step; or for the
 /// character model the step's chunk of parallel streams with the state carried from the last).
 /// </summary>
+/// <remarks>
+/// Given a <see cref="ICommunicator"/> of N ranks (one <see cref="Trainer"/> per rank, built alike),
+/// it trains one model data-parallel: rank r computes the gradient of its B / N examples (streams) of
+/// the global batch B; the ranks' gradients are summed in the fixed rank order and divided by the
+/// global count before clipping and the optimizer, and the loss statistics are reduced with them, so
+/// every rank applies the same update. Rank 0's initial weights are broadcast once; checkpoints check
+/// that every rank's weights are the same and gather the carried state into the one-process layout.
+/// Every rank then calls the methods that read or write the state (<see cref="TrainingLoop.Run"/>,
+/// <see cref="TrainingLoop.EvaluateNow"/>, <see cref="Capture"/>, <see cref="SaveCheckpoint"/>,
+/// <see cref="Restore"/>) alike and in the same order: all but <see cref="Restore"/> communicate.
+/// </remarks>
 public sealed class Trainer : TrainingLoop
 {
     private readonly BatchSource _source;
+    private readonly DataParallel _parallel;
 
     /// <summary>Prepares training of <paramref name="model"/> (which the caller keeps and disposes).</summary>
-    /// <exception cref="ArgumentException">A setting is invalid, or the data has fewer examples than one batch.</exception>
-    public Trainer(TaskModel model, TaskData data, OptimizerConfig optimizer, LearningRateSchedule schedule, TrainingOptions options)
+    /// <param name="model">The model to train.</param>
+    /// <param name="data">The training and validation data.</param>
+    /// <param name="optimizer">The optimizer.</param>
+    /// <param name="schedule">The learning rate of every step.</param>
+    /// <param name="options">Batch (the global batch B over every rank), steps, clipping, evaluation.</param>
+    /// <param name="communicator">The ranks that train the model together (default: this process alone).</param>
+    /// <exception cref="ArgumentException">A setting is invalid, the data has fewer examples than one batch, the batch does not divide by the ranks, or the ranks' settings differ.</exception>
+    public Trainer(TaskModel model, TaskData data, OptimizerConfig optimizer, LearningRateSchedule schedule, TrainingOptions options,
+        ICommunicator? communicator = null)
         : base((model ?? throw new ArgumentNullException(nameof(model))).Parameters, optimizer, schedule, options)
     {
         ArgumentNullException.ThrowIfNull(data);
         Model = model;
         Data = data;
+        Communicator = communicator ?? SingleProcessCommunicator.Instance;
+        _parallel = new DataParallel(Communicator);
+        DataParallel.Share(options.Batch, Communicator);
         // Checks one batch now, with a message naming the option to change.
         data.BatchesPerEpoch(options.Batch);
-        _source = data.CreateSource(model, options);
+        _parallel.CheckSameSettings($"{model.Spec.ToJson()}|{model.DType}|{Optimizer.Config}|{schedule}|{options.ToJson()}|{data.Name}");
+        _parallel.BroadcastFromRankZero(model.Parameters);
+        _source = data.CreateSource(model, options, Communicator);
     }
 
     /// <summary>
@@ -33,12 +57,13 @@ public sealed class Trainer : TrainingLoop
     /// <param name="options">Batch shape, steps, clipping, evaluation (default: <see cref="TrainingOptions"/>'s defaults, 1,000 steps of 32 x 64 characters).</param>
     /// <param name="optimizer">The optimizer (default: Adam with PyTorch's settings).</param>
     /// <param name="schedule">The learning rate of every step (default: the optimizer's <see cref="OptimizerConfig.DefaultLearningRate"/>, constant).</param>
-    /// <exception cref="ArgumentException">A setting is invalid, the vocabularies differ, or the text is shorter than one batch.</exception>
+    /// <param name="communicator">The ranks that train the model together (default: this process alone); each takes B / N of the streams.</param>
+    /// <exception cref="ArgumentException">A setting is invalid, the vocabularies differ, the text is shorter than one batch, or the batch does not divide by the ranks.</exception>
     public Trainer(CharRnnModel model, TextCorpus corpus, TrainingOptions? options = null, OptimizerConfig? optimizer = null,
-        LearningRateSchedule? schedule = null)
+        LearningRateSchedule? schedule = null, ICommunicator? communicator = null)
         : this(Checked(model, corpus), new StreamTaskData(corpus.Name, corpus.Train, corpus.Validation, (options ?? new TrainingOptions()).SequenceLength),
             optimizer ?? new OptimizerConfig(), schedule ?? new LearningRateSchedule((optimizer ?? new OptimizerConfig()).DefaultLearningRate),
-            options ?? new TrainingOptions())
+            options ?? new TrainingOptions(), communicator)
     {
     }
 
@@ -48,21 +73,54 @@ public sealed class Trainer : TrainingLoop
     /// <summary>Where the batches come from.</summary>
     public TaskData Data { get; }
 
+    /// <summary>The ranks that train the model together (<see cref="SingleProcessCommunicator"/> when alone).</summary>
+    public ICommunicator Communicator { get; }
+
     /// <inheritdoc/>
     public override string Unit => Model.Unit;
 
     /// <inheritdoc/>
-    protected override LossStats TrainStep(long step) => _source.TrainStep(step);
+    protected override LossStats TrainStep(long step)
+    {
+        if (!_parallel.IsParallel) return _source.TrainStep(step);
+        var counter = Model.DropoutCounter;
+        var start = _parallel.DropoutStart(counter);
+        Model.DropoutCounter = start;
+        var local = _source.TrainStep(step);
+        var advance = Model.DropoutCounter - start;
+        var global = _parallel.ReduceStep(Parameters, local, ref advance);
+        // Every rank's counter moves on by what the ranks masked together, as one process's would.
+        Model.DropoutCounter = counter + advance;
+        return global;
+    }
 
     /// <inheritdoc/>
     protected override LossStats Validate() => _source.Validate();
 
     /// <inheritdoc/>
-    public override void SaveCheckpoint(string path) => Checkpoint.Save(path, Capture());
+    protected override bool AnyRank(bool mine) => _parallel.AnyRank(mine);
 
-    /// <summary>A host copy of everything needed to continue exactly (for a checkpoint).</summary>
-    public TaskSnapshot Capture() => new(Model.Spec, Optimizer.Config, Schedule, Options, Step, Optimizer.StepCount,
-        Model.DropoutSeed, Model.DropoutCounter, Model.StateDict(), CaptureOptimizerState(), Data.Name, _source.CaptureState());
+    /// <summary>Writes a checkpoint (<see cref="Capture"/>); with several ranks, rank 0 alone writes it.</summary>
+    public override void SaveCheckpoint(string path)
+    {
+        var snapshot = Capture();
+        if (Communicator.Rank == 0) Checkpoint.Save(path, snapshot);
+    }
+
+    /// <summary>
+    /// A host copy of everything needed to continue exactly (for a checkpoint). With several ranks,
+    /// every rank calls it: the carried state is gathered into the one-process layout and every
+    /// rank's weights and optimizer state are checked against rank 0's.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The ranks' weights differ.</exception>
+    public TaskSnapshot Capture()
+    {
+        var parameters = Model.StateDict();
+        var optimizerState = CaptureOptimizerState();
+        _parallel.CheckSameWeights(parameters.Concat(optimizerState), Step);
+        return new(Model.Spec, Optimizer.Config, Schedule, Options, Step, Optimizer.StepCount,
+            Model.DropoutSeed, Model.DropoutCounter, parameters, optimizerState, Data.Name, _source.CaptureState());
+    }
 
     /// <summary>Continues from a snapshot: parameters, optimizer state, carried state, dropout stream and step.</summary>
     /// <exception cref="InvalidDataException">The snapshot does not fit this trainer (task, model, optimizer or batch differ).</exception>

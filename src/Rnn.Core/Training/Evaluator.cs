@@ -13,7 +13,9 @@ public static class Evaluator
     /// <param name="batch">Streams at most (fewer when the text is short).</param>
     /// <param name="sequenceLength">Characters per chunk.</param>
     /// <param name="maxCharacters">Stop after about this many predictions (0 = the whole text).</param>
-    public static LossStats Evaluate(CharRnnModel model, int[] tokens, int batch, int sequenceLength, long maxCharacters = 0)
+    /// <param name="communicator">Ranks that share the work (default: this process alone): each reads its part of
+    /// the streams and the sums are added in rank order, the same on every rank and equal to one process's within rounding.</param>
+    public static LossStats Evaluate(CharRnnModel model, int[] tokens, int batch, int sequenceLength, long maxCharacters = 0, ICommunicator? communicator = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -26,16 +28,35 @@ public static class Evaluator
         if (maxCharacters > 0) length = (int)Math.Min(length, Math.Max(1, maxCharacters / streams));
         // A chunk never needs more steps than the text has (a checkpoint's seq may say a billion).
         sequenceLength = Math.Min(sequenceLength, length);
-        using var state = model.CreateState(streams);
+        var parallel = new DataParallel(communicator ?? SingleProcessCommunicator.Instance);
+        var (first, mine) = DataParallel.Part(streams, parallel.Communicator.Size, parallel.Communicator.Rank);
+        var total = mine > 0 ? Streams(model, streamer, first, mine, sequenceLength, length) : default;
+        return parallel.SumStats(total);
+    }
+
+    // Streams [first, first + count) of the streamer's, chunk by chunk, the state carried between chunks.
+    private static LossStats Streams(CharRnnModel model, StreamBatcher streamer, int first, int count, int sequenceLength, int length)
+    {
+        var streams = streamer.Batch;
+        using var state = model.CreateState(count);
         var inputs = new int[sequenceLength * streams];
         var targets = new int[sequenceLength * streams];
+        var (myInputs, myTargets) = count == streams ? (inputs, targets) : (new int[sequenceLength * count], new int[sequenceLength * count]);
         var total = default(LossStats);
         for (var offset = 0; offset < length; offset += sequenceLength)
         {
             var steps = Math.Min(sequenceLength, length - offset);
-            var n = steps * streams;
-            streamer.FillAt(offset, steps, inputs.AsSpan(0, n), targets.AsSpan(0, n));
-            total += model.Evaluate(inputs.AsSpan(0, n), targets.AsSpan(0, n), steps, state);
+            streamer.FillAt(offset, steps, inputs.AsSpan(0, steps * streams), targets.AsSpan(0, steps * streams));
+            if (count != streams)
+            {
+                for (var t = 0; t < steps; t++)
+                {
+                    Array.Copy(inputs, t * streams + first, myInputs, t * count, count);
+                    Array.Copy(targets, t * streams + first, myTargets, t * count, count);
+                }
+            }
+            var n = steps * count;
+            total += model.Evaluate(myInputs.AsSpan(0, n), myTargets.AsSpan(0, n), steps, state);
         }
         return total;
     }

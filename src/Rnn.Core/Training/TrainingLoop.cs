@@ -63,7 +63,8 @@ public abstract class TrainingLoop : IDisposable
         var backend = Parameters[0].Value.Backend;
         while (Step < Options.Steps)
         {
-            if (cancellation.IsCancellationRequested) return new TrainingResult(TrainingStatus.Cancelled, Step);
+            // Decided together: a rank that stopped alone would leave the others waiting for it.
+            if (AnyRank(cancellation.IsCancellationRequested)) return new TrainingResult(TrainingStatus.Cancelled, Step);
             clock.Restart();
             foreach (var p in Parameters) backend.Fill(p.Gradient, 0);
             var stats = TrainStep(Step);
@@ -120,6 +121,12 @@ public abstract class TrainingLoop : IDisposable
 
     /// <summary>The loss statistics over the validation data (no dropout, no gradient).</summary>
     protected abstract LossStats Validate();
+
+    /// <summary>
+    /// Whether <paramref name="mine"/> holds on any rank of a data-parallel run (every rank gets the
+    /// same answer), for decisions that must be taken together; this process's value alone by default.
+    /// </summary>
+    protected virtual bool AnyRank(bool mine) => mine;
 
     /// <summary>The optimizer state as host tensors named <c>{parameter}.{buffer}</c>.</summary>
     protected IReadOnlyList<KeyValuePair<string, HostTensor>> CaptureOptimizerState() =>

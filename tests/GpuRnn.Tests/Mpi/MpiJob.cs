@@ -85,6 +85,19 @@ public static class MpiJob
         return Start(launcher.Program, args, env, HangLimit);
     }
 
+    /// <summary><c>launcher -np ranks dotnet gpurnn.dll cliArgs...</c> on loopback: the CLI as the ranks of one job.</summary>
+    public static Result RunCli(MpiLauncher launcher, int ranks, IReadOnlyList<string> cliArgs)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["OMPI_MCA_btl_tcp_if_include"] = "lo",
+            ["OMPI_MCA_oob_tcp_if_include"] = "lo",
+        };
+        string[] args = [.. launcher.Flags, "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), DotnetHost.FindOrSkip(),
+            Path.Combine(AppContext.BaseDirectory, "gpurnn.dll"), .. cliArgs];
+        return Start(launcher.Program, args, env, HangLimit);
+    }
+
     /// <summary>The probe as one plain process, without a launcher.</summary>
     public static Result RunAlone(IReadOnlyList<string> probeArgs, IReadOnlyDictionary<string, string> environment) =>
         Start(DotnetHost.FindOrSkip(), [Probe, .. probeArgs], environment, HangLimit);

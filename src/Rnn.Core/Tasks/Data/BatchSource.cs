@@ -43,10 +43,38 @@ public abstract class BatchSource : IDisposable
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }
 
-/// <summary>Batches of examples: each step's batch is the data's <see cref="TaskData.TrainBatch"/>.</summary>
-internal sealed class ExampleSource(TaskData data, TaskModel model, TrainingOptions options) : BatchSource
+/// <summary>
+/// Batches of examples: each step's batch is the data's <see cref="TaskData.TrainBatch"/>, of which
+/// this rank trains on its B / N examples (all of them in one process); validation is split between
+/// the ranks likewise and its sums added in rank order.
+/// </summary>
+internal sealed class ExampleSource : BatchSource
 {
-    public override LossStats TrainStep(long step) => model.TrainBatch(data.TrainBatch(step, options.Batch));
+    private readonly TaskData _data;
+    private readonly TaskModel _model;
+    private readonly TrainingOptions _options;
+    private readonly DataParallel _parallel;
+    private readonly int _first, _count;
+    private readonly IReadOnlyList<SequenceExample> _validation;
 
-    public override LossStats Validate() => model.Evaluate(data.Validation, options.Batch);
+    public ExampleSource(TaskData data, TaskModel model, TrainingOptions options, DataParallel parallel)
+    {
+        (_data, _model, _options, _parallel) = (data, model, options, parallel);
+        var comm = parallel.Communicator;
+        (_first, _count) = DataParallel.Share(options.Batch, comm);
+        var (first, count) = DataParallel.Part(data.Validation.Count, comm.Size, comm.Rank);
+        _validation = count == data.Validation.Count ? data.Validation : data.Validation.Skip(first).Take(count).ToArray();
+    }
+
+    public override LossStats TrainStep(long step)
+    {
+        var batch = _data.TrainBatch(step, _options.Batch);
+        if (_count == batch.Count) return _model.TrainBatch(batch);
+        var mine = new SequenceExample[_count];
+        for (var i = 0; i < _count; i++) mine[i] = batch[_first + i];
+        return _model.TrainBatch(mine);
+    }
+
+    public override LossStats Validate() =>
+        _parallel.SumStats(_validation.Count > 0 ? _model.Evaluate(_validation, _options.Batch) : default);
 }

@@ -52,14 +52,16 @@ public sealed class StreamTaskData : TaskData
     }
 
     /// <inheritdoc/>
-    public override BatchSource CreateSource(TaskModel model, TrainingOptions options)
+    /// <remarks>With several ranks, rank r reads streams [r * B / N, (r + 1) * B / N) and carries their state;
+    /// a checkpoint holds every rank's, gathered into the one-process [L, B, H].</remarks>
+    public override BatchSource CreateSource(TaskModel model, TrainingOptions options, ICommunicator? communicator = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (model is not CharRnnModel charModel)
             throw new ArgumentException($"a text read as streams trains a character model, not {model?.GetType().Name ?? "null"}");
         if (options.SequenceLength != SequenceLength)
             throw new ArgumentException($"the data is cut into chunks of {SequenceLength} characters but the options say {options.SequenceLength}");
-        return new Source(this, charModel, options);
+        return new Source(this, charModel, options, new DataParallel(communicator ?? SingleProcessCommunicator.Instance));
     }
 
     private static IReadOnlyList<SequenceExample> Checked(int[] validation, int sequenceLength)
@@ -75,36 +77,51 @@ public sealed class StreamTaskData : TaskData
         private readonly StreamTaskData _data;
         private readonly CharRnnModel _model;
         private readonly TrainingOptions _options;
+        private readonly DataParallel _parallel;
         private readonly StreamBatcher _batcher;
         private readonly RecurrentState _state;
-        private readonly int[] _inputs;
-        private readonly int[] _targets;
+        private readonly int _first;
+        private readonly int[] _inputs, _targets;       // the chunk of every stream [T, B]
+        private readonly int[] _myInputs, _myTargets;   // this rank's streams [T, B / N]
 
-        public Source(StreamTaskData data, CharRnnModel model, TrainingOptions options)
+        public Source(StreamTaskData data, CharRnnModel model, TrainingOptions options, DataParallel parallel)
         {
             _data = data;
             _model = model;
             _options = options;
+            _parallel = parallel;
             _batcher = new StreamBatcher(data.Train, options.Batch, options.SequenceLength);
-            _state = model.CreateState(options.Batch);
+            (_first, var count) = DataParallel.Share(options.Batch, parallel.Communicator);
+            _state = model.CreateState(count);
             _inputs = new int[_batcher.CharactersPerChunk];
             _targets = new int[_batcher.CharactersPerChunk];
+            (_myInputs, _myTargets) = count == options.Batch ? (_inputs, _targets) : (new int[count * options.SequenceLength], new int[count * options.SequenceLength]);
         }
 
         public override LossStats TrainStep(long step)
         {
             if (_batcher.StartsEpoch(step)) _state.Reset();
             _batcher.Fill(step, _inputs, _targets);
-            return _model.TrainStep(_inputs, _targets, _options.SequenceLength, _state);
+            if (_myInputs != _inputs)
+            {
+                int batch = _options.Batch, mine = _state.Batch;
+                for (var t = 0; t < _options.SequenceLength; t++)
+                {
+                    Array.Copy(_inputs, t * batch + _first, _myInputs, t * mine, mine);
+                    Array.Copy(_targets, t * batch + _first, _myTargets, t * mine, mine);
+                }
+            }
+            return _model.TrainStep(_myInputs, _myTargets, _options.SequenceLength, _state);
         }
 
         public override LossStats Validate() =>
-            Evaluator.Evaluate(_model, _data.ValidationIds, _options.Batch, _options.SequenceLength, _options.EvalMaxCharacters);
+            Evaluator.Evaluate(_model, _data.ValidationIds, _options.Batch, _options.SequenceLength, _options.EvalMaxCharacters, _parallel.Communicator);
 
+        // Every rank's streams together, [L, B, H], as one process carries them.
         public override IReadOnlyList<KeyValuePair<string, HostTensor>> CaptureState()
         {
-            var state = new List<KeyValuePair<string, HostTensor>> { new(CharLmTask.HiddenName, _state.Hidden.ToHost()) };
-            if (_state.Cell is not null) state.Add(new(CharLmTask.CellName, _state.Cell.ToHost()));
+            var state = new List<KeyValuePair<string, HostTensor>> { new(CharLmTask.HiddenName, _parallel.GatherBatch(_state.Hidden.ToHost())) };
+            if (_state.Cell is not null) state.Add(new(CharLmTask.CellName, _parallel.GatherBatch(_state.Cell.ToHost())));
             return state;
         }
 
@@ -112,14 +129,17 @@ public sealed class StreamTaskData : TaskData
         {
             ArgumentNullException.ThrowIfNull(saved);
             var byName = saved.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-            if (!byName.TryGetValue(CharLmTask.HiddenName, out var hidden) || hidden.Shape != _state.Hidden.Shape)
-                throw new InvalidDataException($"checkpoint: the carried hidden state is missing or not {_state.Hidden.Shape}");
+            var hiddenShape = Global(_state.Hidden.Shape);
+            if (!byName.TryGetValue(CharLmTask.HiddenName, out var hidden) || hidden.Shape != hiddenShape)
+                throw new InvalidDataException($"checkpoint: the carried hidden state is missing or not {hiddenShape}");
             HostTensor? cell = null;
-            if (_state.Cell is not null && (!byName.TryGetValue(CharLmTask.CellName, out cell) || cell.Shape != _state.Cell.Shape))
-                throw new InvalidDataException($"checkpoint: the carried cell state is missing or not {_state.Cell.Shape}");
-            _state.Hidden.CopyFrom(hidden.ConvertTo(_state.Hidden.DType));
-            _state.Cell?.CopyFrom(cell!.ConvertTo(_state.Cell.DType));
+            if (_state.Cell is not null && (!byName.TryGetValue(CharLmTask.CellName, out cell) || cell.Shape != Global(_state.Cell.Shape)))
+                throw new InvalidDataException($"checkpoint: the carried cell state is missing or not {Global(_state.Cell.Shape)}");
+            _state.Hidden.CopyFrom(_parallel.ShareOfBatch(hidden.ConvertTo(_state.Hidden.DType)));
+            _state.Cell?.CopyFrom(_parallel.ShareOfBatch(cell!.ConvertTo(_state.Cell.DType)));
         }
+
+        private Shape Global(Shape mine) => new(mine[0], _options.Batch, mine[2]);
 
         public override void CheckResume(TrainingOptions saved, TrainingOptions current)
         {

@@ -33,11 +33,14 @@ public abstract class TaskData
     /// <paramref name="options"/>: by default the model's loss on <see cref="TrainBatch"/>, validated on
     /// <see cref="Validation"/>. The caller disposes it.
     /// </summary>
-    public virtual BatchSource CreateSource(TaskModel model, TrainingOptions options)
+    /// <param name="model">The model trained.</param>
+    /// <param name="options">The training options; their batch is the global batch B.</param>
+    /// <param name="communicator">The ranks that train together (default: this process alone): rank r trains on examples [r * B / N, (r + 1) * B / N) of each batch and validates on its part of the validation examples.</param>
+    public virtual BatchSource CreateSource(TaskModel model, TrainingOptions options, ICommunicator? communicator = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
-        return new ExampleSource(this, model, options);
+        return new ExampleSource(this, model, options, new DataParallel(communicator ?? SingleProcessCommunicator.Instance));
     }
 }
 

@@ -69,7 +69,7 @@ public sealed record OptimizerConfig(
 
     /// <summary>
     /// The learning rate used when none is given (by <c>gpurnn train</c> and the
-    /// <see cref="Trainer(CharRnnModel, TextCorpus, TrainingOptions?, OptimizerConfig?, LearningRateSchedule?)"/>
+    /// <see cref="Trainer(CharRnnModel, TextCorpus, TrainingOptions?, OptimizerConfig?, LearningRateSchedule?, ICommunicator?)"/>
     /// constructor): 0.005 for Adam and AdamW, 0.002 for RMSprop, 1 for SGD, the rates that train
     /// the character models of the README well.
     /// </summary>
