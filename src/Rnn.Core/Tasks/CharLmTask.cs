@@ -9,7 +9,7 @@ namespace GpuRnn;
 /// the hidden state carried from chunk to chunk; judged by bits per character. Its characters are
 /// the tokens of the spec's vocabulary, one Unicode scalar value each, in code-point order.
 /// </summary>
-public sealed class CharLmTask() : SequenceTask("charlm", TaskKind.CharLm, ArithmeticCorpus.Name, TaskModelFamily.CharLm)
+public sealed partial class CharLmTask() : SequenceTask("charlm", TaskKind.CharLm, ArithmeticCorpus.Name, TaskModelFamily.CharLm)
 {
     /// <summary>The names of the carried state in a checkpoint: h [L, B, H] and, for LSTM, c [L, B, H].</summary>
     public const string HiddenName = "train.hidden", CellName = "train.cell";
@@ -27,7 +27,7 @@ public sealed class CharLmTask() : SequenceTask("charlm", TaskKind.CharLm, Arith
     public override double? DefaultClip => 5;
 
     /// <inheritdoc/>
-    public override string LossAxis => "loss (nats per char)";
+    public override string LossAxis => "loss (nats per character)";
 
     /// <inheritdoc/>
     public override string ExampleName => "windows";

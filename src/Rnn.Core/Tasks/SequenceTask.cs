@@ -67,7 +67,7 @@ public enum TaskOptions
 /// <param name="kind">The value <see cref="TaskSpec.Task"/> holds for this task.</param>
 /// <param name="builtInName">The name of the built-in data (what a checkpoint records as its data without a file).</param>
 /// <param name="family">The model this task trains.</param>
-public abstract class SequenceTask(string name, TaskKind kind, string builtInName, TaskModelFamily family)
+public abstract partial class SequenceTask(string name, TaskKind kind, string builtInName, TaskModelFamily family)
 {
     /// <summary>Random streams of the built-in data: training, validation and (evaluation without a file) test examples.</summary>
     protected const ulong TrainStream = 1, ValidationStream = 2, TestStream = 3;

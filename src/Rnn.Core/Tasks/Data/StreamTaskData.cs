@@ -33,7 +33,7 @@ public sealed class StreamTaskData : TaskData
     public int SequenceLength { get; }
 
     /// <inheritdoc/>
-    public override long BatchesPerEpoch(int batch) => new StreamBatcher(Train, batch, SequenceLength).ChunksPerEpoch;
+    public override long BatchesPerEpoch(int batch) => new StreamBatcher(Train, batch, SequenceLength, $"the training text of {Name}").ChunksPerEpoch;
 
     /// <summary>The chunk of step <paramref name="step"/> as one example per stream (without the carried state).</summary>
     public override IReadOnlyList<SequenceExample> TrainBatch(long step, int batch)
