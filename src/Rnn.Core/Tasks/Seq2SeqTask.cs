@@ -84,8 +84,8 @@ public sealed class Seq2SeqTask() : SequenceTask("seq2seq", TaskKind.Seq2Seq, Nu
         {
             if (outputs[i].AsSpan().SequenceEqual(examples[i].Output)) right++;
             else if (mistakes.Count < 5)
-                mistakes.Add($"  {TaskEvaluator.Text(spec.InputVocabulary!, examples[i].Tokens!, spec.InputTokenization)} -> {TaskEvaluator.Text(spec.OutputVocabulary!, outputs[i], spec.OutputTokenization)} " +
-                    $"(expected {TaskEvaluator.Text(spec.OutputVocabulary!, examples[i].Output!, spec.OutputTokenization)})");
+                mistakes.Add($"  {Evaluator.Text(spec.InputVocabulary!, examples[i].Tokens!, spec.InputTokenization)} -> {Evaluator.Text(spec.OutputVocabulary!, outputs[i], spec.OutputTokenization)} " +
+                    $"(expected {Evaluator.Text(spec.OutputVocabulary!, examples[i].Output!, spec.OutputTokenization)})");
         }
         var exact = (double)right / examples.Count;
         var summary = I($"exact match {100 * exact:F1}% ({right} of {examples.Count}, {(beam > 1 ? $"beam {beam}" : "greedy")}), loss {loss.Loss:F4} nats per token, token accuracy {100 * loss.Accuracy:F1}% (teacher forcing)");
@@ -103,6 +103,6 @@ public sealed class Seq2SeqTask() : SequenceTask("seq2seq", TaskKind.Seq2Seq, Nu
     public override IReadOnlyList<string> Predict(TaskModel model, PredictionInput input, int beam, int top)
     {
         var spec = model.Spec;
-        return ((Seq2SeqModel)model).Decode(input.Examples, beam).Select(o => TaskEvaluator.Text(spec.OutputVocabulary!, o, spec.OutputTokenization)).ToList();
+        return ((Seq2SeqModel)model).Decode(input.Examples, beam).Select(o => Evaluator.Text(spec.OutputVocabulary!, o, spec.OutputTokenization)).ToList();
     }
 }

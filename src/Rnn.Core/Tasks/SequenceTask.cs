@@ -160,6 +160,28 @@ public abstract partial class SequenceTask(string name, TaskKind kind, string bu
     /// </summary>
     public virtual void AddStateTensors(ExpectedTensors tensors, TaskSpec spec, TrainingOptions options) { }
 
+    /// <summary>
+    /// Evaluates <paramref name="model"/> on labelled examples the way this task is judged: by default
+    /// the model's loss over them in batches, then <see cref="Evaluate(TaskModel, IReadOnlyList{SequenceExample}, LossStats, int)"/>.
+    /// </summary>
+    /// <param name="model">The model (not changed).</param>
+    /// <param name="examples">Examples with their labels, targets or outputs (at least one).</param>
+    /// <param name="batch">Examples per forward pass.</param>
+    /// <param name="beam">Beam width of decoding tasks (1 = greedy).</param>
+    public virtual TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, int batch, int beam)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(examples);
+        return Evaluate(model, examples, model.Evaluate(examples, batch), beam);
+    }
+
+    /// <summary>What an evaluation covered, after <c>evaluated </c>: <c>1,000 examples</c>.</summary>
+    public virtual string DescribeEvaluated(IReadOnlyList<SequenceExample> examples, TaskReport report)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        return I($"{examples.Count:N0} {ExampleName}");
+    }
+
     /// <summary>The task's judgement of <paramref name="model"/> on labelled examples whose loss is <paramref name="loss"/>.</summary>
     /// <param name="model">The model (not changed).</param>
     /// <param name="examples">Examples with their labels, targets or outputs.</param>

@@ -4,7 +4,7 @@ namespace GpuRnn;
 /// A text read as B parallel streams (<see cref="StreamBatcher"/>): step s trains on chunk s of
 /// T = <see cref="SequenceLength"/> characters of every stream, starting from the state the
 /// previous chunk left (detached; reset at the start of every pass), which is truncated BPTT.
-/// Validation reads the validation text the same way (<see cref="Evaluator"/>).
+/// Validation reads the validation text the same way (<see cref="CharLmTask.EvaluateText"/>).
 /// </summary>
 public sealed class StreamTaskData : TaskData
 {
@@ -99,7 +99,7 @@ public sealed class StreamTaskData : TaskData
         }
 
         public override LossStats Validate() =>
-            Evaluator.Evaluate(_model, _data.ValidationIds, _options.Batch, _options.SequenceLength, _options.EvalMaxCharacters);
+            CharLmTask.EvaluateText(_model, _data.ValidationIds, _options.Batch, _options.SequenceLength, _options.EvalMaxCharacters);
 
         public override IReadOnlyList<KeyValuePair<string, HostTensor>> CaptureState()
         {
