@@ -73,7 +73,7 @@ public class TaskLearningTests
         var spec = new TaskSpec
         {
             Task = TaskKind.Classify, Cell = RnnCellKind.Gru, HiddenSize = 8, FeatureSize = 2, Bidirectional = true,
-            Pooling = Pooling.Mean, OutputVocabulary = new TokenVocabulary(["falls", "rises"]),
+            Pooling = Pooling.Mean, OutputVocabulary = new Vocabulary(["falls", "rises"]),
         };
         var data = new FixedTaskData("rising", Enumerable.Range(0, 400).Select(i => Example(1, i)).ToList(), Enumerable.Range(0, 100).Select(i => Example(2, i)).ToList(), 3);
         if (Emulated(backendName))
@@ -106,8 +106,8 @@ public class TaskLearningTests
     public void AnEncoderDecoderLearnsToReverseShortSequences(string backendName)
     {
         var backend = TestBackends.Get(backendName);
-        var symbols = new TokenVocabulary(["a", "b", "c", "d", TokenVocabulary.Unknown]);
-        var targets = new TokenVocabulary([TokenVocabulary.End, "a", "b", "c", "d", TokenVocabulary.Unknown]);
+        var symbols = new Vocabulary(["a", "b", "c", "d", Vocabulary.Unknown]);
+        var targets = new Vocabulary([Vocabulary.End, "a", "b", "c", "d", Vocabulary.Unknown]);
         SequenceExample Example(int seed, int i)
         {
             var random = new Random(seed * 10_000 + i);

@@ -39,11 +39,4 @@ public static class Evaluator
         ArgumentNullException.ThrowIfNull(spec);
         return TaskRegistry.Get(spec.Task).Describe(spec, s);
     }
-
-    /// <summary>The text of token ids.</summary>
-    public static string Text(TokenVocabulary vocabulary, IEnumerable<int> ids, Tokenization tokenization)
-    {
-        ArgumentNullException.ThrowIfNull(vocabulary);
-        return Tokenizer.Join(ids.Select(id => vocabulary[id]), tokenization);
-    }
 }

@@ -12,7 +12,7 @@ public sealed class Seq2SeqModel : TaskModel
 {
     private readonly SoftmaxCrossEntropyLoss _loss;
 
-    /// <summary>The id of <see cref="TokenVocabulary.End"/> in the target vocabulary.</summary>
+    /// <summary>The id of <see cref="Vocabulary.End"/> in the target vocabulary.</summary>
     public const int EndId = 0;
 
     /// <summary>Creates the model for a spec of a <see cref="TaskModelFamily.Seq2Seq"/> task.</summary>
