@@ -6,7 +6,7 @@ namespace GpuRnn;
 /// start a decoder that reads <c>&lt;/s&gt; y1 ... yn</c> and predicts <c>y1 ... yn &lt;/s&gt;</c>
 /// (teacher forcing). Encoder and decoder have the same cell, layers and width, each its own
 /// embedding; the decoder's output layer is <c>decoder.output</c> [V, H]. At inference the decoder
-/// feeds back its own choices: greedily, or by beam search (<see cref="SequenceBeamSearch"/>).
+/// feeds back its own choices: greedily, or by beam search (<see cref="BeamSearch"/>).
 /// </summary>
 public sealed class Seq2SeqModel : TaskModel
 {
@@ -95,7 +95,7 @@ public sealed class Seq2SeqModel : TaskModel
     {
         ArgumentNullException.ThrowIfNull(examples);
         if (beam <= 0) throw new ArgumentException($"beam width must be positive, got {beam}");
-        if (beam > 1) return examples.Select(e => SequenceBeamSearch.Run(Session(e, beam), beam, Spec.MaxOutputLength, EndId)[0].Tokens).ToArray();
+        if (beam > 1) return examples.Select(e => BeamSearch.Run(Session(e, beam), beam, Spec.MaxOutputLength, EndId)[0].Tokens).ToArray();
         var result = new List<int[]>(examples.Count);
         foreach (var chunk in Batches(examples, 64)) result.AddRange(Greedy(chunk));
         return [.. result];
