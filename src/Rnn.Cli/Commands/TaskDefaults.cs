@@ -32,40 +32,16 @@ public static class TrainDefaults
 
     /// <summary>Steps between validations (and checkpoints).</summary>
     public static int EvalEvery => TaskRegistry.Default.DefaultEvalEvery;
-
-    /// <summary>The peak learning rate of an optimizer when --lr is not given.</summary>
-    public static double LearningRate(OptimizerKind kind) => TaskRegistry.Default.DefaultLearningRateOf(kind);
 }
 
 /// <summary>
-/// The defaults of <c>gpurnn train --task NAME</c>, each sized so that the built-in run takes a
-/// minute or two on two CPU cores; the task-specific ones are the task's (<see cref="SequenceTask"/>).
+/// The defaults of <c>gpurnn train --task NAME</c> that its help texts name; the others are the
+/// task's (<see cref="SequenceTask"/>: hidden size, steps, evaluation interval, window, learning rate).
 /// </summary>
 public static class TaskDefaults
 {
-    /// <summary>Hidden units per layer.</summary>
-    public static int Hidden(TaskKind task) => TaskRegistry.Get(task).DefaultHiddenSize;
-
-    /// <summary>Examples per step.</summary>
-    public const int Batch = TrainDefaults.Batch;
-
-    /// <summary>Training steps.</summary>
-    public static long Steps(TaskKind task) => TaskRegistry.Get(task).DefaultSteps;
-
-    /// <summary>Steps between validations (and checkpoints).</summary>
-    public static int EvalEvery(TaskKind task) => TaskRegistry.Get(task).DefaultEvalEvery;
-
-    /// <summary>Adding: T; copy: the delay.</summary>
-    public static int Length(TaskKind task) => TaskRegistry.Get(task).DefaultLength;
-
     /// <summary>Copy: symbols to remember.</summary>
     public const int CopyCount = 5;
-
-    /// <summary>Windowed tasks: tokens per training example.</summary>
-    public static int Window(TaskKind task) => TaskRegistry.Get(task).DefaultWindow;
-
-    /// <summary>Learning rate of <paramref name="kind"/> for <paramref name="task"/>.</summary>
-    public static double LearningRate(TaskKind task, OptimizerKind kind) => TaskRegistry.Get(task).DefaultLearningRateOf(kind);
 
     /// <summary>Global gradient-norm limit: the task's (1 for the adding problem), else <see cref="TrainDefaults.Clip"/>.</summary>
     public static double Clip(TaskKind task) => TaskRegistry.Get(task).DefaultClip ?? TrainDefaults.Clip;
