@@ -1,14 +1,13 @@
 using System.CommandLine;
-using System.Globalization;
 using GpuRnn.Cli.Training;
 
 namespace GpuRnn.Cli.Commands;
 
 /// <summary>
-/// <c>gpurnn eval</c>: a trained model on labelled data. For a character model: loss, bits per
-/// character and accuracy on a text file. For a task model: the task's measures (accuracy and a
-/// confusion matrix, entity F1, exact match, squared error, perplexity) on a file in the task's
-/// format, or without a file on fresh built-in examples.
+/// <c>gpurnn eval</c>: a trained model on labelled data, judged by its task (<see cref="Evaluator"/>):
+/// loss, bits per character and accuracy over a text (charlm), accuracy and a confusion matrix,
+/// entity F1, exact match, squared error or perplexity, on a file in the task's format or, without
+/// a file, on fresh built-in examples.
 /// </summary>
 public static class EvalCommand
 {
@@ -16,7 +15,7 @@ public static class EvalCommand
     public static Command Create(CliConsole console)
     {
         var model = new Option<string>("--model") { Description = "A checkpoint written by gpurnn train (.safetensors)", Required = true };
-        var data = new Option<string?>("--data") { Description = "Data to evaluate on, in the training format (all of it); a task model trained on built-in data may leave it out" };
+        var data = new Option<string?>("--data") { Description = "Data to evaluate on, in the training format (all of it); a model trained on built-in data may leave it out (fresh built-in examples)" };
         var batch = new Option<int?>("--batch") { Description = "Parallel streams or examples (default: the model's training batch)" };
         var seq = new Option<int?>("--seq") { Description = "Characters (charlm) or words (wordlm) per chunk (default: the model's training length)" };
         var beam = new Option<int>("--beam") { Description = "seq2seq: beam width (default 1, greedy)", DefaultValueFactory = _ => 1 };
@@ -34,47 +33,23 @@ public static class EvalCommand
         if (batch is <= 0) throw new CliException($"--batch must be positive, got {batch}", ExitCodes.Usage);
         if (seq is <= 0) throw new CliException($"--seq must be positive, got {seq}", ExitCodes.Usage);
         if (beam <= 0) throw new CliException($"--beam must be positive, got {beam}", ExitCodes.Usage);
-        if (Checkpoint.TryTaskOf(modelPath) is { } task && task != TaskKind.CharLm) return EvaluateTask(console, modelPath, dataPath, batch, seq, backendName, beam);
-        if (beam != 1) throw new CliException("--beam applies to a seq2seq model, not to a character model", ExitCodes.Usage);
-        if (dataPath is null) throw new CliException("--data is required to evaluate a character model (a UTF-8 text file)", ExitCodes.Usage);
-        var snapshot = Checkpoint.Load(modelPath);
-        var text = TextCorpus.ReadText(dataPath);
-        int[] ids;
-        try { ids = CharLmTask.Characters(snapshot.Spec).Encode(text, $"data file '{dataPath}'"); }
-        catch (ArgumentException e) { throw new CliException(e.Message); }
-        if (ids.Length < 2) throw new CliException($"data file '{dataPath}' has {ids.Length} character; at least 2 are needed to predict one");
-
-        using var backend = CommonOptions.CreateBackend(backendName, console);
-        var (model, _) = Checkpoint.LoadModel(modelPath, backend);
-        using (model)
-        {
-            var stats = Evaluator.Evaluate((CharRnnModel)model, ids, batch ?? snapshot.Options.Batch, seq ?? snapshot.Options.SequenceLength, communicator: MpiRanks.Communicator);
-            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"evaluated {stats.Count:N0} characters of {dataPath}: {TrainingReporter.Describe(stats)}"));
-        }
-        return ExitCodes.Ok;
-    }
-
-    private static int EvaluateTask(CliConsole console, string modelPath, string? dataPath, int? batch, int? seq, string backendName, int beam)
-    {
         var snapshot = Checkpoint.Load(modelPath);
         var spec = snapshot.Spec;
         var task = TaskRegistry.Get(spec.Task);
-        if (beam != 1 && !task.Accepts(TaskOptions.Beam)) throw new CliException($"--beam applies to a seq2seq model, not to --task {spec.Task.ToName()}", ExitCodes.Usage);
-        if (seq is not null && !task.Accepts(TaskOptions.Window)) throw new CliException($"--seq applies to a character or word language model, not to --task {spec.Task.ToName()}", ExitCodes.Usage);
+        if (beam != 1 && !task.Accepts(TaskOptions.Beam)) throw new CliException($"--beam applies to a seq2seq model, not to --task {task.Name}", ExitCodes.Usage);
+        if (seq is not null && !task.Accepts(TaskOptions.Window)) throw new CliException($"--seq applies to a character or word language model, not to --task {task.Name}", ExitCodes.Usage);
         var window = seq ?? snapshot.Options.SequenceLength;
-        var builtIn = TaskSetup.BuiltInName(spec.Task);
-        if (dataPath is null && snapshot.DataName != builtIn)
-            throw new CliException($"{modelPath}: was trained on {snapshot.DataName}; give --data to evaluate it (built-in examples exist only for a model trained on the {builtIn})", ExitCodes.Usage);
+        if (dataPath is null && snapshot.DataName != task.BuiltInName)
+            throw new CliException($"{modelPath}: was trained on {snapshot.DataName}; give --data to evaluate it (built-in examples exist only for a model trained on the {task.BuiltInName})", ExitCodes.Usage);
         // The data is read and checked before a backend starts, so a malformed line costs nothing.
         var examples = dataPath is null ? TaskSetup.BuiltInTest(spec, window) : TaskSetup.ReadFile(spec, dataPath, window);
         using var backend = CommonOptions.CreateBackend(backendName, console);
         var (model, _) = Checkpoint.LoadModel(modelPath, backend);
         using (model)
         {
-            var report = TaskEvaluator.Evaluate(model, examples, batch ?? snapshot.Options.Batch, beam);
-            var what = dataPath is null ? $"fresh examples of the {builtIn}" : dataPath;
-            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"evaluated {examples.Count:N0} {task.ExampleName} of {what}: {report.Summary}"));
+            var report = Evaluator.Evaluate(model, examples, batch ?? snapshot.Options.Batch, beam, MpiRanks.Communicator);
+            var what = dataPath is null ? $"fresh examples of the {task.BuiltInName}" : dataPath;
+            console.Out.WriteLine($"evaluated {task.DescribeEvaluated(examples, report)} of {what}: {report.Summary}");
             foreach (var line in report.Details) console.Out.WriteLine(line);
         }
         return ExitCodes.Ok;

@@ -6,9 +6,10 @@ using GpuRnn.Cli.Training;
 namespace GpuRnn.Cli.Commands;
 
 /// <summary>
-/// <c>gpurnn train</c>: trains a character-level language model (by default an LSTM on the
-/// built-in arithmetic corpus), shows progress, validates, samples, and writes a checkpoint, a
-/// metrics file and a loss plot into its run folder. Ctrl-C saves a checkpoint and stops.
+/// <c>gpurnn train</c>: trains a model of any task (by default the character-level language model,
+/// an LSTM on the built-in arithmetic corpus), shows progress, validates, and writes a checkpoint, a
+/// metrics file and a loss plot into its run folder; what it prints about the data, the model and
+/// the result is the task's (<see cref="SequenceTask"/>). Ctrl-C saves a checkpoint and stops.
 /// </summary>
 public static class TrainCommand
 {
@@ -114,46 +115,29 @@ public static class TrainCommand
         var checkpoint = request.Out ?? request.Resume ?? TrainPlan.DefaultCheckpointPath();
         using var files = TrainPlan.Files(request, checkpoint).Acquire();
         request = request with { Out = checkpoint };
-        var charModel = request.Task is null || request.Task.Trim().Equals("charlm", StringComparison.OrdinalIgnoreCase);
-        if (request.Resume is not null && Checkpoint.TryTaskOf(request.Resume) is { } resumed && resumed != TaskKind.CharLm)
-        {
-            if (request.Task is not null && charModel)
-                throw new CliException($"{request.Resume}: is a checkpoint of --task {resumed.ToName()}, not of the character model (leave --task out)");
-            return TaskTrainCommand.Execute(console, request, Checkpoint.Load(request.Resume), cancellation);
-        }
-        if (!charModel)
-        {
-            if (request.Resume is not null)
-                throw new CliException($"{request.Resume}: is a checkpoint of the character model (charlm), not of --task {request.Task} (leave --task out to continue it)");
-            return TaskTrainCommand.Execute(console, request, null, cancellation);
-        }
-        RefuseTaskOptions(request);
         var plan = TrainPlan.Resolve(request);
+        var task = plan.Task;
         var output = console.Out;
         using var backend = CommonOptions.CreateBackend(request.Backend, console);
-        var corpus = plan.Corpus;
+        output.WriteLine($"data: {task.DescribeData(plan.Spec, plan.Data)}");
+        output.WriteLine($"model: {task.DescribeModel(plan.Spec)}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"data: {corpus.Name}: {corpus.Train.Length + corpus.Validation.Length:N0} characters ({corpus.Train.Length:N0} train, {corpus.Validation.Length:N0} validation), {corpus.Vocabulary.Count} distinct"));
-        output.WriteLine($"model: {plan.Spec}");
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"training: {plan.Options.Steps} steps of {plan.Options.Batch} x {plan.Options.SequenceLength} characters, {plan.Optimizer}, {plan.Schedule}, clip {plan.Options.Clip}"));
-        output.WriteLine($"run folder: {(Path.GetDirectoryName(plan.CheckpointPath) is { Length: > 0 } folder ? folder : ".")}");
+            $"training: {plan.Options.Steps} steps of {task.DescribeBatch(plan.Options)}, {plan.Optimizer}, {plan.Schedule}, clip {plan.Options.Clip}"));
+        output.WriteLine($"run folder: {plan.RunFolder}");
 
-        using var model = new CharRnnModel(backend, plan.ModelSpec, plan.Options.Seed);
-        using var trainer = new Trainer(model, new StreamTaskData(corpus.Name, corpus.Train, corpus.Validation, plan.Options.SequenceLength),
-            plan.Optimizer, plan.Schedule, plan.Options, MpiRanks.ForBatch(plan.Options.Batch));
+        using var model = TaskModels.Create(backend, plan.Spec, plan.Options.Seed);
+        if (task.DescribeParameters(model.Parameters.Sum(p => p.Value.ElementCount)) is { } parameters) output.WriteLine(parameters);
+        using var trainer = new Trainer(model, plan.Data, plan.Optimizer, plan.Schedule, plan.Options, MpiRanks.ForBatch(plan.Options.Batch));
         if (plan.Resume is not null)
         {
             trainer.Restore(plan.Resume);
             output.WriteLine($"resuming from {request.Resume} at step {trainer.Step}");
         }
-        // Paths are shown as the user gave them (relative stays relative).
-        var shownFolder = Path.GetDirectoryName(plan.CheckpointPath) is { Length: > 0 } d ? d : ".";
-        var metricsPath = Path.Combine(shownFolder, "metrics.csv");
-        var plotPath = Path.Combine(shownFolder, "loss.png");
-        using var metrics = MetricsLog.Open(metricsPath, trainer.Step);
-        var reporter = new TrainingReporter(new LineProgress(output, plan.Options.Steps), metrics, plan.CheckpointPath, trainer.Step,
-            plan.Resume is null ? -1 : trainer.Step, resumedFrom: request.Resume);
+        var metricsPath = Path.Combine(plan.RunFolder, "metrics.csv");
+        var plotPath = Path.Combine(plan.RunFolder, "loss.png");
+        using var metrics = MetricsLog.Open(metricsPath, trainer.Step, model.Unit, lossInNats: !plan.Spec.IsRegression);
+        var reporter = new TrainingReporter(new LineProgress(output, plan.Options.Steps, model.Unit), metrics, plan.CheckpointPath, trainer.Step,
+            plan.Resume is null ? -1 : trainer.Step, s => task.Describe(plan.Spec, s), request.Resume);
 
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; interrupt.Cancel(); });
@@ -165,20 +149,15 @@ public static class TrainCommand
 
         reporter.Save(trainer);
         SavePlot(plotPath, metrics, plan);
-        Summarize(console, plan, trainer, reporter, request);
+        var report = task.EvaluateTrained(trainer, request.Beam);
+        output.WriteLine($"validation: {report.Summary}");
+        foreach (var line in report.Details) output.WriteLine(line);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"trained {trainer.Step - (plan.Resume?.Step ?? 0)} steps in {ProgressText.Duration(reporter.Elapsed)} with validation; training ran at {reporter.CharactersPerSecond:N0} {model.Unit}/s on {backend.Name}"));
+        foreach (var line in task.AfterTraining(model, plan.Data, new TrainingSummaryOptions(request.SampleLength, request.Temperature, plan.Options.Seed)))
+            output.WriteLine(line);
         output.WriteLine($"wrote {plan.CheckpointPath}, {metricsPath}, {plotPath}");
         return ExitCodes.Ok;
-    }
-
-    private static void RefuseTaskOptions(TrainRequest r)
-    {
-        var given = new (bool Given, string Option)[]
-        {
-            (r.Bidirectional is not null, "--bidirectional"), (r.Pool is not null, "--pool"), (r.Length is not null, "--length"),
-            (r.CopyCount is not null, "--copy-count"), (r.Tokenize is not null, "--tokenize"), (r.MinCount is not null, "--min-count"),
-            (r.Softmax is not null, "--softmax"), (r.Classes is not null, "--classes"), (r.ReverseSource is not null, "--reverse-source"), (r.Beam != 1, "--beam"),
-        }.FirstOrDefault(g => g.Given);
-        if (given.Given) throw new CliException($"{given.Option} applies to a --task other than charlm (the character model)", ExitCodes.Usage);
     }
 
     private static TrainingResult RunWithProgress(CliConsole console, Trainer trainer, TrainingReporter reporter, CancellationToken token)
@@ -188,56 +167,12 @@ public static class TrainCommand
         {
             reporter.Display = display;
             return trainer.Run(reporter, token);
-        });
-    }
-
-    private static void Summarize(CliConsole console, TrainPlan plan, Trainer trainer, TrainingReporter reporter, TrainRequest request)
-    {
-        var output = console.Out;
-        var corpus = plan.Corpus;
-        var validation = (trainer.LastEvaluation ?? trainer.EvaluateNow()).Validation;
-        var unigram = UnigramBits(corpus.Train, corpus.Vocabulary.Count);
-        output.WriteLine($"validation: {TrainingReporter.Describe(validation)}");
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"for comparison, the unigram entropy of the text is {unigram:F3} bits/char (a model that ignores context)"));
-        if (corpus.Name == ArithmeticCorpus.Name)
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"and a perfect model needs {ArithmeticCorpus.EntropyBitsPerCharacter():F3} bits/char on it (the operands are random; the answers are not)"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"trained {trainer.Step - (plan.Resume?.Step ?? 0)} steps in {ProgressText.Duration(reporter.Elapsed)} with validation; training ran at {reporter.CharactersPerSecond:N0} chars/s on {trainer.Model.Backend.Name}"));
-        if (request.SampleLength > 0)
-        {
-            var sample = Sampler.Generate((CharRnnModel)trainer.Model, corpus.Vocabulary, "", request.SampleLength,
-                new SamplingOptions(request.Temperature, 0, plan.Options.Seed));
-            output.WriteLine($"sample (temperature {request.Temperature.ToString(CultureInfo.InvariantCulture)}):");
-            output.WriteLine(sample.TrimEnd('\n'));
-        }
-        if (corpus.Name == ArithmeticCorpus.Name)
-        {
-            var quiz = ArithmeticQuiz.Run((CharRnnModel)trainer.Model, corpus.Vocabulary, 100, seed: 2024);
-            var right = quiz.Count(q => q.Correct);
-            output.WriteLine($"arithmetic check: {right} of {quiz.Count} new statements completed correctly, e.g. "
-                + string.Join(", ", quiz.Take(6).Select(q => $"{q.Question}{q.Answer} {(q.Correct ? "(right)" : "(wrong)")}")));
-        }
+        }, trainer.Unit);
     }
 
     private static void SavePlot(string path, MetricsLog metrics, TrainPlan plan)
     {
         if (metrics.Rows.Count == 0) return;
-        LossPlot.Save(path, metrics.Rows, $"{plan.Spec.Cell.ToName()} {plan.Spec.NumLayers}x{plan.Spec.HiddenSize} on {Path.GetFileName(plan.Corpus.Name)}");
-    }
-
-    private static double UnigramBits(int[] tokens, int vocabulary)
-    {
-        var counts = new long[vocabulary];
-        foreach (var t in tokens) counts[t]++;
-        var bits = 0.0;
-        foreach (var c in counts)
-        {
-            if (c == 0) continue;
-            var p = (double)c / tokens.Length;
-            bits -= p * Math.Log2(p);
-        }
-        return bits;
+        LossPlot.Save(path, metrics.Rows, plan.Task.PlotTitle(plan.Spec, plan.Data.Name), plan.Task.LossAxis);
     }
 }

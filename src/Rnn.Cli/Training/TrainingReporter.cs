@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 
 namespace GpuRnn.Cli.Training;
 
@@ -27,13 +26,13 @@ public sealed class TrainingReporter : ITrainingObserver
     /// <param name="checkpointPath">Where checkpoints are written.</param>
     /// <param name="startStep">The step the run starts at.</param>
     /// <param name="lastSavedStep">The step of the checkpoint resumed from, or -1.</param>
-    /// <param name="describe">How a validation result is written (default: <see cref="Describe"/>).</param>
+    /// <param name="describe">How a validation result is written (the task's <see cref="SequenceTask.Describe"/>).</param>
     /// <param name="resumedFrom">The checkpoint resumed from (it holds the state of <paramref name="lastSavedStep"/>), or null.</param>
     public TrainingReporter(IProgressDisplay display, MetricsLog metrics, string checkpointPath, long startStep, long lastSavedStep,
-        Func<LossStats, string>? describe = null, string? resumedFrom = null)
+        Func<LossStats, string> describe, string? resumedFrom = null)
     {
         _lastSavedPath = lastSavedStep >= 0 ? resumedFrom ?? checkpointPath : null;
-        _describe = describe ?? Describe;
+        _describe = describe ?? throw new ArgumentNullException(nameof(describe));
         Display = display;
         _metrics = metrics;
         _checkpointPath = checkpointPath;
@@ -127,8 +126,4 @@ public sealed class TrainingReporter : ITrainingObserver
                 return null;
         }
     }
-
-    /// <summary><c>loss 1.2640 nats, 1.824 bits/char, accuracy 55.7%</c>.</summary>
-    public static string Describe(LossStats s) => string.Create(CultureInfo.InvariantCulture,
-        $"loss {s.Loss:F4} nats, {s.BitsPerCharacter:F3} bits/char, accuracy {100 * s.Accuracy:F1}%");
 }

@@ -115,7 +115,7 @@ public static class TrainingCheckpoint
             throw new InvalidDataException($"{path}: checkpoint format version {version} is not supported (this GpuRnn reads version {FormatVersion})");
 
         var spec = Parse(path, () => CharModelSpec.FromJson(Required(meta, "model", path)));
-        var vocabulary = Parse(path, () => Vocabulary.FromJson(Required(meta, "vocabulary", path)));
+        var vocabulary = Parse(path, () => Vocabulary.CharactersFromJson(Required(meta, "vocabulary", path)));
         if (vocabulary.Count != spec.VocabSize)
             throw new InvalidDataException($"{path}: the vocabulary has {vocabulary.Count} characters but the model's size is {spec.VocabSize}");
         var options = Parse(path, () => TrainingOptions.FromJson(Required(meta, "training", path)));

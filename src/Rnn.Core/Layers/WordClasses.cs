@@ -35,7 +35,7 @@ public sealed class WordClasses
 
     /// <summary>
     /// Frequency binning (Mikolov et al. 2011): walking the ids in order (most frequent first, as
-    /// <see cref="TokenVocabulary.Build"/> orders them), an id goes to the current class, and the class
+    /// <see cref="Vocabulary.Build"/> orders them), an id goes to the current class, and the class
     /// closes once the ids so far hold its share, (c + 1) / C, of all occurrences. Frequent words get
     /// small classes and rare words share large ones, so every class covers about 1/C of the text.
     /// A very frequent word can fill more than one share, so there may be fewer than C classes.

@@ -14,7 +14,7 @@ namespace GpuRnn;
 /// are drawn from the stack's stream (<see cref="RnnStack.DropoutSeed"/>), as they always were, so
 /// that checkpoints written before the model was a task resume bit for bit.
 /// </remarks>
-public sealed class CharRnnModel : TaskModel
+public sealed partial class CharRnnModel : TaskModel
 {
     private Workspace? _workspace;
 

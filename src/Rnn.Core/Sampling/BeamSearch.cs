@@ -1,21 +1,27 @@
 namespace GpuRnn;
 
-/// <summary>A continuation found by <see cref="BeamSearch"/>, with its log-probability under the model.</summary>
-/// <param name="Tokens">The continuation's ids.</param>
-/// <param name="LogProbability">log p(continuation | prime), natural log.</param>
+/// <summary>A hypothesis found by <see cref="BeamSearch"/>, with its log-probability under the model.</summary>
+/// <param name="Tokens">The output's ids (without the end token).</param>
+/// <param name="LogProbability">log p(output | what the model read first), natural log.</param>
 public sealed record BeamHypothesis(int[] Tokens, double LogProbability);
 
 /// <summary>
-/// Beam search: keeps the W most probable continuations at every step and returns them after
-/// <c>length</c> characters, most probable first. All W hypotheses advance in one batched model
-/// step of batch W; each keeps its own recurrent state. With W at least V^(length-1) the search
-/// is exhaustive and the first result is the most probable continuation of that length.
+/// Beam search over an <see cref="IStepDecoder"/>: every step extends each live hypothesis by every
+/// token and keeps the W most probable extensions (ties in (hypothesis, token) order). With an end
+/// token, an extension that ends with it is finished and the others stay live; the search stops
+/// when nothing is live, when no live hypothesis can still beat the best finished one
+/// (log-probabilities only fall), or at the length limit. Without one (a character model's
+/// continuation) every hypothesis runs to the length. With W at least V^(length-1) nothing is
+/// pruned and the first result is the most probable output of all.
 /// </summary>
 public static class BeamSearch
 {
+    /// <summary>The <c>end</c> of a search whose outputs have no end token: they all have the full length.</summary>
+    public const int NoEnd = -1;
+
     /// <summary>Searches continuations of exactly <paramref name="length"/> characters after <paramref name="start"/>.</summary>
-    /// <param name="model">The model.</param>
-    /// <param name="start">Ids fed first (the prime); at least one.</param>
+    /// <param name="model">The character model.</param>
+    /// <param name="start">Ids read first (the prime); at least one.</param>
     /// <param name="length">Characters to generate.</param>
     /// <param name="width">Hypotheses kept, W.</param>
     /// <returns>Up to W hypotheses, most probable first (ties: the one found first).</returns>
@@ -26,71 +32,78 @@ public static class BeamSearch
         if (width <= 0) throw new ArgumentException($"beam width must be positive, got {width}");
         if (length <= 0) throw new ArgumentException($"length must be positive, got {length}");
         if (start.Length == 0) throw new ArgumentException("beam search needs at least one starting character");
-        var v = model.VocabSize;
+        // The prime's last character is the first token the search feeds.
+        return Run(model.Session(start.AsSpan(0, start.Length - 1), width), width, length, start[^1], NoEnd);
+    }
 
-        // Every row reads the prime, so each starts from the prime's state; only row 0 is live at first.
-        using var state = model.CreateState(width);
-        var primeBatch = new int[start.Length * width];
-        for (var t = 0; t < start.Length; t++) Array.Fill(primeBatch, start[t], t * width, width);
-        var logits = model.NextLogits(primeBatch, start.Length, state);
+    /// <summary>Searches the outputs of <paramref name="decoder"/> (which it disposes) that end with <paramref name="end"/>, which is also fed first.</summary>
+    /// <param name="decoder">The decoder, with at least <paramref name="width"/> rows, all in the start state.</param>
+    /// <param name="width">Hypotheses kept, W.</param>
+    /// <param name="maxLength">Tokens at most, the end token included.</param>
+    /// <param name="end">The end token.</param>
+    /// <returns>Finished outputs (without the end token), most probable first; when none finished, the live ones.</returns>
+    public static IReadOnlyList<BeamHypothesis> Run(IStepDecoder decoder, int width, int maxLength, int end) => Run(decoder, width, maxLength, end, end);
 
-        // Back-pointers per step: which hypothesis each survivor extends and with which id.
-        var parent = new int[length, width];
-        var token = new int[length, width];
-        var scores = new double[width];
-        var live = 1;
-        var candidates = new double[width * v];
-        var taken = new bool[width * v];
-        var chosen = new int[width];
-        var chosenScores = new double[width];
-        var logProbabilities = new double[v];
-        var inputs = new int[width];
-        for (var step = 0; step < length; step++)
+    /// <summary>Searches the outputs of <paramref name="decoder"/> (which it disposes).</summary>
+    /// <param name="decoder">The decoder, with at least <paramref name="width"/> rows, all in the start state.</param>
+    /// <param name="width">Hypotheses kept, W.</param>
+    /// <param name="maxLength">Tokens at most (the end token included).</param>
+    /// <param name="first">The token every row reads first.</param>
+    /// <param name="end">The end token, or <see cref="NoEnd"/>.</param>
+    /// <returns>Finished outputs (without the end token), most probable first; when none finished, the live ones.</returns>
+    public static IReadOnlyList<BeamHypothesis> Run(IStepDecoder decoder, int width, int maxLength, int first, int end)
+    {
+        ArgumentNullException.ThrowIfNull(decoder);
+        using (decoder)
         {
-            for (var i = 0; i < live; i++)
+            if (width <= 0) throw new ArgumentException($"beam width must be positive, got {width}");
+            if (maxLength <= 0) throw new ArgumentException($"the longest output must be positive, got {maxLength}");
+            if (decoder.Rows < width) throw new ArgumentException($"the decoder has {decoder.Rows} rows for a beam of {width}");
+            var v = decoder.Vocabulary;
+            var rows = decoder.Rows;
+            var live = new List<(List<int> Tokens, double Score)> { ([], 0) };
+            var finished = new List<BeamHypothesis>();
+            var parents = new int[rows];
+            var tokens = new int[rows];
+            Array.Fill(tokens, first);
+            for (var step = 0; step < maxLength && live.Count > 0; step++)
             {
-                TokenSampler.LogSoftmax(logits.AsSpan(i * v, v), logProbabilities);
-                for (var j = 0; j < v; j++) candidates[i * v + j] = scores[i] + logProbabilities[j];
-            }
-            // The W best candidates, highest score first; equal scores keep (hypothesis, id) order.
-            var count = live * v;
-            var kept = Math.Min(width, count);
-            Array.Clear(taken, 0, count);
-            for (var n = 0; n < kept; n++)
-            {
-                var best = -1;
-                for (var c = 0; c < count; c++)
-                    if (!taken[c] && (best < 0 || candidates[c] > candidates[best])) best = c;
-                taken[best] = true;
-                chosen[n] = best;
-                chosenScores[n] = candidates[best];
-            }
-            for (var n = 0; n < kept; n++)
-            {
-                parent[step, n] = chosen[n] / v;
-                token[step, n] = chosen[n] % v;
-                scores[n] = chosenScores[n];
-            }
-            live = kept;
-            if (step == length - 1) break;
-            for (var b = 0; b < width; b++)
-            {
+                var logProbabilities = decoder.Next(parents, tokens);
+                var kept = Best(live, logProbabilities, v, width);
+                var next = new List<(List<int> Tokens, double Score)>(kept.Count);
+                foreach (var (parent, token, score) in kept)
+                {
+                    if (token == end)
+                    {
+                        finished.Add(new BeamHypothesis([.. live[parent].Tokens], score));
+                        continue;
+                    }
+                    parents[next.Count] = parent;
+                    tokens[next.Count] = token;
+                    next.Add(([.. live[parent].Tokens, token], score));
+                }
+                live = next;
                 // Rows beyond the live hypotheses copy row 0 and are ignored.
-                var source = b < live ? b : 0;
-                chosen[b] = parent[step, source];
-                inputs[b] = token[step, source];
+                for (var r = live.Count; r < rows; r++)
+                {
+                    parents[r] = live.Count > 0 ? parents[0] : 0;
+                    tokens[r] = live.Count > 0 ? tokens[0] : first;
+                }
+                var bestFinished = finished.Count > 0 ? finished.Max(f => f.LogProbability) : double.NegativeInfinity;
+                if (live.Count > 0 && bestFinished >= live.Max(l => l.Score)) break;
             }
-            state.Gather(chosen);
-            logits = model.NextLogits(inputs, 1, state);
+            if (finished.Count == 0) finished.AddRange(live.Select(l => new BeamHypothesis([.. l.Tokens], l.Score)));
+            return finished.Select((f, index) => (f, index)).OrderByDescending(x => x.f.LogProbability).ThenBy(x => x.index).Select(x => x.f).ToList();
         }
+    }
 
-        var result = new BeamHypothesis[live];
-        for (var n = 0; n < live; n++)
-        {
-            var tokens = new int[length];
-            for (int step = length - 1, row = n; step >= 0; row = parent[step, row], step--) tokens[step] = token[step, row];
-            result[n] = new BeamHypothesis(tokens, scores[n]);
-        }
-        return result;
+    // Every extension of every live hypothesis; the W best, highest score first, ties in (hypothesis, token) order.
+    private static List<(int Parent, int Token, double Score)> Best(List<(List<int> Tokens, double Score)> live, double[] logProbabilities, int v, int width)
+    {
+        var candidates = new List<(int Parent, int Token, double Score)>(live.Count * v);
+        for (var i = 0; i < live.Count; i++)
+            for (var j = 0; j < v; j++) candidates.Add((i, j, live[i].Score + logProbabilities[i * v + j]));
+        return candidates.Select((c, index) => (c, index)).OrderByDescending(x => x.c.Score).ThenBy(x => x.index)
+            .Take(width).Select(x => x.c).ToList();
     }
 }

@@ -25,8 +25,8 @@ public sealed class CaptionTask() : SequenceTask("caption", TaskKind.Caption, Sc
     {
         if (spec.EmbeddingSize <= 0) throw new ArgumentException($"a caption decoder's embedding size must be positive, got {spec.EmbeddingSize}");
         if (spec.MaxOutputLength <= 0) throw new ArgumentException($"the longest caption must be positive, got {spec.MaxOutputLength}");
-        if (spec.OutputVocabulary!.IdOf(TokenVocabulary.End) != 0)
-            throw new ArgumentException($"a caption vocabulary starts with {TokenVocabulary.End}");
+        if (spec.OutputVocabulary!.IdOf(Vocabulary.End) != 0)
+            throw new ArgumentException($"a caption vocabulary starts with {Vocabulary.End}");
     }
 
     /// <inheritdoc/>
@@ -47,7 +47,7 @@ public sealed class CaptionTask() : SequenceTask("caption", TaskKind.Caption, Sc
                 {
                     FeatureSize = Scenes.FeatureSize,
                     OutputTokenization = Tokenization.Word,
-                    OutputVocabulary = new TokenVocabulary([TokenVocabulary.End, TokenVocabulary.Unknown, .. words]),
+                    OutputVocabulary = new Vocabulary([Vocabulary.End, Vocabulary.Unknown, .. words]),
                     // Two objects and a relation: "a small red circle left of a large blue square".
                     MaxOutputLength = 2 * 10 + 2,
                 }).Validate();
@@ -66,7 +66,7 @@ public sealed class CaptionTask() : SequenceTask("caption", TaskKind.Caption, Sc
             {
                 FeatureSize = vectors[0].Features.Length,
                 OutputTokenization = Tokenization.Word,
-                OutputVocabulary = TokenVocabulary.Build(captions.SelectMany(c => c), 1, TokenVocabulary.End, TokenVocabulary.Unknown),
+                OutputVocabulary = Vocabulary.Build(captions.SelectMany(c => c), 1, Vocabulary.End, Vocabulary.Unknown),
                 MaxOutputLength = 2 * captions.Max(c => c.Length) + 2,
             }).Validate();
         }
@@ -134,5 +134,5 @@ public sealed class CaptionTask() : SequenceTask("caption", TaskKind.Caption, Sc
     private static List<SequenceExample> Examples(TaskSpec spec, IReadOnlyList<(double[] Features, string Caption)> scenes, string source) =>
         scenes.Select(s => Example(spec, s, source)).ToList();
 
-    private static string Text(TaskSpec spec, int[] ids) => TaskEvaluator.Text(spec.OutputVocabulary!, ids, spec.OutputTokenization);
+    private static string Text(TaskSpec spec, int[] ids) => spec.OutputVocabulary!.Text(ids, spec.OutputTokenization);
 }

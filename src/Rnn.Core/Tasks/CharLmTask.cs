@@ -9,7 +9,7 @@ namespace GpuRnn;
 /// the hidden state carried from chunk to chunk; judged by bits per character. Its characters are
 /// the tokens of the spec's vocabulary, one Unicode scalar value each, in code-point order.
 /// </summary>
-public sealed class CharLmTask() : SequenceTask("charlm", TaskKind.CharLm, ArithmeticCorpus.Name, TaskModelFamily.CharLm)
+public sealed partial class CharLmTask() : SequenceTask("charlm", TaskKind.CharLm, ArithmeticCorpus.Name, TaskModelFamily.CharLm)
 {
     /// <summary>The names of the carried state in a checkpoint: h [L, B, H] and, for LSTM, c [L, B, H].</summary>
     public const string HiddenName = "train.hidden", CellName = "train.cell";
@@ -27,7 +27,7 @@ public sealed class CharLmTask() : SequenceTask("charlm", TaskKind.CharLm, Arith
     public override double? DefaultClip => 5;
 
     /// <inheritdoc/>
-    public override string LossAxis => "loss (nats per char)";
+    public override string LossAxis => "loss (nats per character)";
 
     /// <inheritdoc/>
     public override string ExampleName => "windows";
@@ -44,7 +44,8 @@ public sealed class CharLmTask() : SequenceTask("charlm", TaskKind.CharLm, Arith
         if (characters.Count != architecture.VocabSize)
             throw new ArgumentException($"the vocabulary has {characters.Count} characters but the model's is {architecture.VocabSize}");
         architecture.Validate();
-        var tokens = new TokenVocabulary(characters.Symbols);
+        // The character form (single characters in code-point order) whatever list the vocabulary was made from.
+        var tokens = Vocabulary.OfCharacters(characters.Tokens);
         return new TaskSpec
         {
             Task = TaskKind.CharLm,
@@ -74,7 +75,7 @@ public sealed class CharLmTask() : SequenceTask("charlm", TaskKind.CharLm, Arith
         architecture.Validate();
         // Code points skip the surrogate range, which holds no scalar values.
         var symbols = Enumerable.Range(0, architecture.VocabSize).Select(i => char.ConvertFromUtf32(i < 0xD800 ? i : i + 0x800));
-        return Spec(architecture, new Vocabulary(symbols));
+        return Spec(architecture, Vocabulary.OfCharacters(symbols));
     }
 
     /// <summary>The architecture of a charlm spec, in the character model's own terms (how messages and the legacy checkpoints describe it).</summary>
@@ -89,7 +90,7 @@ public sealed class CharLmTask() : SequenceTask("charlm", TaskKind.CharLm, Arith
     public static Vocabulary Characters(TaskSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new Vocabulary(spec.InputVocabulary?.Tokens ?? throw new ArgumentException("a character model's spec needs its characters"));
+        return spec.InputVocabulary ?? throw new ArgumentException("a character model's spec needs its characters");
     }
 
     /// <inheritdoc/>
@@ -127,7 +128,7 @@ public sealed class CharLmTask() : SequenceTask("charlm", TaskKind.CharLm, Arith
         var corpus = path is null ? TextCorpus.FromText(ArithmeticCorpus.Generate(), ArithmeticCorpus.Name, known) : TextCorpus.Load(path, known);
         if (settings is not null)
         {
-            var tokens = new TokenVocabulary(corpus.Vocabulary.Symbols);
+            var tokens = corpus.Vocabulary;
             spec = (spec with
             {
                 InputVocabulary = tokens, OutputVocabulary = tokens, InputTokenization = Tokenization.Char, OutputTokenization = Tokenization.Char,

@@ -39,12 +39,12 @@ public sealed class ClassifyTask() : SequenceTask("classify", TaskKind.Classify,
             var labels = file?.IsNumeric == true ? file.Series.Select(s => s.Label!) : texts.Select(t => t.Label!);
             spec = spec with
             {
-                OutputVocabulary = new TokenVocabulary(labels.Distinct().Order(StringComparer.Ordinal)),
+                OutputVocabulary = new Vocabulary(labels.Distinct().Order(StringComparer.Ordinal)),
                 InputTokenization = tokenization,
                 FeatureSize = file?.IsNumeric == true ? file.FeatureSize : 0,
                 EmbeddingSize = file?.IsNumeric == true ? 0 : spec.EmbeddingSize,
                 InputVocabulary = file?.IsNumeric == true ? null
-                    : TokenVocabulary.Build(train.SelectMany(i => Tokenizer.Split(texts[i].Text, tokenization)), settings.MinCount, TokenVocabulary.Unknown),
+                    : Vocabulary.Build(train.SelectMany(i => Tokenizer.Split(texts[i].Text, tokenization)), settings.MinCount, Vocabulary.Unknown),
             };
             spec.Validate();
         }

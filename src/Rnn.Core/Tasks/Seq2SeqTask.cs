@@ -20,8 +20,8 @@ public sealed class Seq2SeqTask() : SequenceTask("seq2seq", TaskKind.Seq2Seq, Nu
     public override void Validate(TaskSpec spec)
     {
         if (spec.MaxOutputLength <= 0) throw new ArgumentException($"the longest output must be positive, got {spec.MaxOutputLength}");
-        if (spec.OutputVocabulary!.IdOf(TokenVocabulary.End) != 0)
-            throw new ArgumentException($"a seq2seq target vocabulary starts with {TokenVocabulary.End}");
+        if (spec.OutputVocabulary!.IdOf(Vocabulary.End) != 0)
+            throw new ArgumentException($"a seq2seq target vocabulary starts with {Vocabulary.End}");
     }
 
     /// <inheritdoc/>
@@ -51,8 +51,8 @@ public sealed class Seq2SeqTask() : SequenceTask("seq2seq", TaskKind.Seq2Seq, Nu
             {
                 InputTokenization = input,
                 OutputTokenization = output,
-                InputVocabulary = TokenVocabulary.Build(trainIndices.SelectMany(i => Tokenizer.Split(pairs[i].Source, input)), settings.MinCount, TokenVocabulary.Unknown),
-                OutputVocabulary = TokenVocabulary.Build(targets.SelectMany(t => t), 1, TokenVocabulary.End, TokenVocabulary.Unknown),
+                InputVocabulary = Vocabulary.Build(trainIndices.SelectMany(i => Tokenizer.Split(pairs[i].Source, input)), settings.MinCount, Vocabulary.Unknown),
+                OutputVocabulary = Vocabulary.Build(targets.SelectMany(t => t), 1, Vocabulary.End, Vocabulary.Unknown),
                 MaxOutputLength = 2 * targets.Max(t => t.Length) + 2,
             };
             spec.Validate();
@@ -84,8 +84,8 @@ public sealed class Seq2SeqTask() : SequenceTask("seq2seq", TaskKind.Seq2Seq, Nu
         {
             if (outputs[i].AsSpan().SequenceEqual(examples[i].Output)) right++;
             else if (mistakes.Count < 5)
-                mistakes.Add($"  {TaskEvaluator.Text(spec.InputVocabulary!, examples[i].Tokens!, spec.InputTokenization)} -> {TaskEvaluator.Text(spec.OutputVocabulary!, outputs[i], spec.OutputTokenization)} " +
-                    $"(expected {TaskEvaluator.Text(spec.OutputVocabulary!, examples[i].Output!, spec.OutputTokenization)})");
+                mistakes.Add($"  {spec.InputVocabulary!.Text(examples[i].Tokens!, spec.InputTokenization)} -> {spec.OutputVocabulary!.Text(outputs[i], spec.OutputTokenization)} " +
+                    $"(expected {spec.OutputVocabulary!.Text(examples[i].Output!, spec.OutputTokenization)})");
         }
         var exact = (double)right / examples.Count;
         var summary = I($"exact match {100 * exact:F1}% ({right} of {examples.Count}, {(beam > 1 ? $"beam {beam}" : "greedy")}), loss {loss.Loss:F4} nats per token, token accuracy {100 * loss.Accuracy:F1}% (teacher forcing)");
@@ -103,6 +103,6 @@ public sealed class Seq2SeqTask() : SequenceTask("seq2seq", TaskKind.Seq2Seq, Nu
     public override IReadOnlyList<string> Predict(TaskModel model, PredictionInput input, int beam, int top)
     {
         var spec = model.Spec;
-        return ((Seq2SeqModel)model).Decode(input.Examples, beam).Select(o => TaskEvaluator.Text(spec.OutputVocabulary!, o, spec.OutputTokenization)).ToList();
+        return ((Seq2SeqModel)model).Decode(input.Examples, beam).Select(o => spec.OutputVocabulary!.Text(o, spec.OutputTokenization)).ToList();
     }
 }

@@ -70,7 +70,7 @@ public enum TaskOptions
 /// <param name="kind">The value <see cref="TaskSpec.Task"/> holds for this task.</param>
 /// <param name="builtInName">The name of the built-in data (what a checkpoint records as its data without a file).</param>
 /// <param name="family">The model this task trains.</param>
-public abstract class SequenceTask(string name, TaskKind kind, string builtInName, TaskModelFamily family)
+public abstract partial class SequenceTask(string name, TaskKind kind, string builtInName, TaskModelFamily family)
 {
     /// <summary>Random streams of the built-in data: training, validation and (evaluation without a file) test examples.</summary>
     protected const ulong TrainStream = 1, ValidationStream = 2, TestStream = 3;
@@ -162,6 +162,31 @@ public abstract class SequenceTask(string name, TaskKind kind, string builtInNam
     /// holds (the character model's carried state <c>train.hidden</c>, <c>train.cell</c>); none by default.
     /// </summary>
     public virtual void AddStateTensors(ExpectedTensors tensors, TaskSpec spec, TrainingOptions options) { }
+
+    /// <summary>
+    /// Evaluates <paramref name="model"/> on labelled examples the way this task is judged: by default
+    /// the model's loss over them in batches, then <see cref="Evaluate(TaskModel, IReadOnlyList{SequenceExample}, LossStats, int)"/>.
+    /// </summary>
+    /// <param name="model">The model (not changed).</param>
+    /// <param name="examples">Examples with their labels, targets or outputs (at least one).</param>
+    /// <param name="batch">Examples per forward pass.</param>
+    /// <param name="beam">Beam width of decoding tasks (1 = greedy).</param>
+    /// <param name="communicator">Ranks that evaluate together under MPI (default: this process alone). A task whose
+    /// evaluation splits its work between them (the character model's streams) reduces the sums in rank order;
+    /// by default every rank evaluates every example, so every rank holds the same report.</param>
+    public virtual TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, int batch, int beam, ICommunicator? communicator = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(examples);
+        return Evaluate(model, examples, model.Evaluate(examples, batch), beam);
+    }
+
+    /// <summary>What an evaluation covered, after <c>evaluated </c>: <c>1,000 examples</c>.</summary>
+    public virtual string DescribeEvaluated(IReadOnlyList<SequenceExample> examples, TaskReport report)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        return I($"{examples.Count:N0} {ExampleName}");
+    }
 
     /// <summary>The task's judgement of <paramref name="model"/> on labelled examples whose loss is <paramref name="loss"/>.</summary>
     /// <param name="model">The model (not changed).</param>

@@ -33,8 +33,8 @@ public sealed class TagTask() : SequenceTask("tag", TaskKind.Tag, EntitySentence
             spec = spec with
             {
                 InputTokenization = Tokenization.Whitespace,
-                InputVocabulary = TokenVocabulary.Build(trainIndices.SelectMany(i => sentences[i].Tokens), settings.MinCount, TokenVocabulary.Unknown),
-                OutputVocabulary = new TokenVocabulary(sentences.SelectMany(s => s.Tags!).Distinct().Order(StringComparer.Ordinal)),
+                InputVocabulary = Vocabulary.Build(trainIndices.SelectMany(i => sentences[i].Tokens), settings.MinCount, Vocabulary.Unknown),
+                OutputVocabulary = new Vocabulary(sentences.SelectMany(s => s.Tags!).Distinct().Order(StringComparer.Ordinal)),
             };
             spec.Validate();
         }

@@ -19,7 +19,7 @@ public static class TaskExamples
         {
             Length = tokens.Length,
             Tokens = spec.InputVocabulary!.Encode(tokens, where),
-            Label = label is null ? -1 : spec.OutputVocabulary!.Encode(label, where + ": the label"),
+            Label = label is null ? -1 : spec.OutputVocabulary!.EncodeToken(label, where + ": the label"),
             Line = line,
         };
     }
@@ -36,7 +36,7 @@ public static class TaskExamples
         {
             Length = series.Length,
             Features = series.Features,
-            Label = series.Label is null ? -1 : spec.OutputVocabulary!.Encode(series.Label, where + ": the label"),
+            Label = series.Label is null ? -1 : spec.OutputVocabulary!.EncodeToken(series.Label, where + ": the label"),
             Id = series.Id,
             Line = series.Line,
         };
@@ -65,7 +65,7 @@ public static class TaskExamples
             Length = sentence.Tokens.Length,
             Tokens = spec.InputVocabulary!.Encode(sentence.Tokens, where),
             // A sentence's tokens are on consecutive lines, so token i's tag is on the sentence's line + i.
-            Targets = sentence.Tags?.Select((tag, i) => spec.OutputVocabulary!.Encode(tag, DataFile.Where(source, sentence.Line + i) + ": the tag")).ToArray(),
+            Targets = sentence.Tags?.Select((tag, i) => spec.OutputVocabulary!.EncodeToken(tag, DataFile.Where(source, sentence.Line + i) + ": the tag")).ToArray(),
             Line = sentence.Line,
         };
     }
@@ -155,7 +155,7 @@ public static class TaskExamples
         return examples;
     }
 
-    /// <summary>The ids of a text's words, unknown words as <see cref="TokenVocabulary.Unknown"/>.</summary>
+    /// <summary>The ids of a text's words, unknown words as <see cref="Vocabulary.Unknown"/>.</summary>
     public static int[] Words(TaskSpec spec, string text)
     {
         ArgumentNullException.ThrowIfNull(spec);

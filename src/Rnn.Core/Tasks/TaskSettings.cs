@@ -48,7 +48,7 @@ public sealed record TaskSettings
     /// <summary>How seq2seq targets are cut into tokens; null = the task's default.</summary>
     public Tokenization? OutputTokenization { get; init; }
 
-    /// <summary>Input tokens seen fewer times in the training data are read as <see cref="TokenVocabulary.Unknown"/>.</summary>
+    /// <summary>Input tokens seen fewer times in the training data are read as <see cref="Vocabulary.Unknown"/>.</summary>
     public int MinCount { get; init; } = 1;
 
     /// <summary>Adding: steps T; copy: the delay T.</summary>

@@ -129,13 +129,13 @@ public sealed record TaskSpec
     public int FeatureSize { get; init; }
 
     /// <summary>The input tokens (with the decoder's output tokens for seq2seq in <see cref="OutputVocabulary"/>), or null for numeric inputs.</summary>
-    public TokenVocabulary? InputVocabulary { get; init; }
+    public Vocabulary? InputVocabulary { get; init; }
 
     /// <summary>How input texts are cut into tokens.</summary>
     public Tokenization InputTokenization { get; init; } = Tokenization.Whitespace;
 
     /// <summary>The labels, tags, target tokens or words predicted; null for regression.</summary>
-    public TokenVocabulary? OutputVocabulary { get; init; }
+    public Vocabulary? OutputVocabulary { get; init; }
 
     /// <summary>How target texts are cut into tokens (seq2seq).</summary>
     public Tokenization OutputTokenization { get; init; } = Tokenization.Whitespace;
@@ -254,7 +254,7 @@ public sealed record TaskSpec
         {
             var o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException("the task spec is not a JSON object");
             T Get<T>(string key) => o[key] is { } node ? node.GetValue<T>() : throw new InvalidDataException($"the task spec has no '{key}'");
-            TokenVocabulary? Vocabulary(string key) => o[key] is { } node ? TokenVocabulary.FromJson(node.ToJsonString()) : null;
+            Vocabulary? VocabularyAt(string key) => o[key] is { } node ? Vocabulary.FromJson(node.ToJsonString()) : null;
             return new TaskSpec
             {
                 Task = TaskNames.ParseTask(Get<string>("task")),
@@ -268,9 +268,9 @@ public sealed record TaskSpec
                 GruVariant = RnnNames.ParseGruVariant(Get<string>("gru_variant")),
                 EmbeddingSize = Get<int>("embedding_size"),
                 FeatureSize = Get<int>("feature_size"),
-                InputVocabulary = Vocabulary("input_vocabulary"),
+                InputVocabulary = VocabularyAt("input_vocabulary"),
                 InputTokenization = Tokenizer.Parse(Get<string>("input_tokenization")),
-                OutputVocabulary = Vocabulary("output_vocabulary"),
+                OutputVocabulary = VocabularyAt("output_vocabulary"),
                 OutputTokenization = Tokenizer.Parse(Get<string>("output_tokenization")),
                 Pooling = TaskNames.ParsePooling(Get<string>("pooling")),
                 Softmax = TaskNames.ParseSoftmax(Get<string>("softmax")),

@@ -35,7 +35,7 @@ public sealed class WordLmTask() : SequenceTask("wordlm", TaskKind.WordLm, Synth
         var split = (int)(words.Length * TextCorpus.TrainFraction);
         if (settings is not null)
         {
-            var vocabulary = TokenVocabulary.Build(words[..split], settings.MinCount, TokenVocabulary.Unknown);
+            var vocabulary = Vocabulary.Build(words[..split], settings.MinCount, Vocabulary.Unknown);
             var counts = new long[vocabulary.Count];
             foreach (var w in vocabulary.Encode(words[..split], source)) counts[w]++;
             var classes = settings.Classes > 0 ? Math.Min(settings.Classes, vocabulary.Count) : WordClasses.DefaultCount(vocabulary.Count);

@@ -58,9 +58,9 @@ public static class ExportFixtures
         Assert.Equal(graph, meta["gpurnn.graph"]);
         Assert.Equal(spec.Task.ToName(), meta["gpurnn.task"]);
         Assert.Equal(spec, TaskSpec.FromJson(meta["gpurnn.spec"]), new SpecComparer());
-        if (spec.InputVocabulary is not null) Assert.True(spec.InputVocabulary.SameAs(TokenVocabulary.FromJson(meta["gpurnn.input_vocabulary"])));
+        if (spec.InputVocabulary is not null) Assert.True(spec.InputVocabulary.SameAs(Vocabulary.FromJson(meta["gpurnn.input_vocabulary"])));
         else Assert.False(meta.ContainsKey("gpurnn.input_vocabulary"));
-        if (spec.OutputVocabulary is not null) Assert.True(spec.OutputVocabulary.SameAs(TokenVocabulary.FromJson(meta["gpurnn.output_vocabulary"])));
+        if (spec.OutputVocabulary is not null) Assert.True(spec.OutputVocabulary.SameAs(Vocabulary.FromJson(meta["gpurnn.output_vocabulary"])));
         else Assert.False(meta.ContainsKey("gpurnn.output_vocabulary"));
     }
 

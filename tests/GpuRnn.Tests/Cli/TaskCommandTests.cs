@@ -134,7 +134,7 @@ public sealed class TaskCommandTests : IDisposable
                 // A barely trained model may write an empty caption, which is an empty line.
                 var captions = fromFile.Out.TrimEnd('\n').Split('\n');
                 Assert.Equal(inputLines.Length, captions.Length);
-                Assert.All(captions, c => Assert.All(c.Split(' ', StringSplitOptions.RemoveEmptyEntries), w => Assert.Contains(w, Scenes.Words.Append(TokenVocabulary.Unknown))));
+                Assert.All(captions, c => Assert.All(c.Split(' ', StringSplitOptions.RemoveEmptyEntries), w => Assert.Contains(w, Scenes.Words.Append(Vocabulary.Unknown))));
                 break;
             case "copy":
                 Assert.Equal(inputLines.Length, lines.Length);

@@ -14,7 +14,7 @@ public class CorpusTests
         Assert.Equal(text, v.Decode(v.Encode(text)));
         Assert.True(v.SameAs(Vocabulary.FromJson(v.ToJson())));
         // Ids follow code-point order, so the same characters always get the same ids.
-        Assert.Equal(v.Symbols.OrderBy(s => Rune.GetRuneAt(s, 0).Value), v.Symbols);
+        Assert.Equal(v.Tokens.OrderBy(s => Rune.GetRuneAt(s, 0).Value), v.Tokens);
     }
 
     [Fact]

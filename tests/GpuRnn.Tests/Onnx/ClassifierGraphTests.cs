@@ -25,8 +25,8 @@ public class ClassifierGraphTests
             NumLayers = 2,
             Bidirectional = bidirectional,
             EmbeddingSize = 5,
-            InputVocabulary = new TokenVocabulary(Enumerable.Range(0, 9).Select(i => $"w{i}")),
-            OutputVocabulary = new TokenVocabulary(["neg", "neu", "pos"]),
+            InputVocabulary = new Vocabulary(Enumerable.Range(0, 9).Select(i => $"w{i}")),
+            OutputVocabulary = new Vocabulary(["neg", "neu", "pos"]),
             Pooling = TaskNames.ParsePooling(pooling),
         };
         int[] lengths = [4, 7, 1, 3];
@@ -70,7 +70,7 @@ public class ClassifierGraphTests
         var spec = new TaskSpec
         {
             Task = TaskKind.Tag, Cell = RnnCellKind.Gru, HiddenSize = 4, EmbeddingSize = 3,
-            InputVocabulary = new TokenVocabulary(["a", "b"]), OutputVocabulary = new TokenVocabulary(["X", "Y"]),
+            InputVocabulary = new Vocabulary(["a", "b"]), OutputVocabulary = new Vocabulary(["X", "Y"]),
         };
         var e = Assert.Throws<ArgumentException>(() => ClassifierGraph.Export(spec, new Dictionary<string, HostTensor>()));
         Assert.Contains("not tag", e.Message);

@@ -23,8 +23,8 @@ public class TaggerGraphTests
             NumLayers = 2,
             Bidirectional = bidirectional,
             EmbeddingSize = 5,
-            InputVocabulary = new TokenVocabulary(Enumerable.Range(0, 9).Select(i => $"w{i}")),
-            OutputVocabulary = new TokenVocabulary(["O", "B-X", "I-X", "B-Y"]),
+            InputVocabulary = new Vocabulary(Enumerable.Range(0, 9).Select(i => $"w{i}")),
+            OutputVocabulary = new Vocabulary(["O", "B-X", "I-X", "B-Y"]),
         };
         int[] lengths = [4, 7, 1, 3];
         int batch = lengths.Length, steps = lengths.Max(), v = spec.OutputSize;

@@ -19,7 +19,7 @@ public sealed class ParityTask() : SequenceTask("parity", ParityKind, "built-in 
     public override (TaskSpec Spec, TaskData Data) Build(TaskSpec spec, TaskSettings? settings, string? path, ulong seed, int window)
     {
         if (settings is not null)
-            spec = (spec with { InputVocabulary = new TokenVocabulary(["0", "1"]), OutputVocabulary = new TokenVocabulary(["even", "odd"]) }).Validate();
+            spec = (spec with { InputVocabulary = new Vocabulary(["0", "1"]), OutputVocabulary = new Vocabulary(["even", "odd"]) }).Validate();
         if (path is not null) return (spec, Fixed(path, ReadFile(spec, path, window), DataFile.Describe(path), seed));
         return (spec, new GeneratedTaskData(BuiltInName, n => Example(TrainStream, n), Generate(ValidationStream, 200)));
     }

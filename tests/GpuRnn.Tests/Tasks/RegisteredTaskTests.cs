@@ -48,7 +48,7 @@ public sealed class RegisteredTaskTests : IDisposable
 
         // The evaluator's accuracy against one computed here from the bits themselves.
         var examples = TaskSetup.BuiltInTest(spec);
-        var report = TaskEvaluator.Evaluate(model, examples, 32);
+        var report = Evaluator.Evaluate(model, examples, 32);
         var probabilities = model is SequenceClassifier c ? c.Predict(examples) : throw new InvalidOperationException();
         var right = examples.Select((e, i) => (probabilities[i][1] > probabilities[i][0] ? 1 : 0) == e.Tokens!.Count(b => b == 1) % 2).Count(r => r);
         Assert.Equal((double)right / examples.Count, report.Score, 12);

@@ -40,7 +40,7 @@ public class Seq2SeqDecodingTests
         var best = Enumerable.Range(0, outputs.Count).MaxBy(i => scores[i]);
 
         var width = (int)Math.Pow(spec.OutputSize, maxLength);
-        var found = SequenceBeamSearch.Run(model.Session(source, width), width, maxLength, Seq2SeqModel.EndId);
+        var found = BeamSearch.Run(model.Session(source, width), width, maxLength, Seq2SeqModel.EndId);
         Assert.Equal(outputs[best], found[0].Tokens);
         Assert.Equal(scores[best], found[0].LogProbability, 1e-10);
         Assert.Equal(outputs[best], model.Decode([source], beam: width)[0]);
@@ -49,7 +49,7 @@ public class Seq2SeqDecodingTests
         for (var i = 0; i < found.Count; i++) Assert.Equal(rescored[i], found[i].LogProbability, 1e-10);
 
         var greedy = model.Decode([source], beam: 1)[0];
-        var narrow = SequenceBeamSearch.Run(model.Session(source, 1), 1, maxLength, Seq2SeqModel.EndId)[0];
+        var narrow = BeamSearch.Run(model.Session(source, 1), 1, maxLength, Seq2SeqModel.EndId)[0];
         Assert.Equal(greedy, narrow.Tokens);
     }
 

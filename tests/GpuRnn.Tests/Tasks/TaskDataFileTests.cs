@@ -80,7 +80,7 @@ public sealed class TaskDataFileTests : IDisposable
     [Fact]
     public void AnUnknownTagIsNamedWithTheLineOfItsToken()
     {
-        var spec = TaskFixtures.Spec(TaskKind.Tag) with { OutputVocabulary = new TokenVocabulary(["B-PER", "O"]), InputVocabulary = TaskFixtures.Vocabulary(3, TokenVocabulary.Unknown) };
+        var spec = TaskFixtures.Spec(TaskKind.Tag) with { OutputVocabulary = new Vocabulary(["B-PER", "O"]), InputVocabulary = TaskFixtures.Tokens(3, Vocabulary.Unknown) };
         var path = Write("d.conll", "a O\n\nb O\nc B-PER\nd B-LOC\n");
         var error = Error(() => TaskSetup.ReadFile(spec, path));
         Assert.Contains($"data file '{path}', line 5: the tag: 'B-LOC' is not one of the model's 2 (B-PER, O)", error);

@@ -18,12 +18,12 @@ public class TaskDataTests
     [Fact]
     public void AVocabularyPutsSpecialsFirstThenTokensByFallingCountAndMapsRareTokensToUnknown()
     {
-        var vocabulary = TokenVocabulary.Build(["b", "a", "c", "a", "b", "a", "d"], 2, TokenVocabulary.Unknown);
-        Assert.Equal([TokenVocabulary.Unknown, "a", "b"], vocabulary.Tokens);
-        Assert.Equal(0, vocabulary.Encode("c", "x"));
-        Assert.True(vocabulary.SameAs(TokenVocabulary.FromJson(vocabulary.ToJson())));
-        var labels = new TokenVocabulary(["neg", "pos"]);
-        Assert.Equal("x, line 4: 'meh' is not one of the model's 2 (neg, pos)", Assert.Throws<InvalidDataException>(() => labels.Encode("meh", "x, line 4")).Message);
+        var vocabulary = Vocabulary.Build(["b", "a", "c", "a", "b", "a", "d"], 2, Vocabulary.Unknown);
+        Assert.Equal([Vocabulary.Unknown, "a", "b"], vocabulary.Tokens);
+        Assert.Equal(0, vocabulary.EncodeToken("c", "x"));
+        Assert.True(vocabulary.SameAs(Vocabulary.FromJson(vocabulary.ToJson())));
+        var labels = new Vocabulary(["neg", "pos"]);
+        Assert.Equal("x, line 4: 'meh' is not one of the model's 2 (neg, pos)", Assert.Throws<InvalidDataException>(() => labels.EncodeToken("meh", "x, line 4")).Message);
     }
 
     [Fact]

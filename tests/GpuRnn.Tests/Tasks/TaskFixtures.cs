@@ -4,7 +4,7 @@ namespace GpuRnn.Tests.Tasks;
 public static class TaskFixtures
 {
     /// <summary>A vocabulary of <paramref name="count"/> made-up tokens (t0, t1, ...), with the specials first.</summary>
-    public static TokenVocabulary Vocabulary(int count, params string[] specials) =>
+    public static Vocabulary Tokens(int count, params string[] specials) =>
         new(specials.Concat(Enumerable.Range(0, count - specials.Length).Select(i => $"t{i}")));
 
     /// <summary>A tiny spec of <paramref name="task"/>; callers adjust it with <c>with</c>.</summary>
@@ -14,18 +14,18 @@ public static class TaskFixtures
         TaskKind.CharLm => CharLmTask.Spec(new CharModelSpec(cell, inputVocabulary, 2, hidden)),
         TaskKind.Seq2Seq => new TaskSpec
         {
-            Task = task, Cell = cell, HiddenSize = hidden, EmbeddingSize = 2, InputVocabulary = Vocabulary(inputVocabulary),
-            OutputVocabulary = Vocabulary(outputs, TokenVocabulary.End), MaxOutputLength = 4,
+            Task = task, Cell = cell, HiddenSize = hidden, EmbeddingSize = 2, InputVocabulary = Tokens(inputVocabulary),
+            OutputVocabulary = Tokens(outputs, Vocabulary.End), MaxOutputLength = 4,
         },
         TaskKind.Caption => new TaskSpec
         {
             Task = task, Cell = cell, HiddenSize = hidden, EmbeddingSize = 2, FeatureSize = 3,
-            OutputVocabulary = Vocabulary(outputs, TokenVocabulary.End), MaxOutputLength = 4,
+            OutputVocabulary = Tokens(outputs, Vocabulary.End), MaxOutputLength = 4,
         },
         _ => new TaskSpec
         {
-            Task = task, Cell = cell, HiddenSize = hidden, EmbeddingSize = 2, InputVocabulary = Vocabulary(inputVocabulary),
-            OutputVocabulary = Vocabulary(outputs),
+            Task = task, Cell = cell, HiddenSize = hidden, EmbeddingSize = 2, InputVocabulary = Tokens(inputVocabulary),
+            OutputVocabulary = Tokens(outputs),
         },
     };
 

@@ -37,7 +37,7 @@ public class TaskGradientTests
         if (words.Contains("mean")) spec = spec with { Pooling = Pooling.Mean };
         if (words.Contains("identity")) spec = spec with { RecurrentInit = RecurrentInit.Identity };
         if (words.Contains("class"))
-            spec = spec with { OutputVocabulary = TaskFixtures.Vocabulary(7), Softmax = SoftmaxKind.Class, WordClasses = [0, 0, 0, 1, 2, 2, 2] };
+            spec = spec with { OutputVocabulary = TaskFixtures.Tokens(7), Softmax = SoftmaxKind.Class, WordClasses = [0, 0, 0, 1, 2, 2, 2] };
         return spec;
     }
 

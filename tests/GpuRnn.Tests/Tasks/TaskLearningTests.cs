@@ -18,7 +18,7 @@ public class TaskLearningTests
         var options = new TrainingOptions(Batch: batch, SequenceLength: 1, Steps: steps, Clip: 1, EvalEvery: 0, Seed: seed);
         using var trainer = new Trainer(model, data, new OptimizerConfig(OptimizerKind.Adam), new LearningRateSchedule(lr), options);
         Assert.Equal(TrainingStatus.Completed, trainer.Run(null, TestContext.Current.CancellationToken).Status);
-        return TaskEvaluator.Evaluate(model, data.Validation, 32);
+        return Evaluator.Evaluate(model, data.Validation, 32);
     }
 
     /// <summary>Whether the backend emulates a GPU on the CPU, so that only a few steps fit in a test.</summary>
@@ -30,11 +30,11 @@ public class TaskLearningTests
         var examples = data.TrainBatch(0, 4);
         var seed = (ulong)TestRandom.Create().Next();
         using var model = TaskModels.Create(backend, spec, seed);
-        var before = TaskEvaluator.Evaluate(model, examples, 4).Loss.Loss;
+        var before = Evaluator.Evaluate(model, examples, 4).Loss.Loss;
         var options = new TrainingOptions(Batch: 4, SequenceLength: 1, Steps: 6, Clip: 1, EvalEvery: 0, Seed: seed);
         using var trainer = new Trainer(model, new FixedTaskData("4 examples", examples, examples, seed), new OptimizerConfig(OptimizerKind.Adam), new LearningRateSchedule(lr), options);
         Assert.Equal(TrainingStatus.Completed, trainer.Run(null, TestContext.Current.CancellationToken).Status);
-        var after = TaskEvaluator.Evaluate(model, examples, 4);
+        var after = Evaluator.Evaluate(model, examples, 4);
         Assert.True(after.Loss.Loss < 0.5 * before, $"{backend.Name}: loss {before:F4} before, {after.Summary} after 6 steps (seed {TestRandom.Seed})");
     }
 
@@ -73,7 +73,7 @@ public class TaskLearningTests
         var spec = new TaskSpec
         {
             Task = TaskKind.Classify, Cell = RnnCellKind.Gru, HiddenSize = 8, FeatureSize = 2, Bidirectional = true,
-            Pooling = Pooling.Mean, OutputVocabulary = new TokenVocabulary(["falls", "rises"]),
+            Pooling = Pooling.Mean, OutputVocabulary = new Vocabulary(["falls", "rises"]),
         };
         var data = new FixedTaskData("rising", Enumerable.Range(0, 400).Select(i => Example(1, i)).ToList(), Enumerable.Range(0, 100).Select(i => Example(2, i)).ToList(), 3);
         if (Emulated(backendName))
@@ -106,8 +106,8 @@ public class TaskLearningTests
     public void AnEncoderDecoderLearnsToReverseShortSequences(string backendName)
     {
         var backend = TestBackends.Get(backendName);
-        var symbols = new TokenVocabulary(["a", "b", "c", "d", TokenVocabulary.Unknown]);
-        var targets = new TokenVocabulary([TokenVocabulary.End, "a", "b", "c", "d", TokenVocabulary.Unknown]);
+        var symbols = new Vocabulary(["a", "b", "c", "d", Vocabulary.Unknown]);
+        var targets = new Vocabulary([Vocabulary.End, "a", "b", "c", "d", Vocabulary.Unknown]);
         SequenceExample Example(int seed, int i)
         {
             var random = new Random(seed * 10_000 + i);

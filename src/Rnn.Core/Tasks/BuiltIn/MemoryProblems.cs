@@ -60,7 +60,7 @@ public static class CopyProblem
     public const int Delimiter = 9;
 
     /// <summary>The symbol vocabulary (<c>0</c> .. <c>9</c>).</summary>
-    public static TokenVocabulary Vocabulary => new(Enumerable.Range(0, Symbols).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    public static Vocabulary Vocabulary => new(Enumerable.Range(0, Symbols).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>The per-step cross-entropy of the memoryless strategy, K ln 8 / (T + 2K).</summary>
     public static double BaselineLoss(int delay, int count) => count * Math.Log(8) / (delay + 2.0 * count);

@@ -4,7 +4,7 @@ namespace GpuRnn;
 /// A text read as B parallel streams (<see cref="StreamBatcher"/>): step s trains on chunk s of
 /// T = <see cref="SequenceLength"/> characters of every stream, starting from the state the
 /// previous chunk left (detached; reset at the start of every pass), which is truncated BPTT.
-/// Validation reads the validation text the same way (<see cref="Evaluator"/>).
+/// Validation reads the validation text the same way (<see cref="CharLmTask.EvaluateText"/>).
 /// </summary>
 public sealed class StreamTaskData : TaskData
 {
@@ -33,7 +33,7 @@ public sealed class StreamTaskData : TaskData
     public int SequenceLength { get; }
 
     /// <inheritdoc/>
-    public override long BatchesPerEpoch(int batch) => new StreamBatcher(Train, batch, SequenceLength).ChunksPerEpoch;
+    public override long BatchesPerEpoch(int batch) => new StreamBatcher(Train, batch, SequenceLength, $"the training text of {Name}").ChunksPerEpoch;
 
     /// <summary>The chunk of step <paramref name="step"/> as one example per stream (without the carried state).</summary>
     public override IReadOnlyList<SequenceExample> TrainBatch(long step, int batch)
@@ -115,7 +115,7 @@ public sealed class StreamTaskData : TaskData
         }
 
         public override LossStats Validate() =>
-            Evaluator.Evaluate(_model, _data.ValidationIds, _options.Batch, _options.SequenceLength, _options.EvalMaxCharacters, _parallel.Communicator);
+            CharLmTask.EvaluateText(_model, _data.ValidationIds, _options.Batch, _options.SequenceLength, _options.EvalMaxCharacters, _parallel.Communicator);
 
         // Every rank's streams together, [L, B, H], as one process carries them.
         public override IReadOnlyList<KeyValuePair<string, HostTensor>> CaptureState()

@@ -7,13 +7,13 @@ namespace GpuRnn;
 /// <see cref="Seq2SeqModel"/>, a feature vector for <see cref="CaptionModel"/>), and an output layer
 /// <c>decoder.output</c> [V, H]. Training reads <c>&lt;/s&gt; y1 ... yn</c> and predicts
 /// <c>y1 ... yn &lt;/s&gt;</c> (teacher forcing); inference feeds back the decoder's own choices,
-/// greedily or by beam search (<see cref="SequenceBeamSearch"/>).
+/// greedily or by beam search (<see cref="BeamSearch"/>).
 /// </summary>
 public abstract class DecoderModel : TaskModel
 {
     private readonly SoftmaxCrossEntropyLoss _loss;
 
-    /// <summary>The id of <see cref="TokenVocabulary.End"/> in the target vocabulary (fed first, ends an output).</summary>
+    /// <summary>The id of <see cref="Vocabulary.End"/> in the target vocabulary (fed first, ends an output).</summary>
     public const int EndId = 0;
 
     /// <summary>Keeps the backend and the spec; the subclass registers its condition and then calls <see cref="AddDecoder"/>.</summary>
@@ -102,7 +102,7 @@ public abstract class DecoderModel : TaskModel
     {
         ArgumentNullException.ThrowIfNull(examples);
         if (beam <= 0) throw new ArgumentException($"beam width must be positive, got {beam}");
-        if (beam > 1) return examples.Select(e => SequenceBeamSearch.Run(Session(e, beam), beam, Spec.MaxOutputLength, EndId)[0].Tokens).ToArray();
+        if (beam > 1) return examples.Select(e => BeamSearch.Run(Session(e, beam), beam, Spec.MaxOutputLength, EndId)[0].Tokens).ToArray();
         var result = new List<int[]>(examples.Count);
         foreach (var chunk in Batches(examples, 64)) result.AddRange(Greedy(chunk));
         return [.. result];

@@ -6,7 +6,7 @@ namespace GpuRnn;
 /// start a decoder that reads <c>&lt;/s&gt; y1 ... yn</c> and predicts <c>y1 ... yn &lt;/s&gt;</c>
 /// (teacher forcing). Encoder and decoder have the same cell, layers and width, each its own
 /// embedding; the decoder's output layer is <c>decoder.output</c> [V, H]. At inference the decoder
-/// feeds back its own choices: greedily, or by beam search (<see cref="SequenceBeamSearch"/>).
+/// feeds back its own choices: greedily, or by beam search (<see cref="BeamSearch"/>).
 /// The decoder side is <see cref="DecoderModel"/>'s.
 /// </summary>
 public sealed class Seq2SeqModel : DecoderModel

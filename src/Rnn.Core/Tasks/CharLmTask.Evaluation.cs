@@ -1,7 +1,8 @@
 namespace GpuRnn;
 
-/// <summary>Loss, bits per character and accuracy of a model over a whole text.</summary>
-public static class Evaluator
+// The character model's evaluation: a whole text read as parallel streams with the state carried
+// from chunk to chunk, as in training, rather than each window from a fresh state.
+public sealed partial class CharLmTask
 {
     /// <summary>
     /// Reads <paramref name="tokens"/> as up to <paramref name="batch"/> contiguous streams in chunks of
@@ -15,7 +16,7 @@ public static class Evaluator
     /// <param name="maxCharacters">Stop after about this many predictions (0 = the whole text).</param>
     /// <param name="communicator">Ranks that share the work (default: this process alone): each reads its part of
     /// the streams and the sums are added in rank order, the same on every rank and equal to one process's within rounding.</param>
-    public static LossStats Evaluate(CharRnnModel model, int[] tokens, int batch, int sequenceLength, long maxCharacters = 0, ICommunicator? communicator = null)
+    public static LossStats EvaluateText(CharRnnModel model, int[] tokens, int batch, int sequenceLength, long maxCharacters = 0, ICommunicator? communicator = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -59,5 +60,48 @@ public static class Evaluator
             total += model.Evaluate(myInputs.AsSpan(0, n), myTargets.AsSpan(0, n), steps, state);
         }
         return total;
+    }
+
+    /// <summary>
+    /// The examples are consecutive windows of one text (as <see cref="ReadFile"/>, <see cref="BuiltInTest"/>
+    /// and the training data's validation give them): the text is evaluated whole by
+    /// <see cref="EvaluateText"/> in chunks of the windows' length, with up to <paramref name="batch"/> streams.
+    /// </summary>
+    /// <exception cref="ArgumentException">The examples are not consecutive windows of one text.</exception>
+    public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, int batch, int beam, ICommunicator? communicator = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(examples);
+        var loss = EvaluateText((CharRnnModel)model, Text(examples), batch, examples[0].Length, communicator: communicator);
+        return Evaluate(model, examples, loss, beam);
+    }
+
+    /// <summary>The characters predicted: <c>1,234 characters</c>.</summary>
+    public override string DescribeEvaluated(IReadOnlyList<SequenceExample> examples, TaskReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return I($"{report.Loss.Count:N0} characters");
+    }
+
+    // The text the windows were cut from: each window's inputs, then the last window's last target.
+    private static int[] Text(IReadOnlyList<SequenceExample> windows)
+    {
+        if (windows.Count == 0) throw new ArgumentException("there is no text to evaluate");
+        var ids = new List<int>();
+        for (var i = 0; i < windows.Count; i++)
+        {
+            var w = windows[i];
+            if (w.Tokens is null || w.Targets is null || w.Tokens.Length != w.Length || w.Targets.Length != w.Length || w.Length == 0
+                || (i > 0 && w.Tokens[0] != windows[i - 1].Targets![^1]))
+                throw new ArgumentException($"a character model evaluates consecutive windows of one text; example {i} does not continue the one before");
+            for (var t = 1; t < w.Length; t++)
+            {
+                if (w.Tokens[t] != w.Targets[t - 1])
+                    throw new ArgumentException($"a character model evaluates consecutive windows of one text; example {i} does not predict its next character");
+            }
+            ids.AddRange(w.Tokens);
+        }
+        ids.Add(windows[^1].Targets![^1]);
+        return [.. ids];
     }
 }

@@ -8,25 +8,27 @@ namespace GpuRnn;
 public sealed record TaskReport(LossStats Loss, string Summary, IReadOnlyList<string> Details, double Score);
 
 /// <summary>
-/// Evaluates a task model the way its task is judged: accuracy and a confusion matrix
-/// (classify), mean squared error against the always-1 baseline (adding), token accuracy and
-/// entity-level F1 of BIO tags (tag), recalled symbols against the memoryless baseline (copy),
-/// exact match of greedy or beam-search outputs (seq2seq), perplexity (wordlm).
+/// Evaluates a model the way its task is judged (<see cref="SequenceTask.Evaluate(TaskModel, IReadOnlyList{SequenceExample}, int, int, ICommunicator)"/>):
+/// loss, bits per character and accuracy over a whole text, the state carried from chunk to chunk
+/// (charlm), accuracy and a confusion matrix (classify), mean squared error against the always-1
+/// baseline (adding), token accuracy and entity-level F1 of BIO tags (tag), recalled symbols
+/// against the memoryless baseline (copy), exact match of greedy or beam-search outputs (seq2seq),
+/// perplexity (wordlm).
 /// </summary>
-public static class TaskEvaluator
+public static class Evaluator
 {
     /// <summary>Evaluates <paramref name="model"/> on labelled <paramref name="examples"/>.</summary>
     /// <param name="model">The model (not changed).</param>
     /// <param name="examples">Examples with their labels, targets or outputs.</param>
-    /// <param name="batch">Examples per forward pass.</param>
+    /// <param name="batch">Examples per forward pass (charlm: parallel streams).</param>
     /// <param name="beam">Seq2seq: beam width (1 = greedy).</param>
-    public static TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, int batch = 32, int beam = 1)
+    /// <param name="communicator">Ranks that evaluate together under MPI (default: this process alone); every rank gets the same report.</param>
+    public static TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, int batch = 32, int beam = 1, ICommunicator? communicator = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(examples);
         if (examples.Count == 0) throw new ArgumentException("there are no examples to evaluate");
-        var loss = model.Evaluate(examples, batch);
-        return TaskRegistry.Get(model.Spec.Task).Evaluate(model, examples, loss, beam);
+        return TaskRegistry.Get(model.Spec.Task).Evaluate(model, examples, batch, beam, communicator);
     }
 
     /// <summary>
@@ -37,12 +39,5 @@ public static class TaskEvaluator
     {
         ArgumentNullException.ThrowIfNull(spec);
         return TaskRegistry.Get(spec.Task).Describe(spec, s);
-    }
-
-    /// <summary>The text of token ids.</summary>
-    public static string Text(TokenVocabulary vocabulary, IEnumerable<int> ids, Tokenization tokenization)
-    {
-        ArgumentNullException.ThrowIfNull(vocabulary);
-        return Tokenizer.Join(ids.Select(id => vocabulary[id]), tokenization);
     }
 }
