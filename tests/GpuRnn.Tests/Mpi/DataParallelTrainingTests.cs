@@ -17,6 +17,13 @@ public sealed class DataParallelTrainingTests : IDisposable
     // float32 rounding: the N-rank mean gradient is the one-process sum taken in another order.
     private const double Tolerance = 1e-5;
 
+    // The weights carry that rounding through every Adam step (its update divides by the root of
+    // the squared gradients, so a last-bit change of a small gradient moves a weight by far more
+    // than a bit) and through the training dynamics: after 10 to 30 steps of the character model
+    // at 3 ranks, runs measured up to 5e-5 of a tensor's largest weight (a 1e-5 bound failed about
+    // one run in two).
+    private const double WeightTolerance = 2e-4;
+
     private readonly TempFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
@@ -212,7 +219,7 @@ public sealed class DataParallelTrainingTests : IDisposable
         }
     }
 
-    // Per tensor: every element within Tolerance of the tensor's largest magnitude.
+    // Per tensor: every element within WeightTolerance of the tensor's largest magnitude.
     private static void AssertClose(IReadOnlyList<KeyValuePair<string, HostTensor>> expected, IReadOnlyList<KeyValuePair<string, HostTensor>> actual, string what)
     {
         Assert.Equal(expected.Select(kv => kv.Key), actual.Select(kv => kv.Key));
@@ -224,7 +231,7 @@ public sealed class DataParallelTrainingTests : IDisposable
             var scale = e.Max(Math.Abs);
             Assert.True(scale > 0, $"{what}: {name} is all zeros, which cannot tell runs apart");
             for (var i = 0; i < e.Length; i++)
-                Assert.True(Math.Abs(a[i] - e[i]) <= Tolerance * scale, $"{what}: {name}[{i}] is {a[i]:R} where one process has {e[i]:R} (largest {scale:R})");
+                Assert.True(Math.Abs(a[i] - e[i]) <= WeightTolerance * scale, $"{what}: {name}[{i}] is {a[i]:R} where one process has {e[i]:R} (largest {scale:R})");
         }
     }
 }
