@@ -5,6 +5,13 @@
 //   dotnet run -c Release -- [text file] [--steps N] [--backend cpu|auto|...]
 using System.Globalization;
 using GpuRnn;
+using GpuRnn.Nn;
+using GpuRnn.Data;
+using GpuRnn.Training;
+using GpuRnn.Tasks;
+using GpuRnn.Tasks.BuiltIn;
+using GpuRnn.IO;
+using GpuRnn.Sampling;
 
 var file = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && !IsOptionValue(a));
 var steps = int.Parse(Option("--steps") ?? "300", CultureInfo.InvariantCulture);

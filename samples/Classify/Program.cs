@@ -7,6 +7,8 @@
 //   dotnet run -c Release -- [--steps N] [--backend cpu|auto|...]
 using System.Globalization;
 using GpuRnn;
+using GpuRnn.Nn;
+using GpuRnn.Optim;
 
 const int Symbols = 3, MaxLength = 20, Hidden = 32, Batch = 32;
 var steps = int.Parse(Option("--steps") ?? "400", CultureInfo.InvariantCulture);

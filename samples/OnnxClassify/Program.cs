@@ -9,6 +9,9 @@
 using System.Globalization;
 using System.Text.Json;
 using GpuRnn;
+using GpuRnn.Data;
+using GpuRnn.Tasks;
+using GpuRnn.IO;
 using Microsoft.ML.OnnxRuntime;
 
 var onnxPath = Option("--onnx") ?? throw new ArgumentException("--onnx FILE is required");

@@ -5,6 +5,8 @@
 //   dotnet run -c Release -- [backend ...]        (default: every backend present)
 using System.Globalization;
 using GpuRnn;
+using GpuRnn.Nn;
+using GpuRnn.IO;
 
 const double Tolerance = 1e-5;   // relative error ||a - b|| / ||b|| of float32 against PyTorch in float64
 var folder = AppContext.BaseDirectory;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using GpuRnn.Benchmarking;
-using GpuRnn.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
 namespace GpuRnn.Bench.Peers;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using GpuRnn.Cli.Files;
-using GpuRnn.Onnx;
 
 namespace GpuRnn.Cli.Commands;
 

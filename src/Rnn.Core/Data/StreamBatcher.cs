@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Data;
 
 /// <summary>
 /// Truncated-BPTT batching in char-rnn's style: the token sequence is cut into B contiguous

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace GpuRnn;
+namespace GpuRnn.Data;
 
 /// <summary>
 /// A character corpus split for training: the first 90% of the text trains, the last 10%

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace GpuRnn;
+namespace GpuRnn.Data;
 
 /// <summary>
 /// The tokens a model knows, one id each: the characters of a character model (one Unicode scalar

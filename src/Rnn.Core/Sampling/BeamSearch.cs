@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Sampling;
 
 /// <summary>A hypothesis found by <see cref="BeamSearch"/>, with its log-probability under the model.</summary>
 /// <param name="Tokens">The output's ids (without the end token).</param>

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Sampling;
 
 /// <summary>
 /// A model that advances several hypotheses at once, one token each, each row with its own state

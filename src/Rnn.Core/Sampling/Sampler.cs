@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Sampling;
 
 /// <summary>How <see cref="Sampler"/> draws characters.</summary>
 /// <param name="Temperature">Divides the logits: below 1 sharpens, above 1 flattens; must be positive.</param>

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Sampling;
 
 /// <summary>
 /// Draws the next character from a model's logits: softmax at a temperature, optionally

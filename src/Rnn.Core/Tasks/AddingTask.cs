@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// <c>adding</c>: the adding problem (Hochreiter and Schmidhuber 1997), a many-to-one regression

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// <c>caption</c>: one-to-many captioning (Vinyals et al. 2015, "Show and Tell"). Each example is a

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 // The character model's evaluation: a whole text read as parallel streams with the state carried
 // from chunk to chunk, as in training, rather than each window from a fresh state.

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 // The character model's defaults and text of a training run: a text counted in characters, the
 // architecture in the character model's own terms, and after training the comparisons with a

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// <c>charlm</c>, the default task: a character-level language model (<see cref="CharRnnModel"/>)

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// <c>classify</c>: many-to-one classification of a text or a numeric sequence, read from a

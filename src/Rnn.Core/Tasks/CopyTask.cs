@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// <c>copy</c>: the copy-memory task, recall symbols after a delay, generated

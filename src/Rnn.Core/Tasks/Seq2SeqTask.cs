@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// <c>seq2seq</c>: an encoder-decoder (Sutskever et al. 2014) over parallel texts

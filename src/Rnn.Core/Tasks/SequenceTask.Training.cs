@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>What a training run prints at its end besides the validation: the sample the character model draws.</summary>
 /// <param name="SampleLength">Characters sampled (0 = none).</param>

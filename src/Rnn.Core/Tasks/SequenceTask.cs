@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>The model a task trains: which of the three task models it builds.</summary>
 public enum TaskModelFamily

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// <c>tag</c>: one tag per token (part of speech, named entities), read from CoNLL files

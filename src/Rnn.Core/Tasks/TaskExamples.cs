@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// Turns the raw data of each task (texts, CoNLL sentences, pairs, symbol lines) into

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// Runs a task model on unlabelled input lines and formats what it predicts, one result per input:

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// The tasks by name and by <see cref="TaskKind"/>: the one place that lists them. The character

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// The choices a new task model is made from (the architecture and how the data is read); the

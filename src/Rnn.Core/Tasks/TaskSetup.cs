@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// Reads or generates a task's data and, for a new model, builds the spec's vocabularies, labels

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// The sequence tasks, the character language model among them. Each value is one
@@ -193,7 +193,7 @@ public sealed record TaskSpec
         {
             if (!task.Accepts(TaskOptions.Softmax)) throw new ArgumentException("a class-based softmax is for the word language model");
             if (WordClasses is null) throw new ArgumentException("a class-based softmax needs the class of every word");
-            GpuRnn.WordClasses.FromClassOf(WordClasses, OutputSize);
+            GpuRnn.Nn.WordClasses.FromClassOf(WordClasses, OutputSize);
         }
         if (RecurrentInit == RecurrentInit.Identity && Cell is not (RnnCellKind.RnnRelu or RnnCellKind.RnnTanh))
             throw new ArgumentException($"the identity initialisation (IRNN) is for rnn_relu and rnn_tanh, not {Cell.ToName()}");

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// <c>wordlm</c>: a word-level language model with a full or class-based softmax (Mikolov et al.

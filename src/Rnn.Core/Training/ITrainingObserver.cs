@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Training;
 
 /// <summary>What one training step did.</summary>
 /// <param name="Step">Steps completed, counting this one.</param>

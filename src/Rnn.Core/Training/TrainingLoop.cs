@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace GpuRnn;
+namespace GpuRnn.Training;
 
 /// <summary>
 /// The training loop every model shares: per step it zeroes the gradients, lets the subclass

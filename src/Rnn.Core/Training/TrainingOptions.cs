@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace GpuRnn;
+namespace GpuRnn.Training;
 
 /// <summary>How a <see cref="Trainer"/> runs: batch shape, length, evaluation and clipping.</summary>
 /// <param name="Batch">Parallel streams per step, B.</param>

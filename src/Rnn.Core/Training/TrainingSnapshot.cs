@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Training;
 
 /// <summary>
 /// What a character-model checkpoint of an earlier version (<see cref="TrainingCheckpoint"/>,

@@ -1,4 +1,3 @@
-using GpuRnn.Onnx;
 using GpuRnn.Tests.GradientChecks;
 using Xunit;
 

@@ -72,9 +72,9 @@ public sealed class LongRunTests : IDisposable
         var seed = (ulong)TestRandom.Create().Next();
         var result = Gpurnn.Run("sample", "--model", checkpoint, "--prime", "1", "--length", "500", "--seed", seed.ToString(CultureInfo.InvariantCulture), "--backend", "cpu");
         result.AssertSucceeded();
-        var snapshot = GpuRnn.Checkpoint.Load(checkpoint);
+        var snapshot = GpuRnn.IO.Checkpoint.Load(checkpoint);
         using var backend = Backend.Create("cpu");
-        var (loaded, _) = GpuRnn.Checkpoint.LoadModel(checkpoint, backend);
+        var (loaded, _) = GpuRnn.IO.Checkpoint.LoadModel(checkpoint, backend);
         var model = (CharRnnModel)loaded;
         var characters = CharLmTask.Characters(snapshot.Spec);
         using (model)
@@ -102,9 +102,9 @@ public sealed class LongRunTests : IDisposable
             if (!shell.WaitForExit(TimeSpan.FromMinutes(2))) { shell.Kill(true); Assert.Fail("the sample did not finish within two minutes"); }
             Assert.Equal(0, shell.ExitCode);
         }
-        var snapshot = GpuRnn.Checkpoint.Load(checkpoint);
+        var snapshot = GpuRnn.IO.Checkpoint.Load(checkpoint);
         using var backend = Backend.Create("cpu");
-        var (loaded, _) = GpuRnn.Checkpoint.LoadModel(checkpoint, backend);
+        var (loaded, _) = GpuRnn.IO.Checkpoint.LoadModel(checkpoint, backend);
         var model = (CharRnnModel)loaded;
         var characters = CharLmTask.Characters(snapshot.Spec);
         using (model)
@@ -120,7 +120,7 @@ public sealed class LongRunTests : IDisposable
     public void ABeamWiderThanTheVocabularyIsAUsageErrorNamingTheLargestWidth()
     {
         var checkpoint = Checkpoint();
-        var v = GpuRnn.Checkpoint.Load(checkpoint).Spec.OutputSize;
+        var v = GpuRnn.IO.Checkpoint.Load(checkpoint).Spec.OutputSize;
         var wider = v + 1 + TestRandom.Create().Next(0, 1000);
         var line = Gpurnn.Run("sample", "--model", checkpoint, "--length", "5", "--beam", wider.ToString(CultureInfo.InvariantCulture), "--backend", "cpu")
             .AssertFailed(ExitCodes.Usage);

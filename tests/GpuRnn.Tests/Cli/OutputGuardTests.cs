@@ -132,7 +132,7 @@ public sealed class OutputGuardTests : IDisposable
             stop.Cancel();
         }
         Assert.Equal(ExitCodes.Interrupted, await first);
-        var saved = GpuRnn.Checkpoint.Load(checkpoint).Step;
+        var saved = GpuRnn.IO.Checkpoint.Load(checkpoint).Step;
         Assert.False(File.Exists(checkpoint + ".lock"), "the lock file is removed when the run ends");
         Gpurnn.Run(["train", "--data", data, "--resume", checkpoint, "--steps", (saved + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
             .. TrainCommandTests.Tiny]).AssertSucceeded();
@@ -148,7 +148,7 @@ public sealed class OutputGuardTests : IDisposable
         File.WriteAllBytes(checkpoint + ".lock", []);
         File.WriteAllBytes(_folder.File("run/metrics.csv.lock"), []);
         Gpurnn.Run(Train("--data", data, "--out", checkpoint)).AssertSucceeded();
-        Assert.Equal(2, GpuRnn.Checkpoint.Load(checkpoint).Step);
+        Assert.Equal(2, GpuRnn.IO.Checkpoint.Load(checkpoint).Step);
         Assert.Equal(["loss.png", "metrics.csv", "model.safetensors"], Directory.GetFiles(_folder.File("run")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 }

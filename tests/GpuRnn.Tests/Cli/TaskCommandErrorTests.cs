@@ -87,7 +87,7 @@ public sealed class TaskCommandErrorTests : IDisposable
         Assert.Contains("--task tag does not match the checkpoint being resumed (task classify)", error);
         error = Gpurnn.Run(["train", "--resume", checkpoint, "--task", "charlm", "--steps", "3", "--backend", "cpu"]).AssertFailed(ExitCodes.BadInput);
         Assert.Contains("is a checkpoint of --task classify, not of the character model", error);
-        Assert.Equal(1, GpuRnn.Checkpoint.Load(checkpoint).Step);
+        Assert.Equal(1, GpuRnn.IO.Checkpoint.Load(checkpoint).Step);
     }
 
     [Fact]

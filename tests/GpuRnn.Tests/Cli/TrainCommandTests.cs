@@ -37,7 +37,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Matches(new Regex(@"validation: loss \d+\.\d{4} nats, \d+\.\d{3} bits/char, accuracy \d+\.\d%"), result.Out);
         Assert.Contains("sample (temperature 0.8):", result.Out);
 
-        var snapshot = GpuRnn.Checkpoint.Load(checkpoint);
+        var snapshot = GpuRnn.IO.Checkpoint.Load(checkpoint);
         Assert.Equal(6, snapshot.Step);
         Assert.Equal(8, snapshot.Spec.HiddenSize);
         var metrics = File.ReadAllLines(_folder.File("run/metrics.csv"));
@@ -58,7 +58,7 @@ public sealed class TrainCommandTests : IDisposable
         result.AssertSucceeded();
         Assert.Contains("data: built-in arithmetic corpus", result.Out);
         Assert.Matches(new Regex(@"arithmetic check: \d+ of 100 new statements completed correctly"), result.Out);
-        Assert.Equal(ArithmeticCorpus.Name, GpuRnn.Checkpoint.Load(checkpoint).DataName);
+        Assert.Equal(ArithmeticCorpus.Name, GpuRnn.IO.Checkpoint.Load(checkpoint).DataName);
     }
 
     [Fact]
@@ -74,8 +74,8 @@ public sealed class TrainCommandTests : IDisposable
         resumed.AssertSucceeded();
         Assert.Contains("resuming from", resumed.Out);
 
-        var a = GpuRnn.Checkpoint.Load(straight);
-        var b = GpuRnn.Checkpoint.Load(half);
+        var a = GpuRnn.IO.Checkpoint.Load(straight);
+        var b = GpuRnn.IO.Checkpoint.Load(half);
         Assert.Equal(10, b.Step);
         foreach (var (name, tensor) in a.Parameters)
         {
@@ -94,7 +94,7 @@ public sealed class TrainCommandTests : IDisposable
         Gpurnn.Run(["train", "--data", data, "--epochs", "2", "--eval-every", "0", "--out", checkpoint, .. Tiny]).AssertSucceeded();
         var train = TextCorpus.Load(data).Train.Length;
         // batch 4 streams of (train - 1) / 4 characters, read 8 at a time.
-        Assert.Equal(2 * ((train - 1) / 4 / 8), GpuRnn.Checkpoint.Load(checkpoint).Step);
+        Assert.Equal(2 * ((train - 1) / 4 / 8), GpuRnn.IO.Checkpoint.Load(checkpoint).Step);
         Assert.Contains("give --steps or --epochs, not both",
             Gpurnn.Run(["train", "--data", data, "--epochs", "1", "--steps", "5", "--out", checkpoint, .. Tiny]).AssertFailed(ExitCodes.Usage));
     }
@@ -131,7 +131,7 @@ public sealed class TrainCommandTests : IDisposable
         var m = Regex.Match(line, @"the last good checkpoint \(step (\d+)\) is kept at");
         if (m.Success)
         {
-            var snapshot = GpuRnn.Checkpoint.Load(checkpoint);
+            var snapshot = GpuRnn.IO.Checkpoint.Load(checkpoint);
             Assert.Equal(long.Parse(m.Groups[1].Value), snapshot.Step);
             Assert.All(snapshot.Parameters, kv => Assert.All(kv.Value.AsFloat32(), v => Assert.True(float.IsFinite(v))));
         }

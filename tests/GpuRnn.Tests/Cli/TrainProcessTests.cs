@@ -71,7 +71,7 @@ public sealed class TrainProcessTests : IDisposable
         var output = await stdout;
         var match = System.Text.RegularExpressions.Regex.Match(output, @"interrupted at step (\d+): saved (.+); continue with: gpurnn train --resume");
         Assert.True(match.Success, output);
-        Assert.Equal(long.Parse(match.Groups[1].Value), GpuRnn.Checkpoint.Load(checkpoint).Step);
+        Assert.Equal(long.Parse(match.Groups[1].Value), GpuRnn.IO.Checkpoint.Load(checkpoint).Step);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class TrainProcessTests : IDisposable
             process.WaitForExit();
             // Checkpoints are written every step: whatever moment the kill hit, the file under the
             // final name is a complete one.
-            var snapshot = GpuRnn.Checkpoint.Load(checkpoint);
+            var snapshot = GpuRnn.IO.Checkpoint.Load(checkpoint);
             Assert.True(snapshot.Step >= 1);
         }
     }

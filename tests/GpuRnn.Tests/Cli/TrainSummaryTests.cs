@@ -46,7 +46,7 @@ public sealed class TrainSummaryTests : IDisposable
         var checkpoint = _folder.File("copy.safetensors");
         var result = Gpurnn.Run(["train", "--task", "copy", "--steps", "2", "--hidden", "6", "--length", "4", "--out", checkpoint, "--backend", "cpu"]);
         result.AssertSucceeded();
-        var saved = GpuRnn.Checkpoint.Load(checkpoint);
+        var saved = GpuRnn.IO.Checkpoint.Load(checkpoint);
         var expected = new ExpectedTensors().AddTaskModel(saved.Spec);
         Assert.Contains(I($"parameters: {expected.ElementCount:N0}"), result.Out);
         Assert.Contains(I($"training: 2 steps of {TaskDefaultsBatch} examples, "), result.Out);

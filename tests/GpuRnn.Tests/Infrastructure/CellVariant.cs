@@ -72,5 +72,5 @@ public static class CellVariants
 
     /// <summary>Where a GRU applies its reset (reset-after for every other cell too, as the specs default).</summary>
     public static GruVariant GruVariant(this CellVariant variant) =>
-        variant == CellVariant.GruResetBefore ? global::GpuRnn.GruVariant.ResetBefore : global::GpuRnn.GruVariant.ResetAfter;
+        variant == CellVariant.GruResetBefore ? global::GpuRnn.Nn.GruVariant.ResetBefore : global::GpuRnn.Nn.GruVariant.ResetAfter;
 }

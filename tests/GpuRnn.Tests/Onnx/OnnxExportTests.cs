@@ -1,5 +1,4 @@
 using GpuRnn.Cpu;
-using GpuRnn.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Xunit;
 

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks.BuiltIn;
 
 /// <summary>
 /// The built-in data of <c>tag</c>: sentences such as <c>mr jordan met anna lee in new york .</c>

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks.BuiltIn;
 
 /// <summary>Draws of the built-in generators: a counter-based stream per example, so example n is a pure function of (seed, n).</summary>
 internal struct GeneratorRandom(ulong seed, ulong stream)

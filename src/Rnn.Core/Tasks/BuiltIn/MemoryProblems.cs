@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks.BuiltIn;
 
 /// <summary>
 /// The adding problem (Hochreiter and Schmidhuber 1997; the form of Le, Jaitly and Hinton 2015):

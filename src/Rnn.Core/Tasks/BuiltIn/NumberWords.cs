@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks.BuiltIn;
 
 /// <summary>
 /// The built-in data of <c>seq2seq</c>: numbers from 0 to 9999 written in English words, to be

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace GpuRnn;
+namespace GpuRnn.Tasks.BuiltIn;
 
 /// <summary>
 /// The built-in data of <c>caption</c>: scenes of one or two objects, each with a colour, a shape,

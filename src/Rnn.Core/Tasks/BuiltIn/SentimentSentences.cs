@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks.BuiltIn;
 
 /// <summary>
 /// The built-in data of <c>classify</c>: short reviews such as <c>the plot was not very good but

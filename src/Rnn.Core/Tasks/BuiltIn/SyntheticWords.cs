@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks.BuiltIn;
 
 /// <summary>
 /// The built-in data of <c>wordlm</c>: a text of made-up words (about 2,900 of them) in sentences

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// Corpus-level BLEU (Papineni, Roukos, Ward and Zhu 2002): the modified n-gram precisions p_n for

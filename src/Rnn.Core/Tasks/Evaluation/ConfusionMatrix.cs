@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>Counts of (true class, predicted class) pairs, with accuracy and a printable table.</summary>
 public sealed class ConfusionMatrix

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>An entity (chunk) of a BIO-tagged sentence: its type and the tokens [Start, End) it spans.</summary>
 /// <param name="Type">The entity type, e.g. <c>PER</c>.</param>

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>A task's evaluation: the loss and the task's own measure.</summary>
 /// <param name="Loss">Summed loss, correct predictions and count over the examples.</param>

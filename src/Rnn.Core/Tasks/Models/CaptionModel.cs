@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// One-to-many captioning (after Vinyals et al. 2015, "Show and Tell"): a feature vector f [F] (as a

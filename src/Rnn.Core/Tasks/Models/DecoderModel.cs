@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// The decoder side shared by the task models that write a token sequence from a start state: a

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// Sequence to sequence (Sutskever, Vinyals and Le 2014): an encoder reads the source (reversed

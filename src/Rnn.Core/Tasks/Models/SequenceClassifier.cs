@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// Many-to-one: a sequence in, one label (softmax cross-entropy) or one value (squared error) out.

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// Many-to-many with one prediction per input step: sequence labelling (a tag per token, usually

@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>
 /// A model of one of the sequence tasks (<see cref="TaskSpec"/>): its parameters live on one

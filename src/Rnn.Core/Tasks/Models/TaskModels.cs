@@ -1,4 +1,4 @@
-namespace GpuRnn;
+namespace GpuRnn.Tasks;
 
 /// <summary>Creates the model a <see cref="TaskSpec"/> describes.</summary>
 public static class TaskModels

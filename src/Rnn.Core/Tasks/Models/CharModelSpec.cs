@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace GpuRnn.Tasks;
+
+/// <summary>
+/// The architecture of a character-level language model: embedding [V, E], a recurrent stack
+/// (E to H, L layers, dropout between layers and on the top output), and a linear decoder [V, H].
+/// </summary>
+/// <param name="Cell">The recurrent cell.</param>
+/// <param name="VocabSize">Characters in the vocabulary, V.</param>
+/// <param name="EmbeddingSize">Width of a character's vector, E.</param>
+/// <param name="HiddenSize">Hidden units per layer, H.</param>
+/// <param name="NumLayers">Stacked recurrent layers, L.</param>
+/// <param name="Dropout">Dropout probability between recurrent layers and before the decoder, in training.</param>
+/// <param name="GruVariant">GRU only: where the reset gate is applied.</param>
+/// <param name="RecurrentInit">How the recurrent weights start.</param>
+/// <param name="ForgetBias">LSTM only: start the forget gate's bias at 1.</param>
+public sealed record CharModelSpec(
+    RnnCellKind Cell,
+    int VocabSize,
+    int EmbeddingSize,
+    int HiddenSize,
+    int NumLayers = 1,
+    double Dropout = 0,
+    GruVariant GruVariant = GruVariant.ResetAfter,
+    RecurrentInit RecurrentInit = RecurrentInit.Default,
+    bool ForgetBias = false)
+{
+    /// <summary>The recurrent stack's spec.</summary>
+    public RnnSpec Rnn => new(Cell, EmbeddingSize, HiddenSize, NumLayers, GruVariant: GruVariant);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
+    public CharModelSpec Validate()
+    {
+        if (VocabSize <= 0) throw new ArgumentException($"vocabulary size must be positive, got {VocabSize}");
+        if (EmbeddingSize <= 0) throw new ArgumentException($"embedding size must be positive, got {EmbeddingSize}");
+        if (HiddenSize <= 0) throw new ArgumentException($"hidden size must be positive, got {HiddenSize}");
+        if (NumLayers <= 0) throw new ArgumentException($"number of layers must be positive, got {NumLayers}");
+        if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}");
+        Rnn.Validate();
+        return this;
+    }
+
+    /// <summary>Trainable parameters in total.</summary>
+    public long ParameterCount
+    {
+        get
+        {
+            long g = Cell.GateCount() * (long)HiddenSize, total = (long)VocabSize * EmbeddingSize + (long)VocabSize * HiddenSize + VocabSize;
+            for (var k = 0; k < NumLayers; k++) total += g * ((k == 0 ? EmbeddingSize : HiddenSize) + HiddenSize + 2);
+            return total;
+        }
+    }
+
+    /// <summary>One line such as <c>lstm, 2 layers of 128, embedding 32, vocabulary 65, dropout 0.1</c>.</summary>
+    public override string ToString() =>
+        $"{Cell.ToName()}{(Cell == RnnCellKind.Gru && GruVariant == GruVariant.ResetBefore ? " (reset_before)" : "")}, " +
+        $"{NumLayers} layer{(NumLayers == 1 ? "" : "s")} of {HiddenSize}, embedding {EmbeddingSize}, vocabulary {VocabSize}" +
+        (Dropout > 0 ? $", dropout {Dropout.ToString(CultureInfo.InvariantCulture)}" : "") +
+        (RecurrentInit != RecurrentInit.Default ? $", {RecurrentInit.ToName()} init" : "") +
+        (ForgetBias ? ", forget bias 1" : "") +
+        $" ({ParameterCount:N0} parameters)";
+
+    /// <summary>The spec as a JSON object with snake_case keys (how checkpoints store it).</summary>
+    public string ToJson() => new JsonObject
+    {
+        ["cell"] = Cell.ToName(),
+        ["vocab_size"] = VocabSize,
+        ["embedding_size"] = EmbeddingSize,
+        ["hidden_size"] = HiddenSize,
+        ["num_layers"] = NumLayers,
+        ["dropout"] = Dropout,
+        ["gru_variant"] = GruVariant.ToName(),
+        ["recurrent_init"] = RecurrentInit.ToName(),
+        ["forget_bias"] = ForgetBias,
+    }.ToJsonString();
+
+    /// <summary>Reads <see cref="ToJson"/>'s form.</summary>
+    /// <exception cref="InvalidDataException">Not such an object, or a field is missing or invalid.</exception>
+    public static CharModelSpec FromJson(string json)
+    {
+        try
+        {
+            var o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException("the model spec is not a JSON object");
+            T Get<T>(string key) => o[key] is { } node ? node.GetValue<T>() : throw new InvalidDataException($"the model spec has no '{key}'");
+            return new CharModelSpec(
+                RnnNames.ParseCell(Get<string>("cell")),
+                Get<int>("vocab_size"),
+                Get<int>("embedding_size"),
+                Get<int>("hidden_size"),
+                Get<int>("num_layers"),
+                Get<double>("dropout"),
+                RnnNames.ParseGruVariant(Get<string>("gru_variant")),
+                RecurrentInitializer.Parse(Get<string>("recurrent_init")),
+                Get<bool>("forget_bias")).Validate();
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"the model spec is invalid: {e.Message}");
+        }
+    }
+}
