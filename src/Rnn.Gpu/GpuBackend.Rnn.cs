@@ -106,7 +106,7 @@ public sealed partial class GpuBackend
         {
             case RnnCellKind.Lstm: LstmForward(call, d, w, buffers, algorithm); break;
             case RnnCellKind.Gru: GruForward(call, d, w, buffers, algorithm); break;
-            default: ElmanForward(call, d, w, buffers, algorithm); break;
+            default: RnnCellForward(call, d, w, buffers, algorithm); break;
         }
 
         CopyView(buffers.States.SubView((long)slots.Final * batch * p, (long)batch * p),
@@ -188,7 +188,7 @@ public sealed partial class GpuBackend
         {
             case RnnCellKind.Lstm: LstmBackward(call, d, w, g, buffers, stateCarry, cellCarry, inputGradients, dh0, algorithm); break;
             case RnnCellKind.Gru: GruBackward(call, d, w, g, buffers, stateCarry, inputGradients, dh0, algorithm); break;
-            default: ElmanBackward(call, d, w, g, buffers, stateCarry, inputGradients, dh0, algorithm); break;
+            default: RnnCellBackward(call, d, w, g, buffers, stateCarry, inputGradients, dh0, algorithm); break;
         }
         if (dc0 is not null && call.Layer.HasCellState)
             CopyView(cellCarry, F(dc0, nameof(dc0)).SubView((long)d * batch * h, (long)batch * h));

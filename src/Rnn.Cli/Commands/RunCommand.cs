@@ -18,7 +18,7 @@ public static class RunCommand
         var input = new Option<string>("--input") { Description = "Inputs (.safetensors): x [T, B, I] time-major; optional h0, c0 [L*D, B, H], lengths [B]", Required = true };
         var output = new Option<string>("--output") { Description = "Where to write y [T, B, D*H], hn and (LSTM) cn (.safetensors)", Required = true };
         var backend = CommonOptions.Backend();
-        var cell = new Option<string?>("--cell") { Description = "For an Elman RNN whose file does not say: rnn_tanh (the default) or rnn_relu" };
+        var cell = new Option<string?>("--cell") { Description = "For an RNN whose file does not say: rnn_tanh (the default) or rnn_relu" };
         cell.AcceptOnlyFromAmong("rnn_tanh", "rnn_relu");
         var gruVariant = new Option<string?>("--gru-variant") { Description = "For a GRU whose file does not say: reset_after (PyTorch, the default) or reset_before" };
         gruVariant.AcceptOnlyFromAmong("reset_after", "reset_before");

@@ -7,7 +7,7 @@ namespace GpuRnn.Cpu.Rnn;
 /// What both CPU recurrent paths share (<see cref="ReferenceRecurrentLayer{T}"/> and
 /// <see cref="FusedRecurrentLayer"/>): the input projection, the previous-state lookup, the final
 /// states and the input side of the weight gradients. The reference path's per-step cell math
-/// lives in Kernels/{Lstm,Gru,Elman}{Forward,Backward}.cs.
+/// lives in Kernels/{Lstm,Gru,RnnCell}{Forward,Backward}.cs.
 /// </summary>
 /// <remarks>
 /// Variable lengths: at time t a sequence with t &gt;= its length keeps its state unchanged and

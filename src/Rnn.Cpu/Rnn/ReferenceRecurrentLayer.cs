@@ -6,7 +6,7 @@ namespace GpuRnn.Cpu.Rnn;
 /// <summary>
 /// The reference CPU path of one recurrent layer, every direction, over the whole sequence: any
 /// cell and option in float32 or float64, one step at a time through the cell kernels of
-/// Kernels/{Lstm,Gru,Elman}{Forward,Backward}.cs after one input projection for all steps.
+/// Kernels/{Lstm,Gru,RnnCell}{Forward,Backward}.cs after one input projection for all steps.
 /// <see cref="CpuBackend"/> takes it for every layer that <see cref="FusedRecurrentLayer"/> does
 /// not handle.
 /// </summary>
@@ -24,7 +24,7 @@ internal static class ReferenceRecurrentLayer<T> where T : unmanaged, IFloatingP
             {
                 case RnnCellKind.Lstm: LstmForward.Run(weights[d], state, io[d]); break;
                 case RnnCellKind.Gru: GruForward.Run(weights[d], state, io[d]); break;
-                default: ElmanForward.Run(weights[d], state, io[d]); break;
+                default: RnnCellForward.Run(weights[d], state, io[d]); break;
             }
             RecurrentLayer<T>.WriteFinalStates(state, io[d]);
             if (training) states[d] = state;
@@ -47,7 +47,7 @@ internal static class ReferenceRecurrentLayer<T> where T : unmanaged, IFloatingP
             {
                 RnnCellKind.Lstm => LstmBackward.Run(weights[d], gradients[d], state, io[d], grad[d]),
                 RnnCellKind.Gru => GruBackward.Run(weights[d], gradients[d], state, io[d], grad[d]),
-                _ => ElmanBackward.Run(weights[d], gradients[d], state, io[d], grad[d]),
+                _ => RnnCellBackward.Run(weights[d], gradients[d], state, io[d], grad[d]),
             };
             RecurrentLayer<T>.InputGradients(layer, weights[d], gradients[d], x.Span, dPre.AsSpan(0, rows * width), rows, dx.Span, accumulate: d > 0);
             pool.Return(dPre);

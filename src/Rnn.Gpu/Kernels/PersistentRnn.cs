@@ -31,7 +31,7 @@ internal struct PersistentArgs<TCell> where TCell : struct
 /// so the barrier is an atomic arrival counter, and the host launches at most as many groups as
 /// can be resident at once (one per multiprocessor). Used where it fits: small
 /// batches, cells whose step needs a single product (LSTM without projection, GRU reset after,
-/// Elman), and weights + state within 48 KB of shared memory per group.
+/// RNN), and weights + state within 48 KB of shared memory per group.
 /// </summary>
 internal static class PersistentRnn
 {

@@ -4,7 +4,7 @@ namespace GpuRnn.Gpu.Kernels;
 
 /// <summary>
 /// The epilogue of a forward step: given the recurrent products of every gate of hidden unit j
-/// for sequence b, applies the gate nonlinearities and the state update (LSTM, GRU, Elman).
+/// for sequence b, applies the gate nonlinearities and the state update (LSTM, GRU, RNN).
 /// </summary>
 internal interface IForwardCell
 {
@@ -71,7 +71,7 @@ internal struct SequenceMask
 /// One recurrent step as one launch: the recurrent matrix product with the cell's gate math,
 /// state update and output write fused into its epilogue (Appleyard et al. 2016). Tiles are
 /// staged in shared memory (padded against bank conflicts); each thread accumulates 8 batch
-/// rows in registers. CPU twins: the per-step loops of <c>src/Rnn.Cpu/Kernels/{Lstm,Gru,Elman}{Forward,Backward}.cs</c>.
+/// rows in registers. CPU twins: the per-step loops of <c>src/Rnn.Cpu/Kernels/{Lstm,Gru,RnnCell}{Forward,Backward}.cs</c>.
 /// </summary>
 internal static class RecurrentStep
 {

@@ -37,7 +37,7 @@ internal sealed class RecurrentCall(RnnLayerDesc layer, int steps, int batch, Se
     public int Rows => Steps * Batch;
     public int LdSequence => Layer.OutputSize;
 
-    /// <summary>Width of a step's gate storage: LSTM i, f, g, o; GRU r, z, n and one more block; Elman none.</summary>
+    /// <summary>Width of a step's gate storage: LSTM i, f, g, o; GRU r, z, n and one more block; RNN none.</summary>
     public int GateStorage => Layer.Cell is RnnCellKind.Lstm or RnnCellKind.Gru ? 4 * Hidden : 0;
 
     /// <summary>The time of processing step s in direction d.</summary>

@@ -67,9 +67,9 @@ public class GpuKernelCompilationTests
     public void TheCatalogueHoldsEveryCellOfEveryPass()
     {
         var names = Kernels().Select(Name).ToList();
-        foreach (var cell in new[] { nameof(LstmForwardCell), nameof(LstmProjectionCell), nameof(GruResetAfterCell), nameof(GruResetGateCell), nameof(GruCandidateCell), nameof(ElmanForwardCell) })
+        foreach (var cell in new[] { nameof(LstmForwardCell), nameof(LstmProjectionCell), nameof(GruResetAfterCell), nameof(GruResetGateCell), nameof(GruCandidateCell), nameof(RnnForwardCell) })
             Assert.Contains($"{nameof(RecurrentStep)}.{nameof(RecurrentStep.Forward)}<{cell}>", names);
-        foreach (var cell in new[] { nameof(LstmBackwardCell), nameof(ProjectedStateGradientCell), nameof(InitialStateGradientCell), nameof(GruResetAfterBackwardCell), nameof(GruUpdateBackwardCell), nameof(GruResetBackwardCell), nameof(ElmanBackwardCell) })
+        foreach (var cell in new[] { nameof(LstmBackwardCell), nameof(ProjectedStateGradientCell), nameof(InitialStateGradientCell), nameof(GruResetAfterBackwardCell), nameof(GruUpdateBackwardCell), nameof(GruResetBackwardCell), nameof(RnnBackwardCell) })
             Assert.Contains($"{nameof(RecurrentStep)}.{nameof(RecurrentStep.Backward)}<{cell}>", names);
         foreach (var tile in new[] { nameof(DynamicTile), nameof(StaticTileSmall), nameof(StaticTileMedium), nameof(StaticTileLarge) })
         {

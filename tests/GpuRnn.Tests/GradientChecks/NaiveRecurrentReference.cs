@@ -67,13 +67,13 @@ public static class NaiveRecurrentReference
     private static (double[] H, double[] C) Step(RnnSpec spec, CellWeights w, double[] x, double[] h, double[] c, ref double smallest) =>
         spec.Cell switch
         {
-            RnnCellKind.RnnTanh or RnnCellKind.RnnRelu => (ElmanStep(spec, w, x, h, ref smallest), c),
+            RnnCellKind.RnnTanh or RnnCellKind.RnnRelu => (RnnStep(spec, w, x, h, ref smallest), c),
             RnnCellKind.Lstm => LstmStep(spec, w, x, h, c),
             _ => (GruStep(spec, w, x, h), c),
         };
 
     /// <summary>h' = act(W_ih x + b_ih + W_hh h + b_hh), act = tanh or relu.</summary>
-    private static double[] ElmanStep(RnnSpec spec, CellWeights w, double[] x, double[] h, ref double smallest)
+    private static double[] RnnStep(RnnSpec spec, CellWeights w, double[] x, double[] h, ref double smallest)
     {
         var next = new double[spec.HiddenSize];
         for (var j = 0; j < spec.HiddenSize; j++)

@@ -20,7 +20,7 @@ public class StateDictSpecTests
         {
             var spec = RandomSpecs.Draw(rng, cell);
             var inferred = StateDictSpec.Infer(RandomSpecs.ShapesOf(spec));
-            // Without metadata an Elman RNN reads as rnn_tanh and a GRU as reset_after.
+            // Without metadata an RNN reads as rnn_tanh and a GRU as reset_after.
             var expected = spec with
             {
                 Cell = cell == RnnCellKind.RnnRelu ? RnnCellKind.RnnTanh : cell,
@@ -120,7 +120,7 @@ public class StateDictSpecTests
     }
 
     [Fact]
-    public void AnElmanCellHintOnAnLstmNamesBoth()
+    public void AnRnnCellHintOnAnLstmNamesBoth()
     {
         var spec = RandomSpecs.Draw(TestRandom.Create(), RnnCellKind.Lstm);
         var e = Fails(RandomSpecs.ShapesOf(spec), null, new RnnSpecHints(RnnCellKind.RnnRelu));

@@ -8,10 +8,10 @@ namespace GpuRnn.Tests;
 /// </summary>
 public enum CellVariant
 {
-    /// <summary>Elman RNN with tanh.</summary>
+    /// <summary>RNN with tanh.</summary>
     RnnTanh,
 
-    /// <summary>Elman RNN with relu.</summary>
+    /// <summary>RNN with relu.</summary>
     RnnRelu,
 
     /// <summary>LSTM without options.</summary>

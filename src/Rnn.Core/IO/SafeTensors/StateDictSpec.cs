@@ -6,7 +6,7 @@ namespace GpuRnn.IO;
 /// What a caller knows about a model that its tensors cannot say (command-line options, for
 /// example). A hint that contradicts the file's metadata or tensors is an error.
 /// </summary>
-/// <param name="Cell">rnn_tanh versus rnn_relu for an Elman RNN (a file's tensors look the same for both).</param>
+/// <param name="Cell">rnn_tanh versus rnn_relu for an RNN (a file's tensors look the same for both).</param>
 /// <param name="GruVariant">Where a GRU applies its reset gate (the tensors look the same for both).</param>
 public sealed record RnnSpecHints(RnnCellKind? Cell = null, GruVariant? GruVariant = null);
 

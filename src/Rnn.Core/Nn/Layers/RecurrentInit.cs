@@ -11,7 +11,7 @@ public enum RecurrentInit
 
     /// <summary>
     /// IRNN (Le, Jaitly and Hinton 2015): weight_hh is the identity and the biases are zero, so a
-    /// relu RNN starts by carrying its state unchanged. Elman cells only.
+    /// relu RNN starts by carrying its state unchanged. RNN cells only.
     /// </summary>
     Identity,
 }

@@ -3,10 +3,10 @@ namespace GpuRnn.Nn;
 /// <summary>The recurrent cell of a layer. Gate order follows PyTorch.</summary>
 public enum RnnCellKind
 {
-    /// <summary>Elman RNN, h' = tanh(W_ih x + b_ih + W_hh h + b_hh). One gate.</summary>
+    /// <summary>RNN, h' = tanh(W_ih x + b_ih + W_hh h + b_hh). One gate.</summary>
     RnnTanh,
 
-    /// <summary>Elman RNN with relu instead of tanh. One gate.</summary>
+    /// <summary>RNN with relu instead of tanh. One gate.</summary>
     RnnRelu,
 
     /// <summary>LSTM; gates i, f, g, o (4H rows); optional peepholes and projection.</summary>
@@ -60,7 +60,7 @@ public static class RnnNames
         _ => throw new ArgumentException($"unknown gru_variant '{name}' (expected reset_after or reset_before)"),
     };
 
-    /// <summary>Gate rows per hidden unit: 4 for LSTM, 3 for GRU, 1 for an Elman RNN.</summary>
+    /// <summary>Gate rows per hidden unit: 4 for LSTM, 3 for GRU, 1 for an RNN.</summary>
     public static int GateCount(this RnnCellKind cell) => cell switch
     {
         RnnCellKind.Lstm => 4,

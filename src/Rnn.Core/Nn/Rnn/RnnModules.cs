@@ -41,7 +41,7 @@ public sealed class Gru(IBackend backend, int inputSize, int hiddenSize, int num
     : RnnStack(backend, new RnnSpec(RnnCellKind.Gru, inputSize, hiddenSize, numLayers, bidirectional, bias, GruVariant: variant,
         LayerNorm: layerNorm, Zoneout: zoneout), dtype, seed, dropout);
 
-/// <summary>An Elman RNN stack, like torch.nn.RNN, with tanh or relu.</summary>
+/// <summary>an RNN stack, like torch.nn.RNN, with tanh or relu.</summary>
 /// <param name="backend">Where parameters live and compute runs.</param>
 /// <param name="inputSize">Features per input step, I.</param>
 /// <param name="hiddenSize">Hidden units per direction, H.</param>

@@ -3,10 +3,10 @@ using ILGPU;
 namespace GpuRnn.Gpu.Kernels;
 
 /// <summary>
-/// Elman RNN forward epilogue (CPU twin: <c>src/Rnn.Cpu/Kernels/ElmanForward.cs</c>):
+/// RNN forward epilogue (CPU twin: <c>src/Rnn.Cpu/Kernels/RnnCellForward.cs</c>):
 /// h(t) = act(x + W_hh h(t-1) + b_hh) with act tanh or relu, x = W_ih x + b_ih.
 /// </summary>
-internal struct ElmanForwardCell : IForwardCell
+internal struct RnnForwardCell : IForwardCell
 {
     public ArrayView<float> InputGates; // [T, B, H]
     public ArrayView<float> BiasHh;     // [H] when HasBias

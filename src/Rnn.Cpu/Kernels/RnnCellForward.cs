@@ -5,10 +5,10 @@ using static GpuRnn.Cpu.Kernels.Activations;
 namespace GpuRnn.Cpu.Kernels;
 
 /// <summary>
-/// Elman RNN forward over one direction; the CPU twin of the GPU's ElmanForward kernels.
+/// RNN forward over one direction; the CPU twin of the GPU's RnnCellForward kernels.
 /// h(t) = act(W_ih x + b_ih + W_hh h(t-1) + b_hh), act = tanh or relu.
 /// </summary>
-internal static class ElmanForward
+internal static class RnnCellForward
 {
     public static void Run<T>(in DirectionWeights<T> w, DirectionState<T> state, in DirectionIO<T> io)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -3,10 +3,10 @@ using ILGPU;
 namespace GpuRnn.Gpu.Kernels;
 
 /// <summary>
-/// Elman RNN backward epilogue (CPU twin: <c>src/Rnn.Cpu/Kernels/ElmanBackward.cs</c>):
+/// RNN backward epilogue (CPU twin: <c>src/Rnn.Cpu/Kernels/RnnCellBackward.cs</c>):
 /// dh(t) = dy(t) + carry + W_hh^T dPre(t+1); dPre = dh act'(h(t)) with tanh' = 1 - h², relu' = [h &gt; 0].
 /// </summary>
-internal struct ElmanBackwardCell : IBackwardCell
+internal struct RnnBackwardCell : IBackwardCell
 {
     public ArrayView<float> States;         // reserve h slots [T+1, B, H]
     public ArrayView<float> OutputGradient; // dy [T, B, D*H]

@@ -4,10 +4,10 @@ using GpuRnn.Cpu.Rnn;
 namespace GpuRnn.Cpu.Kernels;
 
 /// <summary>
-/// Elman RNN backpropagation through time over one direction; the CPU twin of the GPU's
-/// ElmanBackward kernels. dPre = dh ⊙ act'(h): tanh' = 1 - h², relu' = [h &gt; 0].
+/// RNN backpropagation through time over one direction; the CPU twin of the GPU's
+/// RnnCellBackward kernels. dPre = dh ⊙ act'(h): tanh' = 1 - h², relu' = [h &gt; 0].
 /// </summary>
-internal static class ElmanBackward
+internal static class RnnCellBackward
 {
     public static T[] Run<T>(in DirectionWeights<T> w, in DirectionWeights<T> g, DirectionState<T> state,
         in DirectionIO<T> io, in DirectionGradIO<T> grad) where T : unmanaged, IFloatingPointIeee754<T>

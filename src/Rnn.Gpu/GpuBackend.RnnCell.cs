@@ -6,10 +6,10 @@ namespace GpuRnn.Gpu;
 
 public sealed partial class GpuBackend
 {
-    /// <summary>Elman time loop: one fused launch per step, or one persistent launch.</summary>
-    private void ElmanForward(RecurrentCall call, int d, DirectionWeightViews w, DirectionBuffers buffers, GpuRecurrentAlgorithm algorithm)
+    /// <summary>RNN time loop: one fused launch per step, or one persistent launch.</summary>
+    private void RnnCellForward(RecurrentCall call, int d, DirectionWeightViews w, DirectionBuffers buffers, GpuRecurrentAlgorithm algorithm)
     {
-        var cell = new ElmanForwardCell
+        var cell = new RnnForwardCell
         {
             InputGates = buffers.InputGates, BiasHh = OrUnused(w.BiasHh, w.WeightHh), States = buffers.States, Output = call.Sequence,
             Slots = buffers.Slots, Batch = call.Batch, Hidden = call.Hidden, LdOutput = call.LdSequence, OutputOffset = d * call.Hidden,
@@ -23,12 +23,12 @@ public sealed partial class GpuBackend
         }
     }
 
-    /// <summary>Elman BPTT: one fused launch per step, then the recurrent weight gradients.</summary>
-    private void ElmanBackward(RecurrentCall call, int d, DirectionWeightViews w, DirectionWeightViews g, DirectionBuffers buffers,
+    /// <summary>RNN BPTT: one fused launch per step, then the recurrent weight gradients.</summary>
+    private void RnnCellBackward(RecurrentCall call, int d, DirectionWeightViews w, DirectionWeightViews g, DirectionBuffers buffers,
         ArrayView<float> stateCarry, ArrayView<float> gateGradients, Tensor? dh0, GpuRecurrentAlgorithm algorithm)
     {
         var h = call.Hidden;
-        var cell = new ElmanBackwardCell
+        var cell = new RnnBackwardCell
         {
             States = buffers.States, OutputGradient = call.Sequence, StateCarry = stateCarry, GateGradients = gateGradients,
             Slots = buffers.Slots, Batch = call.Batch, Hidden = h, LdOutput = call.LdSequence, OutputOffset = d * h,
