@@ -7,7 +7,7 @@ namespace GpuRnn.Cli.Commands;
 /// <c>gpurnn export</c>: writes a trained model as ONNX (opset <see cref="OnnxExporter.Opset"/>,
 /// float32, batch and time as dynamic axes) for ONNX Runtime, Triton, OpenVINO or Windows ML. A
 /// task checkpoint becomes its whole model (<see cref="ModelGraphs"/>: embedding, stack, pooling,
-/// head; seq2seq as an encoder file and a decoder-step file) with the vocabularies and labels in
+/// head; seq2seq and caption as an encoder file and a decoder-step file) with the vocabularies and labels in
 /// the model's metadata; a bare stack (a PyTorch state_dict that <c>gpurnn run</c> reads) becomes
 /// the stack alone (<see cref="OnnxExporter"/>).
 /// </summary>
@@ -17,7 +17,7 @@ public static class ExportCommand
     public static Command Create(CliConsole console)
     {
         var model = new Option<string>("--model") { Description = "A checkpoint of gpurnn train, or a recurrent stack with PyTorch names (.safetensors)", Required = true };
-        var onnx = new Option<string>("--onnx") { Description = "Where to write the ONNX model (.onnx); seq2seq writes NAME.encoder.onnx and NAME.decoder.onnx", Required = true };
+        var onnx = new Option<string>("--onnx") { Description = "Where to write the ONNX model (.onnx); seq2seq and caption write NAME.encoder.onnx and NAME.decoder.onnx", Required = true };
         var lengths = new Option<bool>("--lengths") { Description = "Bare stack: add input lengths [B] (int32, PyTorch's packed semantics)" };
         var states = new Option<bool>("--initial-states") { Description = "Bare stack: add inputs h0 (and c0 for LSTM) [L*D, B, H]" };
         var cell = new Option<string?>("--cell") { Description = "Bare stack: for an RNN whose file does not say: rnn_tanh (the default) or rnn_relu" };
@@ -40,7 +40,7 @@ public static class ExportCommand
 
     /// <summary>What <c>gpurnn export</c> was asked to do.</summary>
     /// <param name="Model">The checkpoint or stack file.</param>
-    /// <param name="Onnx">The ONNX file to write (seq2seq: the stem of its two files).</param>
+    /// <param name="Onnx">The ONNX file to write (seq2seq, caption: the stem of their two files).</param>
     /// <param name="Lengths">Bare stack: a lengths input.</param>
     /// <param name="InitialStates">Bare stack: h0/c0 inputs.</param>
     /// <param name="Cell">Bare stack: rnn_tanh / rnn_relu, when given.</param>
@@ -54,9 +54,8 @@ public static class ExportCommand
         ArgumentNullException.ThrowIfNull(args);
         var task = Checkpoint.TryTaskOf(args.Model);
         if (task is { } kind) RefuseStackOptions(args, kind);
-        var outputs = task == TaskKind.Seq2Seq
-            ? new[] { ("encoder", PartPath(args.Onnx, "encoder")), ("decoder", PartPath(args.Onnx, "decoder")) }
-            : [("", args.Onnx)];
+        var outputs = (task is { } t ? ModelGraphs.Parts(t) : [""])
+            .Select(part => (part, part.Length == 0 ? args.Onnx : PartPath(args.Onnx, part))).ToArray();
         var files = new CommandFiles().Input("--model", args.Model);
         foreach (var (part, path) in outputs) files.Output(part.Length == 0 ? "--onnx" : $"--onnx's {part} file", path);
         files.Check();

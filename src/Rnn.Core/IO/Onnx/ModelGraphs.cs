@@ -1,7 +1,7 @@
 namespace GpuRnn.IO;
 
 /// <summary>One ONNX file of an exported model.</summary>
-/// <param name="Part">Empty for a model of one graph; <c>encoder</c> or <c>decoder</c> for seq2seq's two.</param>
+/// <param name="Part">Empty for a model of one graph; <c>encoder</c> or <c>decoder</c> for seq2seq's and caption's two.</param>
 /// <param name="Signature">Its inputs and outputs in one line, e.g. <c>tokens [T, B] int64, lengths [B] int32 -> probabilities [B, 3]</c>.</param>
 /// <param name="Bytes">The ModelProto.</param>
 public sealed record OnnxPart(string Part, string Signature, byte[] Bytes);
@@ -10,12 +10,18 @@ public sealed record OnnxPart(string Part, string Signature, byte[] Bytes);
 /// The ONNX graphs of every task model, chosen by its model family (so a registered task exports
 /// as the built-in tasks of its family do): <see cref="ClassifierGraph"/> (classify, adding),
 /// <see cref="TaggerGraph"/> (tag, copy), <see cref="LanguageModelGraph"/> (charlm, and wordlm, a
-/// tagger by its model) and <see cref="Seq2SeqGraph"/> (an encoder and a decoder step). Each file's metadata says which
-/// graph it is under <c>gpurnn.graph</c>: <c>classifier</c>, <c>tagger</c>, <c>charlm_step</c>,
-/// <c>wordlm_step</c>, <c>seq2seq_encoder</c>, <c>seq2seq_decoder_step</c>.
+/// tagger by its model), <see cref="Seq2SeqGraph"/> (an encoder and a decoder step) and
+/// <see cref="CaptionGraph"/> (the conditioning as the encoder, then seq2seq's decoder step). Each
+/// file's metadata says which graph it is under <c>gpurnn.graph</c>: <c>classifier</c>,
+/// <c>tagger</c>, <c>charlm_step</c>, <c>wordlm_step</c>, <c>seq2seq_encoder</c>,
+/// <c>seq2seq_decoder_step</c>, <c>caption_encoder</c>, <c>caption_decoder_step</c>.
 /// </summary>
 public static class ModelGraphs
 {
+    /// <summary>The parts <see cref="Export"/> writes for a task: <c>encoder</c> and <c>decoder</c> for the seq2seq and caption families, else one unnamed part.</summary>
+    public static IReadOnlyList<string> Parts(TaskKind task) =>
+        TaskRegistry.Get(task).Family is TaskModelFamily.Seq2Seq or TaskModelFamily.Caption ? ["encoder", "decoder"] : [""];
+
     /// <summary>Exports the model of <paramref name="spec"/> with its parameters <paramref name="stateDict"/>.</summary>
     /// <exception cref="ArgumentException">A tensor is missing or has the wrong shape.</exception>
     /// <exception cref="NotSupportedException">The task's model family has no ONNX graph.</exception>
@@ -42,6 +48,11 @@ public static class ModelGraphs
             [
                 new("encoder", $"tokens [S, B] int64, lengths [B] int32 -> {newState} {layers}", Seq2SeqGraph.ExportEncoder(spec, stateDict)),
                 new("decoder", $"tokens [T, B] int64, {state} {layers} -> log_probabilities [T, B, {v}], {newState}", Seq2SeqGraph.ExportDecoderStep(spec, stateDict)),
+            ],
+            TaskModelFamily.Caption =>
+            [
+                new("encoder", $"features [B, {spec.FeatureSize}] float32 -> {state} {layers}", CaptionGraph.ExportEncoder(spec, stateDict)),
+                new("decoder", $"tokens [T, B] int64, {state} {layers} -> log_probabilities [T, B, {v}], {newState}", CaptionGraph.ExportDecoderStep(spec, stateDict)),
             ],
             _ => throw new NotSupportedException($"ONNX export: task {spec.Task.ToName()} has a model family GpuRnn has no ONNX graph for"),
         };

@@ -46,9 +46,19 @@ public static class Seq2SeqGraph
     public static byte[] ExportDecoderStep(TaskSpec spec, IReadOnlyDictionary<string, HostTensor> stateDict)
     {
         Check(spec, stateDict);
-        var rnn = spec.Rnn;
+        return DecoderStep(spec, spec.Rnn, stateDict, "seq2seq_decoder_step");
+    }
+
+    /// <summary>
+    /// The decoder step of any <see cref="DecoderModel"/> (seq2seq's, and caption's with
+    /// <see cref="CaptionGraph"/>): <c>decoder.embedding</c>, the stack <paramref name="rnn"/> from
+    /// <c>h0</c>/<c>c0</c>, <c>decoder.output</c> and a log-softmax; <paramref name="graph"/> is its
+    /// <c>gpurnn.graph</c> metadata value.
+    /// </summary>
+    internal static byte[] DecoderStep(TaskSpec spec, RnnSpec rnn, IReadOnlyDictionary<string, HostTensor> stateDict, string graph)
+    {
         int v = spec.OutputSize;
-        var g = new OnnxGraph("gpurnn_seq2seq_decoder_step", OnnxExporter.Opset);
+        var g = new OnnxGraph("gpurnn_" + graph, OnnxExporter.Opset);
         var x = GraphParts.Embed(g, stateDict, "decoder.embedding.weight", "tokens", v, spec.EmbeddingSize);
         GraphParts.StateInputs(g, rnn);
         OnnxExporter.AppendStack(g, rnn, GraphParts.Under(stateDict, "decoder.rnn."), x, "y", "", initialStates: true);
@@ -56,7 +66,7 @@ public static class Seq2SeqGraph
         g.Node("LogSoftmax", [logits], ["log_probabilities"], OnnxGraph.Attribute.Int("axis", -1));
         g.Output("log_probabilities", OnnxGraph.Float, "T", "B", v);
         GraphParts.StateOutputs(g, rnn);
-        return GraphParts.Finish(g, spec, "seq2seq_decoder_step");
+        return GraphParts.Finish(g, spec, graph);
     }
 
     private static void Check(TaskSpec spec, IReadOnlyDictionary<string, HostTensor> stateDict)
