@@ -24,6 +24,10 @@ public static class TrainCommand
         var dropout = new Option<double?>("--dropout") { Description = "Dropout between layers and before the decoder (default 0)" };
         var init = new Option<string?>("--init") { Description = "Recurrent weights: default (PyTorch's), orthogonal, or identity (IRNN, with rnn_relu)" };
         var forgetBias = new Option<bool>("--forget-bias") { Description = "Start the LSTM forget gate's bias at 1" };
+        var layerNorm = new Option<bool>("--layer-norm") { Description = "lstm, gru: layer normalisation inside the cell (Ba et al. 2016)" };
+        var zoneout = new Option<double?>("--zoneout") { Description = "lstm, gru: zoneout probability on h, in [0, 1) (Krueger et al. 2016; default 0)" };
+        var zoneoutCell = new Option<double?>("--zoneout-cell") { Description = "lstm: zoneout probability on the cell state c, in [0, 1) (default 0)" };
+        var cellClip = new Option<double?>("--cell-clip") { Description = "lstm: clip the cell state to [-K, K] every step, K > 0 (default: none)" };
         var batch = new Option<int?>("--batch") { Description = $"Parallel streams per step (default {TrainDefaults.Batch})" };
         var seq = new Option<int?>("--seq") { Description = $"Characters per stream per step, the BPTT length (default {TrainDefaults.Seq})" };
         var steps = new Option<long?>("--steps") { Description = $"Train to this step (default {TrainDefaults.Steps})" };
@@ -57,7 +61,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a model: a character-level language model (with no options, an LSTM on a built-in arithmetic corpus) or, with --task, a sequence task")
         {
-            data, cell, hidden, layers, embedding, dropout, init, forgetBias, batch, seq, steps, epochs, lr, optimizer, momentum,
+            data, cell, hidden, layers, embedding, dropout, init, forgetBias, layerNorm, zoneout, zoneoutCell, cellClip, batch, seq, steps, epochs, lr, optimizer, momentum,
             weightDecay, schedule, warmup, clip, seed, backend, output, resume, evalEvery, checkpointEvery, sampleLength, temperature,
             task, bidirectional, pool, length, copyCount, tokenize, minCount, softmax, classes, reverseSource, beam,
         };
@@ -71,6 +75,10 @@ public static class TrainCommand
             Dropout = p.GetValue(dropout),
             Init = p.GetValue(init),
             ForgetBias = p.GetResult(forgetBias) is null ? null : p.GetValue(forgetBias),
+            LayerNorm = p.GetResult(layerNorm) is null ? null : p.GetValue(layerNorm),
+            Zoneout = p.GetValue(zoneout),
+            ZoneoutCell = p.GetValue(zoneoutCell),
+            CellClip = p.GetValue(cellClip),
             Batch = p.GetValue(batch),
             Seq = p.GetValue(seq),
             Steps = p.GetValue(steps),

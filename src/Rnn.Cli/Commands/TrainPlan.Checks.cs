@@ -34,6 +34,12 @@ public sealed partial record TrainPlan
             throw new CliException($"--lr must be positive, got {lr.ToString(CultureInfo.InvariantCulture)}", ExitCodes.Usage);
         if (r.Dropout is { } p && !(p >= 0 && p < 1))
             throw new CliException($"--dropout must be in [0, 1), got {p.ToString(CultureInfo.InvariantCulture)}", ExitCodes.Usage);
+        if (r.Zoneout is { } z && !(z >= 0 && z < 1))
+            throw new CliException($"--zoneout must be in [0, 1), got {z.ToString(CultureInfo.InvariantCulture)}", ExitCodes.Usage);
+        if (r.ZoneoutCell is { } zc && !(zc >= 0 && zc < 1))
+            throw new CliException($"--zoneout-cell must be in [0, 1), got {zc.ToString(CultureInfo.InvariantCulture)}", ExitCodes.Usage);
+        if (r.CellClip is { } k && !(k > 0 && double.IsFinite(k)))
+            throw new CliException($"--cell-clip must be a finite number > 0, got {k.ToString(CultureInfo.InvariantCulture)}", ExitCodes.Usage);
         if (!(r.Temperature > 0) || !double.IsFinite(r.Temperature))
             throw new CliException($"--temperature must be positive, got {r.Temperature.ToString(CultureInfo.InvariantCulture)}", ExitCodes.Usage);
         if (r.Steps is not null && r.Epochs is not null)

@@ -30,6 +30,7 @@ public sealed partial record TrainPlan
             throw new CliException($"--init identity (IRNN) needs --cell rnn_relu or rnn_tanh, not {cell.ToName()}", ExitCodes.Usage);
         if (r.ForgetBias == true && cell != RnnCellKind.Lstm)
             throw new CliException($"--forget-bias needs --cell lstm, not {cell.ToName()}", ExitCodes.Usage);
+        CheckCellOptions(r, cell);
         var (input, output) = Tokenization(r.Tokenize, task);
         return Parse(() => new TaskSettings
         {
@@ -41,6 +42,10 @@ public sealed partial record TrainPlan
             Dropout = r.Dropout ?? 0,
             RecurrentInit = init,
             ForgetBias = r.ForgetBias ?? false,
+            LayerNorm = r.LayerNorm ?? false,
+            Zoneout = r.Zoneout ?? 0,
+            ZoneoutCell = r.ZoneoutCell ?? 0,
+            CellClip = r.CellClip ?? 0,
             EmbeddingSize = r.Embedding ?? TrainDefaults.Embedding,
             Pooling = r.Pool is null ? Pooling.Last : TaskNames.ParsePooling(r.Pool),
             Softmax = r.Softmax is null ? SoftmaxKind.Class : TaskNames.ParseSoftmax(r.Softmax),
@@ -52,6 +57,20 @@ public sealed partial record TrainPlan
             CopyCount = r.CopyCount ?? TaskDefaults.CopyCount,
             ReverseSource = r.ReverseSource ?? true,
         }.Validate());
+    }
+
+    /// <summary>Refuses a cell option the cell does not have: layer norm and zoneout need a gated cell, c's zoneout and clipping an LSTM.</summary>
+    private static void CheckCellOptions(TrainRequest r, RnnCellKind cell)
+    {
+        var gated = cell is RnnCellKind.Lstm or RnnCellKind.Gru;
+        if (r.LayerNorm == true && !gated)
+            throw new CliException($"--layer-norm needs --cell lstm or gru, not {cell.ToName()}", ExitCodes.Usage);
+        if (r.Zoneout is > 0 && !gated)
+            throw new CliException($"--zoneout needs --cell lstm or gru, not {cell.ToName()}", ExitCodes.Usage);
+        if (r.ZoneoutCell is > 0 && cell != RnnCellKind.Lstm)
+            throw new CliException($"--zoneout-cell needs --cell lstm (only an LSTM has a cell state), not {cell.ToName()}", ExitCodes.Usage);
+        if (r.CellClip is not null && cell != RnnCellKind.Lstm)
+            throw new CliException($"--cell-clip needs --cell lstm (only an LSTM has a cell state), not {cell.ToName()}", ExitCodes.Usage);
     }
 
     private static (Tokenization?, Tokenization?) Tokenization(string? text, SequenceTask task)
@@ -103,6 +122,12 @@ public sealed partial record TrainPlan
         Same("--dropout", r.Dropout, s.Dropout, "dropout");
         Same("--bidirectional", r.Bidirectional, s.Bidirectional, "bidirectional");
         Same("--forget-bias", r.ForgetBias, s.ForgetBias, "forget bias");
+        Same("--layer-norm", r.LayerNorm, s.LayerNorm, "layer norm");
+        Same("--zoneout", r.Zoneout, s.Zoneout, "zoneout");
+        Same("--zoneout-cell", r.ZoneoutCell, s.ZoneoutCell, "cell zoneout");
+        // The checkpoint stores no clipping as 0, which --cell-clip cannot give (it must be positive).
+        if (r.CellClip is { } k && k != s.CellClip)
+            throw Mismatch($"--cell-clip {Format(k)}", s.CellClip > 0 ? $"cell clip {Format(s.CellClip)}" : "no cell clipping");
         Same("--reverse-source", r.ReverseSource, s.ReverseSource, "reverse source");
         if (task.Accepts(TaskOptions.Length)) Same("--length", r.Length, s.Length, "length");
         if (task.Accepts(TaskOptions.CopyCount)) Same("--copy-count", r.CopyCount, s.CopyCount, "copy count");

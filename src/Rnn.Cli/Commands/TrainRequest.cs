@@ -63,6 +63,18 @@ public sealed record TrainRequest
     /// <summary>LSTM forget-gate bias 1.</summary>
     public bool? ForgetBias { get; init; }
 
+    /// <summary>Layer normalisation inside the cell (lstm, gru).</summary>
+    public bool? LayerNorm { get; init; }
+
+    /// <summary>Zoneout probability on h (lstm, gru), in [0, 1).</summary>
+    public double? Zoneout { get; init; }
+
+    /// <summary>Zoneout probability on the LSTM cell state c, in [0, 1).</summary>
+    public double? ZoneoutCell { get; init; }
+
+    /// <summary>LSTM cell-state clip k &gt; 0.</summary>
+    public double? CellClip { get; init; }
+
     /// <summary>Parallel streams per step.</summary>
     public int? Batch { get; init; }
 

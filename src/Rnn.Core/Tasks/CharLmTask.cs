@@ -56,6 +56,10 @@ public sealed partial class CharLmTask() : SequenceTask("charlm", TaskKind.CharL
             RecurrentInit = architecture.RecurrentInit,
             ForgetBias = architecture.ForgetBias,
             GruVariant = architecture.GruVariant,
+            LayerNorm = architecture.LayerNorm,
+            Zoneout = architecture.Zoneout,
+            ZoneoutCell = architecture.ZoneoutCell,
+            CellClip = architecture.CellClip,
             EmbeddingSize = architecture.EmbeddingSize,
             InputVocabulary = tokens,
             InputTokenization = Tokenization.Char,
@@ -83,7 +87,7 @@ public sealed partial class CharLmTask() : SequenceTask("charlm", TaskKind.CharL
     {
         ArgumentNullException.ThrowIfNull(spec);
         return new CharModelSpec(spec.Cell, spec.OutputSize, spec.EmbeddingSize, spec.HiddenSize, spec.NumLayers, spec.Dropout,
-            spec.GruVariant, spec.RecurrentInit, spec.ForgetBias);
+            spec.GruVariant, spec.RecurrentInit, spec.ForgetBias, spec.LayerNorm, spec.Zoneout, spec.ZoneoutCell, spec.CellClip);
     }
 
     /// <summary>The characters of a charlm spec.</summary>

@@ -30,6 +30,18 @@ public sealed record TaskSettings
     /// <summary>LSTM forget-gate bias 1.</summary>
     public bool ForgetBias { get; init; }
 
+    /// <summary>LSTM and GRU: layer normalisation inside the cell.</summary>
+    public bool LayerNorm { get; init; }
+
+    /// <summary>LSTM and GRU: zoneout probability on h, in [0, 1).</summary>
+    public double Zoneout { get; init; }
+
+    /// <summary>LSTM only: zoneout probability on c, in [0, 1).</summary>
+    public double ZoneoutCell { get; init; }
+
+    /// <summary>LSTM only: cell-state clip k (0 = none).</summary>
+    public double CellClip { get; init; }
+
     /// <summary>Width of a token's vector.</summary>
     public int EmbeddingSize { get; init; } = 32;
 
@@ -68,6 +80,7 @@ public sealed record TaskSettings
         if (EmbeddingSize <= 0) throw new ArgumentException($"embedding size must be positive, got {EmbeddingSize}");
         if (MinCount <= 0) throw new ArgumentException($"the minimum count must be positive, got {MinCount}");
         if (Classes < 0) throw new ArgumentException($"the number of classes must not be negative, got {Classes}");
+        RnnCellOptions.Validate(Cell, GruVariant.ResetAfter, LayerNorm, Zoneout, ZoneoutCell, CellClip);
         TaskRegistry.Get(Task).Validate(this);
         return this;
     }

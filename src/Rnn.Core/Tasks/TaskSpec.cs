@@ -122,6 +122,18 @@ public sealed record TaskSpec
     /// <summary>GRU only: where the reset gate is applied.</summary>
     public GruVariant GruVariant { get; init; } = GruVariant.ResetAfter;
 
+    /// <summary>LSTM and GRU: layer normalisation inside the cell (<see cref="RnnSpec.LayerNorm"/>).</summary>
+    public bool LayerNorm { get; init; }
+
+    /// <summary>LSTM and GRU: zoneout probability on h, in [0, 1).</summary>
+    public double Zoneout { get; init; }
+
+    /// <summary>LSTM only: zoneout probability on c, in [0, 1).</summary>
+    public double ZoneoutCell { get; init; }
+
+    /// <summary>LSTM only: the cell state is clipped to [-k, k] every step; 0 = none.</summary>
+    public double CellClip { get; init; }
+
     /// <summary>Width of a token's vector E (token inputs); 0 for numeric inputs.</summary>
     public int EmbeddingSize { get; init; }
 
@@ -171,7 +183,21 @@ public sealed record TaskSpec
     public int RnnInputSize => TokenInputs ? EmbeddingSize : FeatureSize;
 
     /// <summary>The recurrent stack of an encoder reading <see cref="RnnInputSize"/> features.</summary>
-    public RnnSpec Rnn => new(Cell, RnnInputSize, HiddenSize, NumLayers, Bidirectional, GruVariant: GruVariant);
+    public RnnSpec Rnn => WithCellOptions(new(Cell, RnnInputSize, HiddenSize, NumLayers, Bidirectional, GruVariant: GruVariant));
+
+    /// <summary><paramref name="stack"/> with this spec's layer norm, zoneout and cell clipping (every stack of a task model has them).</summary>
+    public RnnSpec WithCellOptions(RnnSpec stack)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        return stack with { LayerNorm = LayerNorm, Zoneout = Zoneout, ZoneoutCell = ZoneoutCell, CellClip = CellClip };
+    }
+
+    /// <summary>The cell options as a description adds them, such as <c>, layer norm, zoneout 0.1</c>; empty when none.</summary>
+    public string DescribeCellOptions() =>
+        (LayerNorm ? ", layer norm" : "")
+        + (Zoneout > 0 ? $", zoneout {Zoneout.ToString(CultureInfo.InvariantCulture)}" : "")
+        + (ZoneoutCell > 0 ? $", cell zoneout {ZoneoutCell.ToString(CultureInfo.InvariantCulture)}" : "")
+        + (CellClip > 0 ? $", cell clip {CellClip.ToString(CultureInfo.InvariantCulture)}" : "");
 
     /// <summary>Outputs per prediction: labels, tags or tokens, or 1 for regression.</summary>
     public int OutputSize => OutputVocabulary?.Count ?? 1;
@@ -211,6 +237,7 @@ public sealed record TaskSpec
         if (Dropout > 0) s += $", dropout {Dropout.ToString(CultureInfo.InvariantCulture)}";
         if (RecurrentInit != RecurrentInit.Default) s += $", {RecurrentInit.ToName()} init";
         if (ForgetBias) s += ", forget bias 1";
+        s += DescribeCellOptions();
         s += TaskRegistry.Get(Task).DescribeOutputs(this);
         return s;
     }
@@ -240,6 +267,11 @@ public sealed record TaskSpec
             ["length"] = Length,
             ["copy_count"] = CopyCount,
         };
+        // Written only when set, so that a model without them keeps the spec older versions read.
+        if (LayerNorm) o["layer_norm"] = true;
+        if (Zoneout > 0) o["zoneout"] = Zoneout;
+        if (ZoneoutCell > 0) o["zoneout_cell"] = ZoneoutCell;
+        if (CellClip > 0) o["cell_clip"] = CellClip;
         if (InputVocabulary is not null) o["input_vocabulary"] = JsonNode.Parse(InputVocabulary.ToJson());
         if (OutputVocabulary is not null) o["output_vocabulary"] = JsonNode.Parse(OutputVocabulary.ToJson());
         if (WordClasses is not null) o["word_classes"] = new JsonArray(WordClasses.Select(c => (JsonNode)c).ToArray());
@@ -254,6 +286,7 @@ public sealed record TaskSpec
         {
             var o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException("the task spec is not a JSON object");
             T Get<T>(string key) => o[key] is { } node ? node.GetValue<T>() : throw new InvalidDataException($"the task spec has no '{key}'");
+            T Optional<T>(string key, T absent) => o[key] is { } node ? node.GetValue<T>() : absent;
             Vocabulary? VocabularyAt(string key) => o[key] is { } node ? Vocabulary.FromJson(node.ToJsonString()) : null;
             return new TaskSpec
             {
@@ -266,6 +299,10 @@ public sealed record TaskSpec
                 RecurrentInit = RecurrentInitializer.Parse(Get<string>("recurrent_init")),
                 ForgetBias = Get<bool>("forget_bias"),
                 GruVariant = RnnNames.ParseGruVariant(Get<string>("gru_variant")),
+                LayerNorm = Optional("layer_norm", false),
+                Zoneout = Optional("zoneout", 0.0),
+                ZoneoutCell = Optional("zoneout_cell", 0.0),
+                CellClip = Optional("cell_clip", 0.0),
                 EmbeddingSize = Get<int>("embedding_size"),
                 FeatureSize = Get<int>("feature_size"),
                 InputVocabulary = VocabularyAt("input_vocabulary"),

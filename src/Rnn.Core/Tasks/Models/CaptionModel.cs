@@ -42,7 +42,7 @@ public sealed class CaptionModel : DecoderModel
     public static RnnSpec DecoderSpec(TaskSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new RnnSpec(spec.Cell, spec.EmbeddingSize, spec.HiddenSize, spec.NumLayers, GruVariant: spec.GruVariant);
+        return spec.WithCellOptions(new RnnSpec(spec.Cell, spec.EmbeddingSize, spec.HiddenSize, spec.NumLayers, GruVariant: spec.GruVariant));
     }
 
     /// <summary>f to h0: weight [L*H, F], bias [L*H].</summary>

@@ -17,6 +17,10 @@ namespace GpuRnn.Tasks;
 /// <param name="GruVariant">GRU only: where the reset gate is applied.</param>
 /// <param name="RecurrentInit">How the recurrent weights start.</param>
 /// <param name="ForgetBias">LSTM only: start the forget gate's bias at 1.</param>
+/// <param name="LayerNorm">LSTM and GRU: layer normalisation inside the cell (<see cref="RnnSpec.LayerNorm"/>).</param>
+/// <param name="Zoneout">LSTM and GRU: zoneout probability on h, in [0, 1).</param>
+/// <param name="ZoneoutCell">LSTM only: zoneout probability on c, in [0, 1).</param>
+/// <param name="CellClip">LSTM only: the cell state is clipped to [-k, k] every step; 0 = none.</param>
 public sealed record CharModelSpec(
     RnnCellKind Cell,
     int VocabSize,
@@ -26,10 +30,15 @@ public sealed record CharModelSpec(
     double Dropout = 0,
     GruVariant GruVariant = GruVariant.ResetAfter,
     RecurrentInit RecurrentInit = RecurrentInit.Default,
-    bool ForgetBias = false)
+    bool ForgetBias = false,
+    bool LayerNorm = false,
+    double Zoneout = 0,
+    double ZoneoutCell = 0,
+    double CellClip = 0)
 {
     /// <summary>The recurrent stack's spec.</summary>
-    public RnnSpec Rnn => new(Cell, EmbeddingSize, HiddenSize, NumLayers, GruVariant: GruVariant);
+    public RnnSpec Rnn => new(Cell, EmbeddingSize, HiddenSize, NumLayers, GruVariant: GruVariant,
+        LayerNorm: LayerNorm, Zoneout: Zoneout, ZoneoutCell: ZoneoutCell, CellClip: CellClip);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
     public CharModelSpec Validate()
@@ -50,6 +59,8 @@ public sealed record CharModelSpec(
         {
             long g = Cell.GateCount() * (long)HiddenSize, total = (long)VocabSize * EmbeddingSize + (long)VocabSize * HiddenSize + VocabSize;
             for (var k = 0; k < NumLayers; k++) total += g * ((k == 0 ? EmbeddingSize : HiddenSize) + HiddenSize + 2);
+            // Layer norm: a gain and a bias for the input and the recurrent products [G*H] and, for the LSTM, for c [H].
+            if (LayerNorm) total += NumLayers * (4 * g + (Cell == RnnCellKind.Lstm ? 2L * HiddenSize : 0));
             return total;
         }
     }
@@ -61,6 +72,10 @@ public sealed record CharModelSpec(
         (Dropout > 0 ? $", dropout {Dropout.ToString(CultureInfo.InvariantCulture)}" : "") +
         (RecurrentInit != RecurrentInit.Default ? $", {RecurrentInit.ToName()} init" : "") +
         (ForgetBias ? ", forget bias 1" : "") +
+        (LayerNorm ? ", layer norm" : "") +
+        (Zoneout > 0 ? $", zoneout {Zoneout.ToString(CultureInfo.InvariantCulture)}" : "") +
+        (ZoneoutCell > 0 ? $", cell zoneout {ZoneoutCell.ToString(CultureInfo.InvariantCulture)}" : "") +
+        (CellClip > 0 ? $", cell clip {CellClip.ToString(CultureInfo.InvariantCulture)}" : "") +
         $" ({ParameterCount:N0} parameters)";
 
     /// <summary>The spec as a JSON object with snake_case keys (how checkpoints store it).</summary>
