@@ -66,6 +66,17 @@ public sealed class TrainCellOptionsTests : IDisposable
         Assert.Contains("\n12+", sample.Out);
     }
 
+    [Fact]
+    public void OnnxExportOfATaskModelWithACellOptionIsRefused()
+    {
+        var checkpoint = _folder.File("model.safetensors");
+        var onnx = _folder.File("model.onnx");
+        Gpurnn.Run(["train", "--task", "classify", "--steps", "1", "--layer-norm", "--out", checkpoint, .. TaskCommandTests.Tiny]).AssertSucceeded();
+        var line = Gpurnn.Run("export", "--model", checkpoint, "--onnx", onnx).AssertFailed(ExitCodes.BadInput);
+        Assert.Contains("ONNX export: layer norm inside the cell (--layer-norm)", line);
+        Assert.False(File.Exists(onnx));
+    }
+
     public static TheoryData<string, string[]> OtherTaskOptions => new()
     {
         { "classify", ["--layer-norm"] },

@@ -58,6 +58,8 @@ public static class OnnxExporter
     internal static void AppendStack(OnnxGraph g, RnnSpec spec, IReadOnlyDictionary<string, HostTensor> stateDict, string input, string output,
         string lengths, bool initialStates)
     {
+        // Every graph (a bare stack, each task's model) writes its stacks here, so this refusal covers them all.
+        RefuseCellOptions(spec);
         int layers = spec.NumLayers, dirs = spec.Directions;
         var lstm = spec.Cell == RnnCellKind.Lstm;
         var proj = spec.ProjSize > 0;
