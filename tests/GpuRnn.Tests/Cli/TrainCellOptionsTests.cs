@@ -67,6 +67,35 @@ public sealed class TrainCellOptionsTests : IDisposable
     }
 
     [Fact]
+    public void TheSpecStoresTheOptionsOnlyWhenSetAndReadsThemBack()
+    {
+        var checkpoint = _folder.File("model.safetensors");
+        Gpurnn.Run(["train", "--steps", "1", "--eval-every", "0", "--out", checkpoint, .. TrainCommandTests.Tiny]).AssertSucceeded();
+        var plain = Checkpoint.Load(checkpoint).Spec;
+        var json = plain.ToJson();
+        foreach (var key in new[] { "layer_norm", "zoneout", "zoneout_cell", "cell_clip" }) Assert.DoesNotContain($"\"{key}\"", json);
+        var random = new Random(18);
+        var set = plain with { LayerNorm = true, Zoneout = random.NextDouble() * 0.9, ZoneoutCell = random.NextDouble() * 0.9, CellClip = 0.5 + random.NextDouble() };
+        var back = TaskSpec.FromJson(set.ToJson());
+        Assert.Equal((true, set.Zoneout, set.ZoneoutCell, set.CellClip), (back.LayerNorm, back.Zoneout, back.ZoneoutCell, back.CellClip));
+        Assert.Equal(set.Rnn, back.Rnn);
+        Assert.Equal(plain.Rnn, TaskSpec.FromJson(json).Rnn);
+
+        // The character model's own terms (its description and parameter count, the older checkpoint form) keep them too.
+        var architecture = CharLmTask.Architecture(set);
+        Assert.Equal(architecture, CharModelSpec.FromJson(architecture.ToJson()));
+        Assert.DoesNotContain("zoneout", CharLmTask.Architecture(plain).ToJson());
+        foreach (var cell in new[] { RnnCellKind.Lstm, RnnCellKind.Gru })
+        {
+            var layerNorm = new CharModelSpec(cell, 7, 3, 5, NumLayers: 2, LayerNorm: true);
+            using var backend = new GpuRnn.Cpu.CpuBackend();
+            using var model = new CharRnnModel(backend, layerNorm);
+            Assert.Equal(layerNorm.ParameterCount, model.Parameters.Sum(p => p.Value.ElementCount));
+            Assert.True(layerNorm.ParameterCount > (layerNorm with { LayerNorm = false }).ParameterCount);
+        }
+    }
+
+    [Fact]
     public void OnnxExportOfATaskModelWithACellOptionIsRefused()
     {
         var checkpoint = _folder.File("model.safetensors");

@@ -79,18 +79,27 @@ public sealed record CharModelSpec(
         $" ({ParameterCount:N0} parameters)";
 
     /// <summary>The spec as a JSON object with snake_case keys (how checkpoints store it).</summary>
-    public string ToJson() => new JsonObject
+    public string ToJson()
     {
-        ["cell"] = Cell.ToName(),
-        ["vocab_size"] = VocabSize,
-        ["embedding_size"] = EmbeddingSize,
-        ["hidden_size"] = HiddenSize,
-        ["num_layers"] = NumLayers,
-        ["dropout"] = Dropout,
-        ["gru_variant"] = GruVariant.ToName(),
-        ["recurrent_init"] = RecurrentInit.ToName(),
-        ["forget_bias"] = ForgetBias,
-    }.ToJsonString();
+        var o = new JsonObject
+        {
+            ["cell"] = Cell.ToName(),
+            ["vocab_size"] = VocabSize,
+            ["embedding_size"] = EmbeddingSize,
+            ["hidden_size"] = HiddenSize,
+            ["num_layers"] = NumLayers,
+            ["dropout"] = Dropout,
+            ["gru_variant"] = GruVariant.ToName(),
+            ["recurrent_init"] = RecurrentInit.ToName(),
+            ["forget_bias"] = ForgetBias,
+        };
+        // Written only when set, as in the task spec, so a model without them keeps the older form.
+        if (LayerNorm) o["layer_norm"] = true;
+        if (Zoneout > 0) o["zoneout"] = Zoneout;
+        if (ZoneoutCell > 0) o["zoneout_cell"] = ZoneoutCell;
+        if (CellClip > 0) o["cell_clip"] = CellClip;
+        return o.ToJsonString();
+    }
 
     /// <summary>Reads <see cref="ToJson"/>'s form.</summary>
     /// <exception cref="InvalidDataException">Not such an object, or a field is missing or invalid.</exception>
@@ -100,6 +109,7 @@ public sealed record CharModelSpec(
         {
             var o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException("the model spec is not a JSON object");
             T Get<T>(string key) => o[key] is { } node ? node.GetValue<T>() : throw new InvalidDataException($"the model spec has no '{key}'");
+            T Optional<T>(string key, T absent) => o[key] is { } node ? node.GetValue<T>() : absent;
             return new CharModelSpec(
                 RnnNames.ParseCell(Get<string>("cell")),
                 Get<int>("vocab_size"),
@@ -109,7 +119,11 @@ public sealed record CharModelSpec(
                 Get<double>("dropout"),
                 RnnNames.ParseGruVariant(Get<string>("gru_variant")),
                 RecurrentInitializer.Parse(Get<string>("recurrent_init")),
-                Get<bool>("forget_bias")).Validate();
+                Get<bool>("forget_bias"),
+                Optional("layer_norm", false),
+                Optional("zoneout", 0.0),
+                Optional("zoneout_cell", 0.0),
+                Optional("cell_clip", 0.0)).Validate();
         }
         catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException)
         {
