@@ -59,12 +59,12 @@ public class CellOptionsGradientTests
         for (var attempt = 0; ; attempt++)
         {
             using var problem = RecurrentProblem.Create(@case, rng);
-            if (@case.Options!.CellClip == 0 || IsSmoothAroundItself(problem))
+            if ((@case.Options!.CellClip == 0 && !@case.Options.LayerNorm) || IsSmoothAroundItself(problem, @case.Options.CellClip != 0))
             {
                 problem.AssertGradientsMatchFiniteDifferences();
                 return;
             }
-            Assert.True(attempt < 20, $"{problem.Description}: no draw in 20 without a clipped cell within a difference step of ±k (seed {TestRandom.Seed})");
+            Assert.True(attempt < 20, $"{problem.Description}: no draw in 20 whose finite differences agree at two step sizes (no clipped cell within a difference step of ±k, no normalisation curved enough to bias the differences; seed {TestRandom.Seed})");
         }
     }
 
@@ -72,9 +72,12 @@ public class CellOptionsGradientTests
     /// Whether no cell state lies within a difference stencil of the clip bounds ±k, as the relu checks
     /// keep pre-activations off the kink: finite differences with two step sizes agree to rounding
     /// for a smooth loss and disagree where a kink falls inside one of the stencils. A wrong analytic
-    /// gradient does not enter this test; it compares the loss with itself.
+    /// gradient does not enter this test; it compares the loss with itself. Layer-normalised draws
+    /// take it too: over a few units a normalisation can curve the loss enough that the differences'
+    /// truncation error exceeds the checker's tolerance (seed 553516196: layer_norm_cell_bias_l1 at
+    /// P = 1, H = 4, 3.5 times the allowed error), which two step sizes also show.
     /// </summary>
-    private static bool IsSmoothAroundItself(RecurrentProblem problem)
+    private static bool IsSmoothAroundItself(RecurrentProblem problem, bool clips)
     {
         foreach (var (_, tensor) in problem.Differentiable())
         {
@@ -83,7 +86,10 @@ public class CellOptionsGradientTests
             var a = GradientChecker.Numeric(values, Apply, problem.Loss);
             var b = GradientChecker.Numeric(values, Apply, problem.Loss, GradientChecker.Step * 0.37);
             for (var i = 0; i < a.Length; i++)
-                if (Math.Abs(a[i] - b[i]) > 1e-8 * Math.Max(Math.Abs(a[i]), 1e-3)) return false;
+                // A kink shows as any disagreement beyond rounding; a curvature only matters near the checker's own bound.
+                if (Math.Abs(a[i] - b[i]) > (clips ? 1e-8 * Math.Max(Math.Abs(a[i]), 1e-3)
+                        : 0.3 * Tolerance.FiniteDifference * Math.Max(Math.Abs(a[i]), Tolerance.FiniteDifferenceNoiseFloor)))
+                    return false;
         }
         return true;
     }
