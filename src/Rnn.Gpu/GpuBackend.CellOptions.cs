@@ -6,8 +6,9 @@ namespace GpuRnn.Gpu;
 
 /// <summary>
 /// Layers with cell options (layer norm, zoneout, cell clipping) on the GPU: per step a GEMM for
-/// W_hh h(t-1), then one launch with a group per batch row that normalises the row in hand and runs
-/// the whole cell (<see cref="CellOptionsLstm"/>, <see cref="CellOptionsGru"/>); a projection adds a
+/// W_hh h(t-1) (with layer norm, one that also writes each row's partial statistics per column tile,
+/// <see cref="Kernels.GemmPartials"/>), then one launch with a group per batch row that combines them,
+/// normalises the row in one pass and runs the whole cell (<see cref="CellOptionsLstm"/>, <see cref="CellOptionsGru"/>); a projection adds a
 /// GEMM and an element-wise launch, and a reset-before GRU (zoneout only) runs two element-wise launches
 /// around its W_hn (r h) GEMM (<see cref="CellOptionsGruResetBefore"/>). BPTT mirrors it backwards, and the parameter gradients are GEMMs
 /// and column sums over every step at the end. Not fused into the persistent or tiled step kernels
@@ -68,8 +69,11 @@ public sealed partial class GpuBackend
             else CopyView(F(c0, nameof(c0)).SubView((long)d * batch * h, (long)batch * h), initialC);
         }
 
-        // W_ih x of every step, without the bias (layer norm comes before it).
-        GemmViews(call.X, false, inputSize, w.WeightIh, true, inputSize, r.InputPre, gh, call.Rows, gh, inputSize, 1f, 0f);
+        // W_ih x of every step, without the bias (layer norm comes before it); with layer norm the GEMM
+        // also writes each row's partial statistics, so the step kernels need not reduce over the row.
+        var ln = call.Layer.LayerNorm;
+        GemmViews(call.X, false, inputSize, w.WeightIh, true, inputSize, r.InputPre, gh, call.Rows, gh, inputSize, 1f, 0f,
+            partials: ln ? v.InputPartials : default);
         var lstm = call.Layer.HasCellState;
         var projection = call.Layer.ProjSize > 0;
         var next = projection ? _scratch.Floats(ScratchSlot.ProjectionScratch, (long)batch * p) : r.States;
@@ -91,7 +95,8 @@ public sealed partial class GpuBackend
                 Launch(CellOptionsGruResetBefore.Candidate, _shapes.Linear((long)batch * h), args);
                 continue;
             }
-            GemmViews(previous, false, p, w.WeightHh, true, p, recurrent, gh, batch, gh, p, 1f, 0f);
+            GemmViews(previous, false, p, w.WeightHh, true, p, recurrent, gh, batch, gh, p, 1f, 0f,
+                partials: ln ? v.RecurrentPartials : default);
             Launch(step, LaunchShapes.PerRow(batch), args);
             if (!projection) continue;
             GemmViews(r.Extra.SubView((long)t * batch * h, (long)batch * h), false, h, w.WeightHr, true, h, next, p, batch, p, h, 1f, 0f);
@@ -224,8 +229,12 @@ public sealed partial class GpuBackend
     {
         var layer = call.Layer;
         var unused = w.WeightHh;
+        var inputPartials = (long)call.Rows * GpuCellOptionsDirection.PartialsPerRow(layer);
         return new CellOptionsViews
         {
+            InputPartials = layer.LayerNorm ? r.Partials.SubView(0, inputPartials) : unused,
+            RecurrentPartials = layer.LayerNorm ? r.Partials.SubView(inputPartials) : unused,
+            Tiles = GpuCellOptionsDirection.Tiles(layer),
             InputPre = r.InputPre, Recurrent = r.Recurrent, Stats = r.Stats, Gates = r.Gates, States = r.States, Cells = r.Cells,
             CellRaw = r.CellRaw, CellClipped = r.CellClipped, CellHat = r.CellHat, TanhCell = r.TanhCell, Extra = r.Extra,
             BiasIh = OrUnused(w.BiasIh, unused), BiasHh = OrUnused(w.BiasHh, unused),

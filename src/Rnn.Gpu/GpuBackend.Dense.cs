@@ -19,10 +19,13 @@ public sealed partial class GpuBackend
 
     /// <summary>
     /// C[M, N] (row stride ldc) = alpha * op(A) * op(B) + beta * C (+ bias[N]) on raw views with
-    /// leading dimensions, so column blocks of larger matrices can be operands.
+    /// leading dimensions, so column blocks of larger matrices can be operands. A valid
+    /// <paramref name="partials"/> [M, ceil(N / 32), 3] receives each row's count, mean and M2 per
+    /// column tile of the stored C (<see cref="Kernels.GemmPartials"/>).
     /// </summary>
     internal void GemmViews(ArrayView<float> a, bool transA, int lda, ArrayView<float> b, bool transB, int ldb,
-        ArrayView<float> c, int ldc, int m, int n, int k, float alpha, float beta, ArrayView<float> bias = default)
+        ArrayView<float> c, int ldc, int m, int n, int k, float alpha, float beta, ArrayView<float> bias = default,
+        ArrayView<float> partials = default)
     {
         if (m == 0 || n == 0) return;
         // Column tiles run along the grid's y axis, which CUDA caps at 65535.
@@ -30,9 +33,9 @@ public sealed partial class GpuBackend
             throw new ArgumentException($"gemm output has {n} columns; backend '{Name}' multiplies at most {MaxGridY * Kernels.Gemm.TileN} per call");
         var args = new GemmArgs
         {
-            A = a, B = b, C = c, Bias = bias.IsValid ? bias : c,
+            A = a, B = b, C = c, Bias = bias.IsValid ? bias : c, Partials = partials.IsValid ? partials : c,
             M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc,
-            TransA = transA ? 1 : 0, TransB = transB ? 1 : 0, HasBias = bias.IsValid ? 1 : 0,
+            TransA = transA ? 1 : 0, TransB = transB ? 1 : 0, HasBias = bias.IsValid ? 1 : 0, HasPartials = partials.IsValid ? 1 : 0,
             Alpha = alpha, Beta = beta,
         };
         Launch(Kernels.Gemm.Tiled,

@@ -33,6 +33,48 @@ internal static class CellRowNorm
         return rstd;
     }
 
+    /// <summary>
+    /// A row's mean and 1 / sqrt(var + eps) from the [tiles, 3] (count, mean, M2) partials a GEMM with
+    /// partials wrote (<see cref="GemmPartials"/>), combined pairwise in tile order 0..tiles-1
+    /// (Chan, Golub and LeVeque): the same bits every run. Every thread may call it; it reads only.
+    /// </summary>
+    public static RowMoments Moments(ArrayView<float> partials, int tiles)
+    {
+        float n = partials[0], mean = partials[1], m2 = partials[2];
+        for (var k = 1; k < tiles; k++)
+        {
+            float nb = partials[3 * k], meanB = partials[3 * k + 1], m2b = partials[3 * k + 2];
+            var total = n + nb;
+            var delta = meanB - mean;
+            mean += delta * (nb / total);
+            m2 += m2b + delta * delta * (n * nb / total);
+            n = total;
+        }
+        return new RowMoments { Mean = mean, Rstd = 1f / XMath.Sqrt(m2 / n + Epsilon) };
+    }
+
+    /// <summary>
+    /// With layer norm, the moments of step row <paramref name="row"/> (= t B + b) of both products from their
+    /// GEMMs' partials; thread 0 records their 1/std in Stats for the backward.
+    /// </summary>
+    public static void ProductMoments(CellOptionsViews v, int row, int b, out RowMoments input, out RowMoments recurrent)
+    {
+        var length = 3 * v.Tiles;
+        input = Moments(v.InputPartials.SubView((long)row * length, length), v.Tiles);
+        recurrent = Moments(v.RecurrentPartials.SubView((long)b * length, length), v.Tiles);
+        if (Group.IdxX != 0) return;
+        v.Stats[row * 3] = input.Rstd;
+        v.Stats[row * 3 + 1] = recurrent.Rstd;
+    }
+
+    /// <summary>Element q of a product row normalised, written back in place as x̂ (the backward reads it).</summary>
+    public static float TakeHat(ArrayView<float> product, int q, RowMoments moments)
+    {
+        var hat = moments.Normalize(product[q]);
+        product[q] = hat;
+        return hat;
+    }
+
     /// <summary>The backward of x̂ = Normalize(a): d[i] = rstd (d[i] - mean(d) - x̂[i] mean(d x̂)) in place (d holds dL/dx̂ on entry).</summary>
     public static void Backward(ArrayView<float> d, ArrayView<float> hat, float rstd, int n, ArrayView<float> shared)
     {
@@ -72,6 +114,15 @@ internal static class CellRowNorm
     {
         for (var q = Group.IdxX; q < n; q += Group.DimX) row[q] = 0f;
     }
+}
+
+/// <summary>A row's mean and 1 / sqrt(biased var + eps), from <see cref="CellRowNorm.Moments"/>.</summary>
+internal struct RowMoments
+{
+    public float Mean, Rstd;
+
+    /// <summary>(x - mean) / sqrt(var + eps).</summary>
+    public readonly float Normalize(float x) => (x - Mean) * Rstd;
 }
 
 /// <summary>
@@ -117,6 +168,8 @@ internal struct CellOptionsViews
     public ArrayView<float> InputPre;    // [T, B, G*H]: W_ih x, normalised in place (x̂) with layer norm
     public ArrayView<float> Recurrent;   // [T, B, G*H]: W_hh h(t-1), normalised in place with layer norm
     public ArrayView<float> Stats;       // [T, B, 3]: 1/std of the ih, hh and cell rows
+    public ArrayView<float> InputPartials;     // with layer norm [T, B, Tiles, 3]: W_ih x's GEMM partials (GemmPartials)
+    public ArrayView<float> RecurrentPartials; // with layer norm [B, Tiles, 3]: this step's W_hh h(t-1) partials
     public ArrayView<float> Gates;       // [T, B, G*H]: LSTM i, f, g, o; GRU r, z, n
     public ArrayView<float> States;      // h slots [T+1, B, P]
     public ArrayView<float> Cells;       // LSTM c slots [T+1, B, H], after zoneout
@@ -131,6 +184,7 @@ internal struct CellOptionsViews
     public StateSlots Slots;
     public ZoneoutMasks Zoneout;
     public int Batch, Hidden, StateSize, HasBias, LayerNorm, Peepholes, Projection, Clip;
+    public int Tiles; // column tiles of a G*H product row: ceil(G*H / Gemm.TileN)
     public float CellClip;
 }
 

@@ -8,6 +8,7 @@ namespace GpuRnn.Gpu.Kernels;
 /// plain products), r = σ(ax_r + ah_r), z = σ(ax_z + ah_z), n = tanh(ax_n + r ah_n),
 /// h~ = (1 - z) n + z h(t-1), h(t) = zone(h(t-1), h~). Layer norm is only defined for reset after
 /// (RnnCellOptions); a reset-before GRU with zoneout runs in <see cref="CellOptionsGruResetBefore"/>.
+/// Layer norm's statistics come from the products' GEMM partials, as the LSTM's (one pass over the row).
 /// </summary>
 internal static class CellOptionsGru
 {
@@ -16,7 +17,6 @@ internal static class CellOptionsGru
     {
         var v = a.Views;
         int s = a.S, t = a.T, b = Grid.IdxX, batch = v.Batch, h = v.Hidden, g3 = 3 * h;
-        var shared = SharedMemory.Allocate<float>(LaunchShapes.GroupSize + 1);
         var hPrev = v.States.SubView((long)(v.Slots.Previous(s, t) * batch + b) * h, h);
         var hNext = v.States.SubView((long)(v.Slots.Output(s, t) * batch + b) * h, h);
         var y = (t * batch + b) * a.LdOutput + a.OutputOffset;
@@ -32,23 +32,15 @@ internal static class CellOptionsGru
         var row = t * batch + b;
         var ax = v.InputPre.SubView((long)row * g3, g3);
         var ah = v.Recurrent.SubView((long)row * g3, g3);
-        if (v.LayerNorm != 0)
-        {
-            var rx = CellRowNorm.Normalize(ax, g3, shared);
-            var rh = CellRowNorm.Normalize(ah, g3, shared);
-            if (Group.IdxX == 0)
-            {
-                v.Stats[row * 3] = rx;
-                v.Stats[row * 3 + 1] = rh;
-            }
-        }
+        RowMoments mx = default, mh = default;
+        if (v.LayerNorm != 0) CellRowNorm.ProductMoments(v, row, b, out mx, out mh);
         var gates = v.Gates.SubView((long)row * g3, g3);
         for (var j = Group.IdxX; j < h; j += Group.DimX)
         {
-            var r = GpuMath.Sigmoid(Input(v, ax, j) + Hidden(v, ah, j));
-            var z = GpuMath.Sigmoid(Input(v, ax, h + j) + Hidden(v, ah, h + j));
-            var e = Hidden(v, ah, 2 * h + j);
-            var n = GpuMath.Tanh(Input(v, ax, 2 * h + j) + r * e);
+            var r = GpuMath.Sigmoid(Input(v, ax, j, mx) + Hidden(v, ah, j, mh));
+            var z = GpuMath.Sigmoid(Input(v, ax, h + j, mx) + Hidden(v, ah, h + j, mh));
+            var e = Hidden(v, ah, 2 * h + j, mh);
+            var n = GpuMath.Tanh(Input(v, ax, 2 * h + j, mx) + r * e);
             gates[j] = r;
             gates[h + j] = z;
             gates[2 * h + j] = n;
@@ -109,17 +101,17 @@ internal static class CellOptionsGru
         CellRowNorm.ProductGradients(v, row, g3, dx, dr, inputGrad, recurrentGrad, shared);
     }
 
-    /// <summary>Input side q: LN_ih(W_ih x)_q + b_ih (or the plain product plus bias).</summary>
-    private static float Input(CellOptionsViews v, ArrayView<float> ax, int q)
+    /// <summary>Input side q: LN_ih(W_ih x)_q + b_ih (or the plain product plus bias); with layer norm x̂_q is written back.</summary>
+    private static float Input(CellOptionsViews v, ArrayView<float> ax, int q, RowMoments moments)
     {
-        var pre = v.LayerNorm != 0 ? v.LnIhWeight[q] * ax[q] + v.LnIhBias[q] : ax[q];
+        var pre = v.LayerNorm != 0 ? v.LnIhWeight[q] * CellRowNorm.TakeHat(ax, q, moments) + v.LnIhBias[q] : ax[q];
         return v.HasBias != 0 ? pre + v.BiasIh[q] : pre;
     }
 
-    /// <summary>Recurrent side q: LN_hh(W_hh h)_q + b_hh (or the plain product plus bias).</summary>
-    private static float Hidden(CellOptionsViews v, ArrayView<float> ah, int q)
+    /// <summary>Recurrent side q: LN_hh(W_hh h)_q + b_hh (or the plain product plus bias); with layer norm x̂_q is written back.</summary>
+    private static float Hidden(CellOptionsViews v, ArrayView<float> ah, int q, RowMoments moments)
     {
-        var pre = v.LayerNorm != 0 ? v.LnHhWeight[q] * ah[q] + v.LnHhBias[q] : ah[q];
+        var pre = v.LayerNorm != 0 ? v.LnHhWeight[q] * CellRowNorm.TakeHat(ah, q, moments) + v.LnHhBias[q] : ah[q];
         return v.HasBias != 0 ? pre + v.BiasHh[q] : pre;
     }
 }

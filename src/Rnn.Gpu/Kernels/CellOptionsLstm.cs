@@ -4,11 +4,13 @@ namespace GpuRnn.Gpu.Kernels;
 
 /// <summary>
 /// LSTM with cell options, one step, one group per batch row (CPU twin: <c>src/Rnn.Cpu/Rnn/CellOptionsLstm.cs</c>).
-/// The row is in hand, so layer norm's mean and variance are group sums: a = LN_ih(W_ih x) + LN_hh(W_hh h)
-/// + b_ih + b_hh (or the plain sum), i, f, g with peepholes on c(t-1), c~ = clip(f c(t-1) + i g, -k, k),
+/// Layer norm's mean and variance of the two product rows come from their GEMMs' partial statistics
+/// (<see cref="GemmPartials"/>, combined by <see cref="CellRowNorm.Moments"/>), so the row is read once:
+/// a = LN_ih(W_ih x) + LN_hh(W_hh h) + b_ih + b_hh (or the plain sum), i, f, g with peepholes on c(t-1), c~ = clip(f c(t-1) + i g, -k, k),
 /// o = σ(a_o [+ w_co c~]), m = o tanh(LN_cell(c~)) (or tanh c~); then zoneout c(t) = zone(c(t-1), c~)
 /// and, without a projection, h(t) = zone(h(t-1), m) (with one, <see cref="ProjectedState"/> after W_hr m).
-/// W_ih x (all steps) and W_hh h(t-1) come from GEMMs before the launch.
+/// W_ih x (all steps) and W_hh h(t-1) come from GEMMs before the launch; LN_cell's statistics are group sums
+/// (c~ is made here).
 /// </summary>
 internal static class CellOptionsLstm
 {
@@ -38,23 +40,15 @@ internal static class CellOptionsLstm
         var ax = v.InputPre.SubView((long)row * g4, g4);
         var ah = v.Recurrent.SubView((long)row * g4, g4);
         var ln = v.LayerNorm != 0;
-        if (ln)
-        {
-            var rx = CellRowNorm.Normalize(ax, g4, shared);
-            var rh = CellRowNorm.Normalize(ah, g4, shared);
-            if (Group.IdxX == 0)
-            {
-                v.Stats[row * 3] = rx;
-                v.Stats[row * 3 + 1] = rh;
-            }
-        }
+        RowMoments mx = default, mh = default;
+        if (ln) CellRowNorm.ProductMoments(v, row, b, out mx, out mh);
         var gates = v.Gates.SubView((long)row * g4, g4);
         var k = v.CellClip;
         for (var j = Group.IdxX; j < h; j += Group.DimX)
         {
             var cp = cPrev[j];
-            var preI = Pre(v, ax, ah, j);
-            var preF = Pre(v, ax, ah, h + j);
+            var preI = Pre(v, ax, ah, j, mx, mh);
+            var preF = Pre(v, ax, ah, h + j, mx, mh);
             if (v.Peepholes != 0)
             {
                 preI += v.PeepI[j] * cp;
@@ -62,14 +56,14 @@ internal static class CellOptionsLstm
             }
             var i = GpuMath.Sigmoid(preI);
             var f = GpuMath.Sigmoid(preF);
-            var g = GpuMath.Tanh(Pre(v, ax, ah, 2 * h + j));
+            var g = GpuMath.Tanh(Pre(v, ax, ah, 2 * h + j, mx, mh));
             var raw = f * cp + i * g;
             var cell = v.Clip != 0 ? (raw < -k ? -k : raw > k ? k : raw) : raw;
             gates[j] = i;
             gates[h + j] = f;
             gates[2 * h + j] = g;
             // o's pre-activation for now: the loop below needs the normalised cell first.
-            gates[3 * h + j] = Pre(v, ax, ah, 3 * h + j) + (v.Peepholes != 0 ? v.PeepO[j] * cell : 0f);
+            gates[3 * h + j] = Pre(v, ax, ah, 3 * h + j, mx, mh) + (v.Peepholes != 0 ? v.PeepO[j] * cell : 0f);
             v.CellRaw[row * h + j] = raw;
             v.CellClipped[row * h + j] = cell;
             if (ln) v.CellHat[row * h + j] = cell;
@@ -209,11 +203,14 @@ internal static class CellOptionsLstm
         CellRowNorm.ProductGradients(v, row, g4, dg, dg, inputGrad, recurrentGrad, shared);
     }
 
-    /// <summary>The pre-activation q of the four gates before peepholes: normalised (or plain) products plus both biases.</summary>
-    private static float Pre(CellOptionsViews v, ArrayView<float> ax, ArrayView<float> ah, int q)
+    /// <summary>
+    /// The pre-activation q of the four gates before peepholes: normalised (or plain) products plus both biases.
+    /// With layer norm it normalises element q of both products and writes x̂ back (each q is read once per step).
+    /// </summary>
+    private static float Pre(CellOptionsViews v, ArrayView<float> ax, ArrayView<float> ah, int q, RowMoments mx, RowMoments mh)
     {
         var pre = v.LayerNorm != 0
-            ? v.LnIhWeight[q] * ax[q] + v.LnIhBias[q] + v.LnHhWeight[q] * ah[q] + v.LnHhBias[q]
+            ? v.LnIhWeight[q] * CellRowNorm.TakeHat(ax, q, mx) + v.LnIhBias[q] + v.LnHhWeight[q] * CellRowNorm.TakeHat(ah, q, mh) + v.LnHhBias[q]
             : ax[q] + ah[q];
         return v.HasBias != 0 ? pre + v.BiasIh[q] + v.BiasHh[q] : pre;
     }

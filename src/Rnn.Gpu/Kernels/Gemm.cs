@@ -9,8 +9,9 @@ internal struct GemmArgs
     public ArrayView<float> B;    // [K, N] with row stride Ldb, or [N, K] when TransB
     public ArrayView<float> C;    // [M, N] with row stride Ldc
     public ArrayView<float> Bias; // [N], read when HasBias
+    public ArrayView<float> Partials; // [M, ceil(N / TileN), 3], written when HasPartials (GemmPartials)
     public int M, N, K, Lda, Ldb, Ldc;
-    public int TransA, TransB, HasBias;
+    public int TransA, TransB, HasBias, HasPartials;
     public float Alpha, Beta;
 }
 
@@ -19,7 +20,9 @@ internal struct GemmArgs
 /// computes a 64 x 32 tile of C; operand tiles of depth 16 are staged in shared memory (padded
 /// against bank conflicts) and each thread keeps an 8 x 4 register tile (rows ty + 8i, columns
 /// tx + 8j), so each k step costs 12 shared loads for 32 FMAs. Transposes are resolved while
-/// loading tiles, always reading global memory along its contiguous axis.
+/// loading tiles, always reading global memory along its contiguous axis. With HasPartials the
+/// epilogue also writes each output row's statistics over the group's column tile
+/// (<see cref="GemmPartials"/>), for layer norm; without it the kernel does what it always did.
 /// </summary>
 internal static class Gemm
 {
@@ -76,34 +79,41 @@ internal static class Gemm
 
         var m = m0 + ty;
         var n = n0 + tx;
-        StoreRow(p, m, n, r0);
-        StoreRow(p, m + 8, n, r1);
-        StoreRow(p, m + 16, n, r2);
-        StoreRow(p, m + 24, n, r3);
-        StoreRow(p, m + 32, n, r4);
-        StoreRow(p, m + 40, n, r5);
-        StoreRow(p, m + 48, n, r6);
-        StoreRow(p, m + 56, n, r7);
+        r0 = StoreRow(p, m, n, r0);
+        r1 = StoreRow(p, m + 8, n, r1);
+        r2 = StoreRow(p, m + 16, n, r2);
+        r3 = StoreRow(p, m + 24, n, r3);
+        r4 = StoreRow(p, m + 32, n, r4);
+        r5 = StoreRow(p, m + 40, n, r5);
+        r6 = StoreRow(p, m + 48, n, r6);
+        r7 = StoreRow(p, m + 56, n, r7);
+        // The flag is the same for the whole group, so its barriers are reached by every thread.
+        if (p.HasPartials != 0) GemmPartials.Write(p, aTile, bTile, m0, n0, tx, ty, r0, r1, r2, r3, r4, r5, r6, r7);
     }
 
-    private static void StoreRow(GemmArgs p, int m, int n, Float4 r)
+    /// <summary>Stores one register row; returns the values stored (0 where outside C), which the partials read.</summary>
+    private static Float4 StoreRow(GemmArgs p, int m, int n, Float4 r)
     {
-        if (m >= p.M) return;
-        Store(p, m, n, r.X);
-        Store(p, m, n + 8, r.Y);
-        Store(p, m, n + 16, r.Z);
-        Store(p, m, n + 24, r.W);
+        if (m >= p.M) return default;
+        return new Float4
+        {
+            X = Store(p, m, n, r.X),
+            Y = Store(p, m, n + 8, r.Y),
+            Z = Store(p, m, n + 16, r.Z),
+            W = Store(p, m, n + 24, r.W),
+        };
     }
 
-    private static void Store(GemmArgs p, int m, int n, float acc)
+    private static float Store(GemmArgs p, int m, int n, float acc)
     {
-        if (n >= p.N) return;
+        if (n >= p.N) return 0f;
         var index = m * p.Ldc + n;
         var v = p.Alpha * acc;
         if (p.HasBias != 0) v += p.Bias[n];
         // beta 0 ignores C's old contents, NaN included, as BLAS does.
         if (p.Beta != 0f) v += p.Beta * p.C[index];
         p.C[index] = v;
+        return v;
     }
 }
 

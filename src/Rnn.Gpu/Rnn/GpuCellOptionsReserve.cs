@@ -24,7 +24,7 @@ internal sealed class GpuCellOptionsReserve(GpuBackend backend, RnnLayerDesc lay
 /// </summary>
 internal sealed class GpuCellOptionsDirection : IDisposable
 {
-    private const int Count = 11;
+    private const int Count = 12;
     private readonly GpuBackend? _backend;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>?[] _owned = new MemoryBuffer1D<float, Stride1D.Dense>?[Count];
     private readonly ArrayView<float>[] _views = new ArrayView<float>[Count];
@@ -68,7 +68,7 @@ internal sealed class GpuCellOptionsDirection : IDisposable
     /// <summary>Floats of every buffer of one direction.</summary>
     public static long TotalLength(RnnLayerDesc layer, int steps, int batch) => Lengths(layer, steps, batch).Sum();
 
-    // InputPre, Recurrent, Stats, Gates, States, Cells, CellRaw, CellClipped, CellHat, TanhCell, Extra.
+    // InputPre, Recurrent, Stats, Gates, States, Cells, CellRaw, CellClipped, CellHat, TanhCell, Extra, Partials.
     private static long[] Lengths(RnnLayerDesc layer, int steps, int batch)
     {
         long rows = (long)steps * batch, h = layer.HiddenSize, gh = layer.GateCount * h, p = layer.StateSize;
@@ -78,8 +78,15 @@ internal sealed class GpuCellOptionsDirection : IDisposable
             rows * gh, rows * gh, rows * 3, rows * gh, (steps + 1L) * batch * p,
             lstm ? (steps + 1L) * batch * h : 0, lstm ? rows * h : 0, lstm ? rows * h : 0,
             lstm && layer.LayerNorm ? rows * h : 0, lstm ? rows * h : 0, !lstm || layer.ProjSize > 0 ? rows * h : 0,
+            layer.LayerNorm ? (rows + batch) * PartialsPerRow(layer) : 0,
         ];
     }
+
+    /// <summary>Floats of one product row's GEMM partials: (count, mean, M2) per column tile of G*H.</summary>
+    public static int PartialsPerRow(RnnLayerDesc layer) => 3 * Tiles(layer);
+
+    /// <summary>Column tiles of one G*H product row.</summary>
+    public static int Tiles(RnnLayerDesc layer) => LaunchShapes.Blocks(layer.GateCount * layer.HiddenSize, Kernels.Gemm.TileN);
 
     /// <summary>True once disposed.</summary>
     public bool IsDisposed => _disposed;
@@ -95,6 +102,9 @@ internal sealed class GpuCellOptionsDirection : IDisposable
     public ArrayView<float> CellHat => View(8);
     public ArrayView<float> TanhCell => View(9);
     public ArrayView<float> Extra => View(10);
+
+    /// <summary>With layer norm [T*B + B, Tiles, 3]: W_ih x's partials for every row, then one step's W_hh h(t-1) partials.</summary>
+    public ArrayView<float> Partials => View(11);
 
     // An absent buffer is passed as the states (always present), which the kernels then never read.
     private ArrayView<float> View(int i) => _views[i].IsValid ? _views[i] : _views[4];

@@ -1,0 +1,95 @@
+using Xunit;
+
+namespace GpuRnn.Tests.Gpu;
+
+/// <summary>
+/// The tiled GEMM's partial-statistics epilogue (Kernels/GemmPartials.cs), which layer norm's step kernels
+/// combine instead of reducing over the row: each (row, column tile)'s count, mean and M2 against float64
+/// over the same stored values, and the tiles combined against the whole row's float64 mean and variance.
+/// Rows have a mean near 1e3 and a spread near 0.1, where float32 sums of squares cancel to noise.
+/// </summary>
+public class GpuGemmPartialsTests
+{
+    [Theory]
+    [MemberData(nameof(TestBackends.Accelerated), MemberType = typeof(TestBackends))]
+    public void PartialsMatchFloat64StatisticsOfTheStoredRowsAtOddSizes(string backend)
+    {
+        var gpu = GpuReference.AsGpu(TestBackends.Get(backend));
+        var rng = TestRandom.Create();
+        // Rows and columns off the 64 x 32 tile, one row tile or several, one column tile or several.
+        foreach (var (m, n, k, transB) in new[] { (37 + rng.Next(20), 70 + 2 * rng.Next(15) + 1, 19, true), (3, 33, 5, false), (65 + rng.Next(10), 31, 23, true) })
+        {
+            var tiles = (n + 31) / 32;
+            var a = Operand(rng, m, k, u => 1 + 0.01 * u, 1);
+            // B's depth 0 is 1e3 for every column, so row i's mean is about 1e3 (1 + 0.01 u_i); the rest spreads it by about 0.1.
+            var b = transB ? Operand(rng, n, k, _ => 1000, 0.1) : Transposed(Operand(rng, n, k, _ => 1000, 0.1), n, k);
+            using var at = HostTensor.FromArray(a, new Shape(m, k)).ToDevice(gpu);
+            using var bt = HostTensor.FromArray(b, transB ? new Shape(n, k) : new Shape(k, n)).ToDevice(gpu);
+            using var plain = gpu.Allocate(new Shape(m, n), DType.Float32);
+            using var c = gpu.Allocate(new Shape(m, n), DType.Float32);
+            using var partials = gpu.Allocate(new Shape(m, tiles * 3), DType.Float32);
+            var ldb = transB ? k : n;
+            gpu.GemmViews(gpu.F(at, "a"), false, k, gpu.F(bt, "b"), transB, ldb, gpu.F(plain, "plain"), n, m, n, k, 1f, 0f);
+            gpu.GemmViews(gpu.F(at, "a"), false, k, gpu.F(bt, "b"), transB, ldb, gpu.F(c, "c"), n, m, n, k, 1f, 0f,
+                partials: gpu.F(partials, "partials"));
+            var values = c.ToHost().AsFloat32();
+            // The epilogue adds statistics and leaves the product as the plain GEMM's, bit for bit.
+            Assert.Equal(plain.ToHost().AsFloat32(), values);
+            var stats = partials.ToHost().AsFloat32();
+            var what = $"{m}x{n}x{k} transB={transB}";
+            for (var row = 0; row < m; row++)
+            {
+                double count = 0, mean = 0, m2 = 0;
+                for (var tile = 0; tile < tiles; tile++)
+                {
+                    int first = tile * 32, width = Math.Min(32, n - first);
+                    var slice = values.AsSpan(row * n + first, width).ToArray().Select(v => (double)v).ToArray();
+                    var (tileMean, tileM2) = MeanAndM2(slice);
+                    int at3 = (row * tiles + tile) * 3;
+                    Assert.True(stats[at3] == width, $"{what} row {row} tile {tile}: count {stats[at3]}, expected {width}");
+                    AssertNear(stats[at3 + 1], tileMean, 4e-6 * Math.Abs(tileMean), $"{what} row {row} tile {tile} mean");
+                    AssertNear(stats[at3 + 2], tileM2, 1e-3 * tileM2, $"{what} row {row} tile {tile} M2");
+                    // Chan et al.'s pairwise combination, in float64, of the GPU's tiles.
+                    double nb = stats[at3], delta = stats[at3 + 1] - mean, total = count + nb;
+                    mean += delta * nb / total;
+                    m2 += stats[at3 + 2] + delta * delta * count * nb / total;
+                    count = total;
+                }
+                var (rowMean, rowM2) = MeanAndM2(values.AsSpan(row * n, n).ToArray().Select(v => (double)v).ToArray());
+                Assert.True(rowM2 / n > 1e-4, $"{what} row {row}: variance {rowM2 / n} is not the small spread the case needs");
+                AssertNear(mean, rowMean, 4e-6 * Math.Abs(rowMean), $"{what} row {row} mean");
+                AssertNear(m2 / count, rowM2 / n, 1e-3 * rowM2 / n, $"{what} row {row} variance");
+            }
+        }
+    }
+
+    /// <summary>[rows, depth] with depth 0 = first(u) for a fresh u in ±1 per row, and fresh uniform values in ±scale elsewhere.</summary>
+    private static float[] Operand(Random rng, int rows, int depth, Func<double, double> first, double scale)
+    {
+        var u = TestRandom.Uniform(rng, (long)rows * depth, scale);
+        var offsets = TestRandom.Uniform(rng, rows);
+        var data = new float[rows * depth];
+        for (var r = 0; r < rows; r++)
+            for (var d = 0; d < depth; d++)
+                data[r * depth + d] = (float)(d == 0 ? first(offsets[r]) : u[r * depth + d]);
+        return data;
+    }
+
+    private static float[] Transposed(float[] x, int rows, int cols)
+    {
+        var t = new float[x.Length];
+        for (var r = 0; r < rows; r++)
+            for (var c = 0; c < cols; c++)
+                t[c * rows + r] = x[r * cols + c];
+        return t;
+    }
+
+    private static (double Mean, double M2) MeanAndM2(double[] x)
+    {
+        var mean = x.Average();
+        return (mean, x.Sum(v => (v - mean) * (v - mean)));
+    }
+
+    private static void AssertNear(double actual, double expected, double tolerance, string what) =>
+        Assert.True(Math.Abs(actual - expected) <= tolerance, $"{what}: {actual}, expected {expected} (within {tolerance:G3})");
+}
