@@ -58,16 +58,9 @@ public sealed partial class GpuBackend
     {
         int batch = call.Batch, p = call.StateSize, h = call.Hidden, gh = call.GateRows, inputSize = call.Layer.InputSize;
         var v = CellViews(call, d, w, r, training);
+        if (call.Layer.LayerNorm) v = WithPartials(v, call);
         var slots = v.Slots;
-        var initialH = r.States.SubView((long)slots.Initial * batch * p, (long)batch * p);
-        if (h0 is null) FillView(initialH, 0);
-        else CopyView(F(h0, nameof(h0)).SubView((long)d * batch * p, (long)batch * p), initialH);
-        if (call.Layer.HasCellState)
-        {
-            var initialC = r.Cells.SubView((long)slots.Initial * batch * h, (long)batch * h);
-            if (c0 is null) FillView(initialC, 0);
-            else CopyView(F(c0, nameof(c0)).SubView((long)d * batch * h, (long)batch * h), initialC);
-        }
+        LoadInitialStates(call, d, slots, r.States, r.Cells, h0, c0);
 
         // W_ih x of every step, without the bias (layer norm comes before it); with layer norm the GEMM
         // also writes each row's partial statistics, so the step kernels need not reduce over the row.
@@ -103,9 +96,7 @@ public sealed partial class GpuBackend
             Launch(CellOptionsLstm.ProjectedState, _shapes.Linear((long)batch * p), args);
         }
 
-        CopyView(r.States.SubView((long)slots.Final * batch * p, (long)batch * p), F(hN, nameof(hN)).SubView((long)d * batch * p, (long)batch * p));
-        if (lstm)
-            CopyView(r.Cells.SubView((long)slots.Final * batch * h, (long)batch * h), F(cN!, nameof(cN)).SubView((long)d * batch * h, (long)batch * h));
+        StoreFinalStates(call, d, slots, r.States, r.Cells, hN, cN);
     }
 
     private void CellOptionsBackward(RnnLayerDesc layer, RnnLayerWeights weights, RnnLayerWeights gradients, GpuCellOptionsReserve reserve,
@@ -219,6 +210,19 @@ public sealed partial class GpuBackend
         if (projection) GemmViews(args.DNew, true, p, r.Extra, false, h, g.WeightHr, h, p, h, rows, 1f, 1f);
     }
 
+    /// <summary>
+    /// Layer norm's GEMM partials, needed only while the forward runs, so scratch rather than reserve:
+    /// [T*B, Tiles, 3] for W_ih x, then [B, Tiles, 3] for one step's W_hh h(t-1) (steps run in order on one stream).
+    /// </summary>
+    private CellOptionsViews WithPartials(CellOptionsViews v, RecurrentCall call)
+    {
+        var perRow = 3L * v.Tiles;
+        var block = _scratch.Floats(ScratchSlot.LayerNormPartials, (call.Rows + call.Batch) * perRow);
+        v.InputPartials = block.SubView(0, call.Rows * perRow);
+        v.RecurrentPartials = block.SubView(call.Rows * perRow, call.Batch * perRow);
+        return v;
+    }
+
     /// <summary>sum[c] += Σ_r a[r*lda + c] b[r*ldb + c] over <paramref name="rows"/> rows and <paramref name="cols"/> columns.</summary>
     private void ColumnProduct(ArrayView<float> a, int lda, ArrayView<float> b, int ldb, int rows, int cols, ArrayView<float> sum) =>
         Launch(ColumnProducts.Accumulate, _shapes.Linear(cols),
@@ -229,12 +233,10 @@ public sealed partial class GpuBackend
     {
         var layer = call.Layer;
         var unused = w.WeightHh;
-        var inputPartials = (long)call.Rows * GpuCellOptionsDirection.PartialsPerRow(layer);
         return new CellOptionsViews
         {
-            InputPartials = layer.LayerNorm ? r.Partials.SubView(0, inputPartials) : unused,
-            RecurrentPartials = layer.LayerNorm ? r.Partials.SubView(inputPartials) : unused,
-            Tiles = GpuCellOptionsDirection.Tiles(layer),
+            // The forward's layer norm replaces these with scratch (WithPartials); the backward does not read them.
+            InputPartials = unused, RecurrentPartials = unused, Tiles = LaunchShapes.Blocks(call.GateRows, Kernels.Gemm.TileN),
             InputPre = r.InputPre, Recurrent = r.Recurrent, Stats = r.Stats, Gates = r.Gates, States = r.States, Cells = r.Cells,
             CellRaw = r.CellRaw, CellClipped = r.CellClipped, CellHat = r.CellHat, TanhCell = r.TanhCell, Extra = r.Extra,
             BiasIh = OrUnused(w.BiasIh, unused), BiasHh = OrUnused(w.BiasHh, unused),

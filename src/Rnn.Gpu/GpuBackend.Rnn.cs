@@ -85,17 +85,8 @@ public sealed partial class GpuBackend
     private void ForwardDirection(RecurrentCall call, int d, DirectionWeightViews w, DirectionBuffers buffers,
         Tensor? h0, Tensor? c0, Tensor hN, Tensor? cN, GpuRecurrentAlgorithm algorithm)
     {
-        int batch = call.Batch, p = call.StateSize, h = call.Hidden;
         var slots = buffers.Slots;
-        var initialH = buffers.States.SubView((long)slots.Initial * batch * p, (long)batch * p);
-        if (h0 is null) FillView(initialH, 0);
-        else CopyView(F(h0, nameof(h0)).SubView((long)d * batch * p, (long)batch * p), initialH);
-        if (call.Layer.HasCellState)
-        {
-            var initialC = buffers.Cells.SubView((long)slots.Initial * batch * h, (long)batch * h);
-            if (c0 is null) FillView(initialC, 0);
-            else CopyView(F(c0, nameof(c0)).SubView((long)d * batch * h, (long)batch * h), initialC);
-        }
+        LoadInitialStates(call, d, slots, buffers.States, buffers.Cells, h0, c0);
 
         // The input projection of every step at once: [T*B, I] x [I, G*H] + b_ih.
         var inputSize = call.Layer.InputSize;
@@ -109,11 +100,7 @@ public sealed partial class GpuBackend
             default: RnnCellForward(call, d, w, buffers, algorithm); break;
         }
 
-        CopyView(buffers.States.SubView((long)slots.Final * batch * p, (long)batch * p),
-            F(hN, nameof(hN)).SubView((long)d * batch * p, (long)batch * p));
-        if (call.Layer.HasCellState)
-            CopyView(buffers.Cells.SubView((long)slots.Final * batch * h, (long)batch * h),
-                F(cN!, nameof(cN)).SubView((long)d * batch * h, (long)batch * h));
+        StoreFinalStates(call, d, slots, buffers.States, buffers.Cells, hN, cN);
     }
 
     /// <inheritdoc/>

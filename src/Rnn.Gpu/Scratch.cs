@@ -76,4 +76,5 @@ internal enum ScratchSlot
     CellOptionCellIn,
     CellOptionProjected,
     CellOptionsEvaluation,
+    LayerNormPartials,
 }

@@ -4,27 +4,12 @@ using ILGPU.Runtime;
 namespace GpuRnn.Gpu.Rnn;
 
 /// <summary>
-/// What a training forward of a layer with cell options keeps per direction for BPTT (see
-/// <see cref="Kernels.CellOptionsViews"/> for each buffer's shape).
-/// </summary>
-internal sealed class GpuCellOptionsReserve(GpuBackend backend, RnnLayerDesc layer, int steps, int batch, GpuCellOptionsDirection[] directions)
-    : RnnReserve(backend, layer, steps, batch)
-{
-    public GpuCellOptionsDirection[] Directions { get; } = directions;
-
-    public override void Dispose()
-    {
-        foreach (var d in Directions) d.Dispose();
-    }
-}
-
-/// <summary>
 /// One direction's buffers of a layer with cell options; absent ones (not needed by the layer) stand in as the
 /// states. A training reserve owns zeroed buffers; an evaluation forward's are carved from scratch and owned by it.
 /// </summary>
 internal sealed class GpuCellOptionsDirection : IDisposable
 {
-    private const int Count = 12;
+    private const int Count = 11;
     private readonly GpuBackend? _backend;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>?[] _owned = new MemoryBuffer1D<float, Stride1D.Dense>?[Count];
     private readonly ArrayView<float>[] _views = new ArrayView<float>[Count];
@@ -68,7 +53,7 @@ internal sealed class GpuCellOptionsDirection : IDisposable
     /// <summary>Floats of every buffer of one direction.</summary>
     public static long TotalLength(RnnLayerDesc layer, int steps, int batch) => Lengths(layer, steps, batch).Sum();
 
-    // InputPre, Recurrent, Stats, Gates, States, Cells, CellRaw, CellClipped, CellHat, TanhCell, Extra, Partials.
+    // InputPre, Recurrent, Stats, Gates, States, Cells, CellRaw, CellClipped, CellHat, TanhCell, Extra.
     private static long[] Lengths(RnnLayerDesc layer, int steps, int batch)
     {
         long rows = (long)steps * batch, h = layer.HiddenSize, gh = layer.GateCount * h, p = layer.StateSize;
@@ -78,15 +63,8 @@ internal sealed class GpuCellOptionsDirection : IDisposable
             rows * gh, rows * gh, rows * 3, rows * gh, (steps + 1L) * batch * p,
             lstm ? (steps + 1L) * batch * h : 0, lstm ? rows * h : 0, lstm ? rows * h : 0,
             lstm && layer.LayerNorm ? rows * h : 0, lstm ? rows * h : 0, !lstm || layer.ProjSize > 0 ? rows * h : 0,
-            layer.LayerNorm ? (rows + batch) * PartialsPerRow(layer) : 0,
         ];
     }
-
-    /// <summary>Floats of one product row's GEMM partials: (count, mean, M2) per column tile of G*H.</summary>
-    public static int PartialsPerRow(RnnLayerDesc layer) => 3 * Tiles(layer);
-
-    /// <summary>Column tiles of one G*H product row.</summary>
-    public static int Tiles(RnnLayerDesc layer) => LaunchShapes.Blocks(layer.GateCount * layer.HiddenSize, Kernels.Gemm.TileN);
 
     /// <summary>True once disposed.</summary>
     public bool IsDisposed => _disposed;
@@ -103,9 +81,6 @@ internal sealed class GpuCellOptionsDirection : IDisposable
     public ArrayView<float> TanhCell => View(9);
     public ArrayView<float> Extra => View(10);
 
-    /// <summary>With layer norm [T*B + B, Tiles, 3]: W_ih x's partials for every row, then one step's W_hh h(t-1) partials.</summary>
-    public ArrayView<float> Partials => View(11);
-
     // An absent buffer is passed as the states (always present), which the kernels then never read.
     private ArrayView<float> View(int i) => _views[i].IsValid ? _views[i] : _views[4];
 
@@ -120,3 +95,10 @@ internal sealed class GpuCellOptionsDirection : IDisposable
         }
     }
 }
+
+/// <summary>
+/// What a training forward of a layer with cell options keeps per direction for BPTT (see
+/// <see cref="Kernels.CellOptionsViews"/> for each buffer's shape).
+/// </summary>
+internal sealed class GpuCellOptionsReserve(GpuBackend backend, RnnLayerDesc layer, int steps, int batch, GpuCellOptionsDirection[] directions)
+    : GpuDirectionsReserve<GpuCellOptionsDirection>(backend, layer, steps, batch, directions);

@@ -10,15 +10,7 @@ namespace GpuRnn.Gpu.Rnn;
 /// and with a projection the unprojected outputs m [T, B, H].
 /// </summary>
 internal sealed class GpuRnnReserve(GpuBackend backend, RnnLayerDesc layer, int steps, int batch, GpuDirectionReserve[] directions)
-    : RnnReserve(backend, layer, steps, batch)
-{
-    public GpuDirectionReserve[] Directions { get; } = directions;
-
-    public override void Dispose()
-    {
-        foreach (var d in Directions) d.Dispose();
-    }
-}
+    : GpuDirectionsReserve<GpuDirectionReserve>(backend, layer, steps, batch, directions);
 
 /// <summary>One direction's reserve buffers (absent ones are null).</summary>
 internal sealed class GpuDirectionReserve : IDisposable
