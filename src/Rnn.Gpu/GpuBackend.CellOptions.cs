@@ -12,7 +12,7 @@ namespace GpuRnn.Gpu;
 /// GEMM and an element-wise launch, and a reset-before GRU (zoneout only) runs two element-wise launches
 /// around its W_hn (r h) GEMM (<see cref="CellOptionsGruResetBefore"/>). BPTT mirrors it backwards, and the parameter gradients are GEMMs
 /// and column sums over every step at the end. Not fused into the persistent or tiled step kernels
-/// (kernels.md, "Cell options" says what that would take).
+/// (kernels.md, "Cell options", says what is left).
 /// </summary>
 public sealed partial class GpuBackend
 {

@@ -46,8 +46,9 @@ internal static class CellRowNorm
             float nb = partials[3 * k], meanB = partials[3 * k + 1], m2b = partials[3 * k + 2];
             var total = n + nb;
             var delta = meanB - mean;
-            mean += delta * (nb / total);
-            m2 += m2b + delta * delta * (n * nb / total);
+            var share = nb / total; // one division per tile: the chain of tiles is this kernel's longest dependency
+            mean += delta * share;
+            m2 += m2b + delta * delta * n * share;
             n = total;
         }
         return new RowMoments { Mean = mean, Rstd = 1f / XMath.Sqrt(m2 / n + Epsilon) };
