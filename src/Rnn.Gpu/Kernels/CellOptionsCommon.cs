@@ -93,11 +93,14 @@ internal static class CellRowNorm
 
     /// <summary>
     /// The gradients that reach the two products from the gate gradients of each side [n] (the LSTM's
-    /// are one): dAx = LN_ih'(dgInput γ_ih), dAh = LN_hh'(dgHidden γ_hh) with layer norm, else the gate gradients.
+    /// are one) into the row's InputGrad and RecurrentGrad: dAx = LN_ih'(dgInput γ_ih), dAh = LN_hh'(dgHidden γ_hh) with
+    /// layer norm, else the gate gradients.
     /// </summary>
-    public static void ProductGradients(CellOptionsViews v, int row, int n, ArrayView<float> dgInput, ArrayView<float> dgHidden,
-        ArrayView<float> inputGrad, ArrayView<float> recurrentGrad, ArrayView<float> shared)
+    public static void ProductGradients(CellOptionsViews v, GradRow r, int n, ArrayView<float> dgInput, ArrayView<float> dgHidden,
+        ArrayView<float> shared)
     {
+        int row = r.Row;
+        ArrayView<float> inputGrad = r.InputGrad, recurrentGrad = r.RecurrentGrad;
         var ln = v.LayerNorm != 0;
         for (var q = Group.IdxX; q < n; q += Group.DimX)
         {
@@ -114,6 +117,74 @@ internal static class CellRowNorm
     public static void Zero(ArrayView<float> row, int n)
     {
         for (var q = Group.IdxX; q < n; q += Group.DimX) row[q] = 0f;
+    }
+}
+
+/// <summary>
+/// Batch row b = Grid.IdxX of forward step (s, t) in a kernel with one group per row: its state slots [P],
+/// its offset in y, its rows of the two products [G*H] and whether its sequence is still running.
+/// </summary>
+internal readonly struct StepRow
+{
+    public readonly int B, Row, Output; // Row = t B + b; Output: the row's first element in y
+    public readonly bool Active;
+    public readonly ArrayView<float> HPrev, HNext, Ax, Ah;
+
+    public StepRow(CellOptionsStepArgs a, int gateRows)
+    {
+        var v = a.Views;
+        int batch = v.Batch, p = v.StateSize;
+        B = Grid.IdxX;
+        Row = a.T * batch + B;
+        Output = Row * a.LdOutput + a.OutputOffset;
+        Active = v.Mask.IsActive(a.T, B);
+        HPrev = v.States.SubView((long)(v.Slots.Previous(a.S, a.T) * batch + B) * p, p);
+        HNext = v.States.SubView((long)(v.Slots.Output(a.S, a.T) * batch + B) * p, p);
+        Ax = v.InputPre.SubView((long)Row * gateRows, gateRows);
+        Ah = v.Recurrent.SubView((long)Row * gateRows, gateRows);
+    }
+
+    /// <summary>A finished sequence keeps its state and outputs zero (the whole group takes this branch).</summary>
+    public void KeepState(CellOptionsStepArgs a)
+    {
+        for (var j = Group.IdxX; j < a.Views.StateSize; j += Group.DimX)
+        {
+            HNext[j] = HPrev[j];
+            a.Output[Output + j] = 0f;
+        }
+    }
+}
+
+/// <summary>
+/// Batch row b = Grid.IdxX of backward step (s, t) in a kernel with one group per row: its rows of the gate
+/// gradients and of the two products' gradients [G*H], and whether its sequence was running.
+/// </summary>
+internal readonly struct GradRow
+{
+    public readonly int B, Row; // Row = t B + b
+    public readonly bool Active;
+    public readonly ArrayView<float> Dg, InputGrad, RecurrentGrad;
+
+    public GradRow(CellOptionsGradArgs a, int gateRows)
+    {
+        B = Grid.IdxX;
+        Row = a.T * a.Views.Batch + B;
+        Active = a.Views.Mask.IsActive(a.T, B);
+        Dg = a.Dg.SubView((long)Row * gateRows, gateRows);
+        InputGrad = a.InputGrad.SubView((long)Row * gateRows, gateRows);
+        RecurrentGrad = a.RecurrentGrad.SubView((long)Row * gateRows, gateRows);
+    }
+
+    /// <summary>
+    /// A finished sequence's gradients are zeros: its gate and product rows and the kernel's own
+    /// <paramref name="extra"/> row (the whole group takes this branch).
+    /// </summary>
+    public void Zero(ArrayView<float> extra)
+    {
+        CellRowNorm.Zero(extra, extra.IntLength);
+        CellRowNorm.Zero(Dg, Dg.IntLength);
+        CellRowNorm.Zero(InputGrad, InputGrad.IntLength);
+        CellRowNorm.Zero(RecurrentGrad, RecurrentGrad.IntLength);
     }
 }
 

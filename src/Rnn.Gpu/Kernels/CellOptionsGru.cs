@@ -16,22 +16,15 @@ internal static class CellOptionsGru
     public static void Forward(CellOptionsStepArgs a)
     {
         var v = a.Views;
-        int s = a.S, t = a.T, b = Grid.IdxX, batch = v.Batch, h = v.Hidden, g3 = 3 * h;
-        var hPrev = v.States.SubView((long)(v.Slots.Previous(s, t) * batch + b) * h, h);
-        var hNext = v.States.SubView((long)(v.Slots.Output(s, t) * batch + b) * h, h);
-        var y = (t * batch + b) * a.LdOutput + a.OutputOffset;
-        if (!v.Mask.IsActive(t, b))
+        int t = a.T, h = v.Hidden, g3 = 3 * h;
+        var step = new StepRow(a, g3);
+        int b = step.B, row = step.Row, y = step.Output;
+        ArrayView<float> hPrev = step.HPrev, hNext = step.HNext, ax = step.Ax, ah = step.Ah;
+        if (!step.Active)
         {
-            for (var j = Group.IdxX; j < h; j += Group.DimX)
-            {
-                hNext[j] = hPrev[j];
-                a.Output[y + j] = 0f;
-            }
+            step.KeepState(a);
             return;
         }
-        var row = t * batch + b;
-        var ax = v.InputPre.SubView((long)row * g3, g3);
-        var ah = v.Recurrent.SubView((long)row * g3, g3);
         RowMoments mx = default, mh = default;
         if (v.LayerNorm != 0) CellRowNorm.ProductMoments(v, row, b, out mx, out mh);
         var gates = v.Gates.SubView((long)row * g3, g3);
@@ -62,19 +55,15 @@ internal static class CellOptionsGru
     public static void Backward(CellOptionsGradArgs a)
     {
         var v = a.Views;
-        int s = a.S, t = a.T, b = Grid.IdxX, batch = v.Batch, h = v.Hidden, g3 = 3 * h;
+        int s = a.S, t = a.T, batch = v.Batch, h = v.Hidden, g3 = 3 * h;
         var shared = SharedMemory.Allocate<float>(LaunchShapes.GroupSize + 1);
-        var row = t * batch + b;
-        var dx = a.Dg.SubView((long)row * g3, g3);
+        var step = new GradRow(a, g3);
+        int b = step.B, row = step.Row;
+        var dx = step.Dg;
         var dr = a.DgHidden.SubView((long)row * g3, g3);
-        var inputGrad = a.InputGrad.SubView((long)row * g3, g3);
-        var recurrentGrad = a.RecurrentGrad.SubView((long)row * g3, g3);
-        if (!v.Mask.IsActive(t, b))
+        if (!step.Active)
         {
-            CellRowNorm.Zero(dx, g3);
-            CellRowNorm.Zero(dr, g3);
-            CellRowNorm.Zero(inputGrad, g3);
-            CellRowNorm.Zero(recurrentGrad, g3);
+            step.Zero(dr);
             return;
         }
         var gates = v.Gates.SubView((long)row * g3, g3);
@@ -98,7 +87,7 @@ internal static class CellOptionsGru
         }
         Group.Barrier();
         // The two sides differ in the n block; each is normalised back from its own gate gradients.
-        CellRowNorm.ProductGradients(v, row, g3, dx, dr, inputGrad, recurrentGrad, shared);
+        CellRowNorm.ProductGradients(v, step, g3, dx, dr, shared);
     }
 
     /// <summary>Input side q: LN_ih(W_ih x)_q + b_ih (or the plain product plus bias); with layer norm x̂_q is written back.</summary>

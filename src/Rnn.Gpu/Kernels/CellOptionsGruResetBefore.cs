@@ -16,16 +16,15 @@ internal static class CellOptionsGruResetBefore
     public static void Gates(CellOptionsStepArgs a)
     {
         var v = a.Views;
-        int s = a.S, t = a.T, batch = v.Batch, h = v.Hidden, g3 = 3 * h;
-        for (var n = Grid.GlobalIndex.X; n < batch * h; n += Grid.DimX * Group.DimX)
+        var h = v.Hidden;
+        for (var n = Grid.GlobalIndex.X; n < v.Batch * h; n += Grid.DimX * Group.DimX)
         {
-            int b = n / h, j = n - b * h;
-            if (!v.Mask.IsActive(t, b)) continue;
-            var row = (t * batch + b) * g3;
-            var r = GpuMath.Sigmoid(Pre(v, row, j));
-            v.Gates[row + j] = r;
-            v.Gates[row + h + j] = GpuMath.Sigmoid(Pre(v, row, h + j));
-            v.Extra[(t * batch + b) * h + j] = r * v.States[(v.Slots.Previous(s, t) * batch + b) * h + j];
+            var u = new Unit(v, a.S, a.T, n);
+            if (!u.Active) continue;
+            var r = GpuMath.Sigmoid(Pre(v, u.Row, u.J));
+            v.Gates[u.Row + u.J] = r;
+            v.Gates[u.Row + h + u.J] = GpuMath.Sigmoid(Pre(v, u.Row, h + u.J));
+            v.Extra[u.Step] = r * v.States[u.Previous];
         }
     }
 
@@ -34,24 +33,23 @@ internal static class CellOptionsGruResetBefore
     public static void Candidate(CellOptionsStepArgs a)
     {
         var v = a.Views;
-        int s = a.S, t = a.T, batch = v.Batch, h = v.Hidden, g3 = 3 * h;
+        int s = a.S, t = a.T, batch = v.Batch, h = v.Hidden;
         for (var n = Grid.GlobalIndex.X; n < batch * h; n += Grid.DimX * Group.DimX)
         {
-            int b = n / h, j = n - b * h;
-            var hp = v.States[(v.Slots.Previous(s, t) * batch + b) * h + j];
-            var next = (v.Slots.Output(s, t) * batch + b) * h + j;
-            var y = (t * batch + b) * a.LdOutput + a.OutputOffset + j;
-            if (!v.Mask.IsActive(t, b))
+            var u = new Unit(v, s, t, n);
+            var hp = v.States[u.Previous];
+            var next = (v.Slots.Output(s, t) * batch + u.B) * h + u.J;
+            var y = (t * batch + u.B) * a.LdOutput + a.OutputOffset + u.J;
+            if (!u.Active)
             {
                 v.States[next] = hp;
                 a.Output[y] = 0f;
                 continue;
             }
-            var row = (t * batch + b) * g3;
-            var c = GpuMath.Tanh(Pre(v, row, 2 * h + j));
-            var z = v.Gates[row + h + j];
-            v.Gates[row + 2 * h + j] = c;
-            var hv = v.Zoneout.ZoneH(hp, (1f - z) * c + z * hp, v.Zoneout.KeepH(t, b, j));
+            var c = GpuMath.Tanh(Pre(v, u.Row, 2 * h + u.J));
+            var z = v.Gates[u.Row + h + u.J];
+            v.Gates[u.Row + 2 * h + u.J] = c;
+            var hv = v.Zoneout.ZoneH(hp, (1f - z) * c + z * hp, v.Zoneout.KeepH(t, u.B, u.J));
             v.States[next] = hv;
             a.Output[y] = hv;
         }
@@ -66,29 +64,28 @@ internal static class CellOptionsGruResetBefore
     public static void UpdateGradient(CellOptionsGradArgs a)
     {
         var v = a.Views;
-        int s = a.S, t = a.T, batch = v.Batch, h = v.Hidden, g3 = 3 * h;
+        int t = a.T, batch = v.Batch, h = v.Hidden;
         for (var n = Grid.GlobalIndex.X; n < batch * h; n += Grid.DimX * Group.DimX)
         {
-            int b = n / h, j = n - b * h;
-            var row = (t * batch + b) * g3;
-            if (!v.Mask.IsActive(t, b))
+            var u = new Unit(v, a.S, t, n);
+            if (!u.Active)
             {
                 for (var q = 0; q < 3; q++)
                 {
-                    a.Dg[row + q * h + j] = 0f;
-                    a.DgHidden[row + q * h + j] = 0f;
+                    a.Dg[u.Row + q * h + u.J] = 0f;
+                    a.DgHidden[u.Row + q * h + u.J] = 0f;
                 }
                 continue;
             }
-            var dh = a.StateCarry[n] + a.OutputGradient[(t * batch + b) * a.LdOutput + a.OutputOffset + j];
-            var keep = v.Zoneout.KeepH(t, b, j);
+            var dh = a.StateCarry[n] + a.OutputGradient[(t * batch + u.B) * a.LdOutput + a.OutputOffset + u.J];
+            var keep = v.Zoneout.KeepH(t, u.B, u.J);
             var dNew = keep ? 0f : dh;
-            float z = v.Gates[row + h + j], c = v.Gates[row + 2 * h + j];
-            var hp = v.States[(v.Slots.Previous(s, t) * batch + b) * h + j];
+            float z = v.Gates[u.Row + h + u.J], c = v.Gates[u.Row + 2 * h + u.J];
+            var hp = v.States[u.Previous];
             var dPreZ = dNew * (hp - c) * z * (1f - z);
             var dPreN = dNew * (1f - z) * (1f - c * c);
-            a.Dg[row + h + j] = a.DgHidden[row + h + j] = dPreZ;
-            a.Dg[row + 2 * h + j] = a.DgHidden[row + 2 * h + j] = dPreN;
+            a.Dg[u.Row + h + u.J] = a.DgHidden[u.Row + h + u.J] = dPreZ;
+            a.Dg[u.Row + 2 * h + u.J] = a.DgHidden[u.Row + 2 * h + u.J] = dPreN;
             a.StateCarry[n] = dNew * z + (keep ? dh : 0f);
         }
     }
@@ -98,16 +95,13 @@ internal static class CellOptionsGruResetBefore
     public static void ResetGradient(CellOptionsGradArgs a)
     {
         var v = a.Views;
-        int s = a.S, t = a.T, batch = v.Batch, h = v.Hidden, g3 = 3 * h;
-        for (var n = Grid.GlobalIndex.X; n < batch * h; n += Grid.DimX * Group.DimX)
+        for (var n = Grid.GlobalIndex.X; n < v.Batch * v.Hidden; n += Grid.DimX * Group.DimX)
         {
-            int b = n / h, j = n - b * h;
-            if (!v.Mask.IsActive(t, b)) continue;
-            var row = (t * batch + b) * g3;
-            var r = v.Gates[row + j];
+            var u = new Unit(v, a.S, a.T, n);
+            if (!u.Active) continue;
+            var r = v.Gates[u.Row + u.J];
             var dRh = a.Dm[n];
-            var hp = v.States[(v.Slots.Previous(s, t) * batch + b) * h + j];
-            a.Dg[row + j] = a.DgHidden[row + j] = dRh * hp * r * (1f - r);
+            a.Dg[u.Row + u.J] = a.DgHidden[u.Row + u.J] = dRh * v.States[u.Previous] * r * (1f - r);
             a.StateCarry[n] += dRh * r;
         }
     }
@@ -117,5 +111,26 @@ internal static class CellOptionsGruResetBefore
     {
         var pre = v.InputPre[row + q] + v.Recurrent[row + q];
         return v.HasBias != 0 ? pre + v.BiasIh[q] + v.BiasHh[q] : pre;
+    }
+
+    /// <summary>Unit n of [B, H] at step (s, t): where its gates, step values and previous state lie.</summary>
+    private readonly struct Unit
+    {
+        public readonly int B, J;
+        public readonly int Row;      // (t B + b) 3H: the row of Gates, InputPre and Recurrent
+        public readonly int Step;     // (t B + b) H + j: the unit in [T, B, H]
+        public readonly int Previous; // h(t−1)'s element in States
+        public readonly bool Active;
+
+        public Unit(CellOptionsViews v, int s, int t, int n)
+        {
+            int h = v.Hidden, batch = v.Batch;
+            B = n / h;
+            J = n - B * h;
+            Row = (t * batch + B) * 3 * h;
+            Step = (t * batch + B) * h + J;
+            Previous = (v.Slots.Previous(s, t) * batch + B) * h + J;
+            Active = v.Mask.IsActive(t, B);
+        }
     }
 }

@@ -18,27 +18,19 @@ internal static class CellOptionsLstm
     public static void Forward(CellOptionsStepArgs a)
     {
         var v = a.Views;
-        int s = a.S, t = a.T, b = Grid.IdxX, batch = v.Batch, h = v.Hidden, p = v.StateSize, g4 = 4 * h;
+        int s = a.S, t = a.T, batch = v.Batch, h = v.Hidden, g4 = 4 * h;
         var shared = SharedMemory.Allocate<float>(LaunchShapes.GroupSize + 1);
-        var hPrev = v.States.SubView((long)(v.Slots.Previous(s, t) * batch + b) * p, p);
-        var hNext = v.States.SubView((long)(v.Slots.Output(s, t) * batch + b) * p, p);
+        var r = new StepRow(a, g4);
+        int b = r.B, row = r.Row, y = r.Output;
+        ArrayView<float> hPrev = r.HPrev, hNext = r.HNext, ax = r.Ax, ah = r.Ah;
         var cPrev = v.Cells.SubView((long)(v.Slots.Previous(s, t) * batch + b) * h, h);
         var cNext = v.Cells.SubView((long)(v.Slots.Output(s, t) * batch + b) * h, h);
-        var y = (t * batch + b) * a.LdOutput + a.OutputOffset;
-        if (!v.Mask.IsActive(t, b))
+        if (!r.Active)
         {
-            // A finished sequence keeps its state and outputs zero (the whole group takes this branch).
-            for (var j = Group.IdxX; j < p; j += Group.DimX)
-            {
-                hNext[j] = hPrev[j];
-                a.Output[y + j] = 0f;
-            }
+            r.KeepState(a);
             for (var j = Group.IdxX; j < h; j += Group.DimX) cNext[j] = cPrev[j];
             return;
         }
-        var row = t * batch + b;
-        var ax = v.InputPre.SubView((long)row * g4, g4);
-        var ah = v.Recurrent.SubView((long)row * g4, g4);
         var ln = v.LayerNorm != 0;
         RowMoments mx = default, mh = default;
         if (ln) CellRowNorm.ProductMoments(v, row, b, out mx, out mh);
@@ -146,19 +138,15 @@ internal static class CellOptionsLstm
     public static void Backward(CellOptionsGradArgs a)
     {
         var v = a.Views;
-        int s = a.S, t = a.T, b = Grid.IdxX, batch = v.Batch, h = v.Hidden, p = v.StateSize, g4 = 4 * h;
+        int s = a.S, t = a.T, batch = v.Batch, h = v.Hidden, p = v.StateSize, g4 = 4 * h;
         var shared = SharedMemory.Allocate<float>(LaunchShapes.GroupSize + 1);
-        var row = t * batch + b;
-        var dg = a.Dg.SubView((long)row * g4, g4);
-        var inputGrad = a.InputGrad.SubView((long)row * g4, g4);
-        var recurrentGrad = a.RecurrentGrad.SubView((long)row * g4, g4);
+        var r = new GradRow(a, g4);
+        int b = r.B, row = r.Row;
+        var dg = r.Dg;
         var dCell = a.DCell.SubView((long)row * h, h);
-        if (!v.Mask.IsActive(t, b))
+        if (!r.Active)
         {
-            CellRowNorm.Zero(dg, g4);
-            CellRowNorm.Zero(inputGrad, g4);
-            CellRowNorm.Zero(recurrentGrad, g4);
-            CellRowNorm.Zero(dCell, h);
+            r.Zero(dCell);
             return;
         }
         var dm = v.Projection != 0 ? a.Dm.SubView((long)b * h, h) : a.DNew.SubView((long)row * p, p);
@@ -200,7 +188,7 @@ internal static class CellOptionsLstm
             dg[2 * h + j] = dG;
         }
         Group.Barrier();
-        CellRowNorm.ProductGradients(v, row, g4, dg, dg, inputGrad, recurrentGrad, shared);
+        CellRowNorm.ProductGradients(v, r, g4, dg, dg, shared);
     }
 
     /// <summary>
