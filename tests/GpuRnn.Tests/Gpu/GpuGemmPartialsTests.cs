@@ -6,7 +6,8 @@ namespace GpuRnn.Tests.Gpu;
 /// The tiled GEMM's partial-statistics epilogue (Kernels/GemmPartials.cs), which layer norm's step kernels
 /// combine instead of reducing over the row: each (row, column tile)'s count, mean and M2 against float64
 /// over the same stored values, and the tiles combined against the whole row's float64 mean and variance.
-/// Rows have a mean near 1e3 and a spread near 0.1, where float32 sums of squares cancel to noise.
+/// Rows have a mean near 1e3 and a spread near 0.1, where float32 sums of squares cancel to noise;
+/// a second run must give the same bits.
 /// </summary>
 public class GpuGemmPartialsTests
 {
@@ -36,6 +37,11 @@ public class GpuGemmPartialsTests
             // The epilogue adds statistics and leaves the product as the plain GEMM's, bit for bit.
             Assert.Equal(plain.ToHost().AsFloat32(), values);
             var stats = partials.ToHost().AsFloat32();
+            // Fixed summation orders: a second run gives the same bits.
+            using var again = gpu.Allocate(new Shape(m, tiles * 3), DType.Float32);
+            gpu.GemmViews(gpu.F(at, "a"), false, k, gpu.F(bt, "b"), transB, ldb, gpu.F(c, "c"), n, m, n, k, 1f, 0f,
+                partials: gpu.F(again, "again"));
+            Assert.Equal(stats, again.ToHost().AsFloat32());
             var what = $"{m}x{n}x{k} transB={transB}";
             for (var row = 0; row < m; row++)
             {
