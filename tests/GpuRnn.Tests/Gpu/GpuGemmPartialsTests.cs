@@ -69,6 +69,33 @@ public class GpuGemmPartialsTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(TestBackends.Accelerated), MemberType = typeof(TestBackends))]
+    public void TheStepKernelsCombinationGivesEachRowsMeanAndInverseStdInFloat32(string backend)
+    {
+        var gpu = GpuReference.AsGpu(TestBackends.Get(backend));
+        var rng = TestRandom.Create();
+        // As a layer's products: [rows, G*H] with G*H off the tile (many tiles, a ragged last one), B x^T as W_ih x.
+        int m = 5 + rng.Next(60), n = 4 * (37 + rng.Next(40)) + 2, k = 11 + rng.Next(10), tiles = (n + 31) / 32;
+        var a = Operand(rng, m, k, u => 1 + 0.01 * u, 1);
+        var b = Operand(rng, n, k, _ => 1000, 0.1);
+        using var at = HostTensor.FromArray(a, new Shape(m, k)).ToDevice(gpu);
+        using var bt = HostTensor.FromArray(b, new Shape(n, k)).ToDevice(gpu);
+        using var c = gpu.Allocate(new Shape(m, n), DType.Float32);
+        using var partials = gpu.Allocate(new Shape(m, tiles * 3), DType.Float32);
+        gpu.GemmViews(gpu.F(at, "a"), false, k, gpu.F(bt, "b"), true, k, gpu.F(c, "c"), n, m, n, k, 1f, 0f,
+            partials: gpu.F(partials, "partials"));
+        var (mean, rstd) = MomentsProbe.Run(gpu, partials, m, tiles);
+        var values = c.ToHost().AsFloat32();
+        for (var row = 0; row < m; row++)
+        {
+            var (rowMean, rowM2) = MeanAndM2(values.AsSpan(row * n, n).ToArray().Select(v => (double)v).ToArray());
+            var expected = 1 / Math.Sqrt(rowM2 / n + 1e-5);
+            AssertNear(mean[row], rowMean, 4e-6 * Math.Abs(rowMean), $"{m}x{n}x{k} row {row} mean");
+            AssertNear(rstd[row], expected, 1e-3 * expected, $"{m}x{n}x{k} row {row} 1/std");
+        }
+    }
+
     /// <summary>[rows, depth] with depth 0 = first(u) for a fresh u in ±1 per row, and fresh uniform values in ±scale elsewhere.</summary>
     private static float[] Operand(Random rng, int rows, int depth, Func<double, double> first, double scale)
     {
