@@ -18,7 +18,7 @@ public class GpuGemmPartialsTests
         var gpu = GpuReference.AsGpu(TestBackends.Get(backend));
         var rng = TestRandom.Create();
         // Rows and columns off the 64 x 32 tile, one row tile or several, one column tile or several.
-        foreach (var (m, n, k, transB) in new[] { (37 + rng.Next(20), 70 + 2 * rng.Next(15) + 1, 19, true), (3, 33, 5, false), (65 + rng.Next(10), 31, 23, true) })
+        foreach (var (m, n, k, transB) in new[] { (37 + rng.Next(20), 70 + 2 * rng.Next(15) + 1, 19, true), (3, 33, 17, false), (65 + rng.Next(10), 31, 23, true) })
         {
             var tiles = (n + 31) / 32;
             var a = Operand(rng, m, k, u => 1 + 0.01 * u, 1);
@@ -62,9 +62,10 @@ public class GpuGemmPartialsTests
                     count = total;
                 }
                 var (rowMean, rowM2) = MeanAndM2(values.AsSpan(row * n, n).ToArray().Select(v => (double)v).ToArray());
-                Assert.True(rowM2 / n > 1e-4, $"{what} row {row}: variance {rowM2 / n} is not the small spread the case needs");
+                Assert.True(rowM2 / n > 2e-3, $"{what} row {row}: variance {rowM2 / n} is below the spread the case is drawn to have");
                 AssertNear(mean, rowMean, 4e-6 * Math.Abs(rowMean), $"{what} row {row} mean");
-                AssertNear(m2 / count, rowM2 / n, 1e-3 * rowM2 / n, $"{what} row {row} variance");
+                // The float32 tile means carry ≈ 1e-4 of rounding at 1e3, which reaches the between-tile term.
+                AssertNear(m2 / count, rowM2 / n, 2e-3 * rowM2 / n, $"{what} row {row} variance");
             }
         }
     }
@@ -76,7 +77,7 @@ public class GpuGemmPartialsTests
         var gpu = GpuReference.AsGpu(TestBackends.Get(backend));
         var rng = TestRandom.Create();
         // As a layer's products: [rows, G*H] with G*H off the tile (many tiles, a ragged last one), B x^T as W_ih x.
-        int m = 5 + rng.Next(60), n = 4 * (37 + rng.Next(40)) + 2, k = 11 + rng.Next(10), tiles = (n + 31) / 32;
+        int m = 5 + rng.Next(60), n = 4 * (37 + rng.Next(40)) + 2, k = 17 + rng.Next(10), tiles = (n + 31) / 32;
         var a = Operand(rng, m, k, u => 1 + 0.01 * u, 1);
         var b = Operand(rng, n, k, _ => 1000, 0.1);
         using var at = HostTensor.FromArray(a, new Shape(m, k)).ToDevice(gpu);
@@ -92,11 +93,15 @@ public class GpuGemmPartialsTests
             var (rowMean, rowM2) = MeanAndM2(values.AsSpan(row * n, n).ToArray().Select(v => (double)v).ToArray());
             var expected = 1 / Math.Sqrt(rowM2 / n + 1e-5);
             AssertNear(mean[row], rowMean, 4e-6 * Math.Abs(rowMean), $"{m}x{n}x{k} row {row} mean");
-            AssertNear(rstd[row], expected, 1e-3 * expected, $"{m}x{n}x{k} row {row} 1/std");
+            AssertNear(rstd[row], expected, 1e-3 * expected, $"{m}x{n}x{k} row {row} 1/std"); // half the variance's error
         }
     }
 
-    /// <summary>[rows, depth] with depth 0 = first(u) for a fresh u in ±1 per row, and fresh uniform values in ±scale elsewhere.</summary>
+    /// <summary>
+    /// [rows, depth] with depth 0 = first(u) for a fresh u in ±1 per row, and elsewhere ±scale times a fresh
+    /// magnitude in [0.5, 1): never near zero, so every row's spread stays near 0.1 and well above float32's
+    /// spacing at 1e3 (6e-5), which the float64 reference would otherwise resolve better than any float32 kernel.
+    /// </summary>
     private static float[] Operand(Random rng, int rows, int depth, Func<double, double> first, double scale)
     {
         var u = TestRandom.Uniform(rng, (long)rows * depth, scale);
@@ -104,7 +109,7 @@ public class GpuGemmPartialsTests
         var data = new float[rows * depth];
         for (var r = 0; r < rows; r++)
             for (var d = 0; d < depth; d++)
-                data[r * depth + d] = (float)(d == 0 ? first(offsets[r]) : u[r * depth + d]);
+                data[r * depth + d] = (float)(d == 0 ? first(offsets[r]) : Math.CopySign(scale * 0.5 + Math.Abs(u[r * depth + d]) * 0.5, u[r * depth + d]));
         return data;
     }
 
