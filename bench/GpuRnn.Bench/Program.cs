@@ -48,7 +48,7 @@ public static class Program
     private static int Compare(CliConsole console, string backendList, string configList, string peerList, PeerSettings settings, int sgemm, FileInfo? json)
     {
         var configs = Split(configList).Select(BenchConfig.Parse).ToList();
-        var backends = Split(backendList).Select(n => n == "cpu" ? new CpuBackend(settings.Threads) : Backend.Create(n)).ToList();
+        var backends = Split(backendList).Select(n => BackendChoice.Parse(n).Name == "cpu" ? new CpuBackend(settings.Threads) : Backend.Create(n)).ToList();
         var peers = Split(peerList).Select(n => CreatePeer(n, settings)).ToList();
         try
         {

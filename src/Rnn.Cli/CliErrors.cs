@@ -77,6 +77,7 @@ public static class CliErrors
         {
             CliException c => (c.Message, c.ExitCode),
             BackendUnavailableException => (e.Message, ExitCodes.BackendUnavailable),
+            BackendNameException => (e.Message, ExitCodes.Usage),   // cuda:x, cpu:1: wrong on any machine
             FileNotFoundException or DirectoryNotFoundException => (e.Message, ExitCodes.BadInput),
             InvalidDataException => (e.Message, ExitCodes.BadInput),
             UnauthorizedAccessException => ($"access denied: {e.Message}", ExitCodes.BadInput),

@@ -5,10 +5,10 @@ namespace GpuRnn.Cli;
 /// <summary>Options shared by several commands, so each is spelled and described once.</summary>
 public static class CommonOptions
 {
-    /// <summary><c>--backend</c>: cpu, ilgpu-cpu, cuda, opencl or auto (the default).</summary>
+    /// <summary><c>--backend</c>: cpu, ilgpu-cpu, cuda, opencl or auto (the default); cuda:K and opencl:K name a device (<see cref="BackendChoice"/>).</summary>
     public static Option<string> Backend() => new("--backend")
     {
-        Description = "Where to compute: cpu, ilgpu-cpu, cuda, opencl, or auto (CUDA, then OpenCL, then CPU)",
+        Description = "Where to compute: cpu, ilgpu-cpu, cuda, opencl, or auto (CUDA, then OpenCL, then CPU); cuda:K or opencl:K for the K-th device of gpurnn devices (under MPI, without K: the local rank's)",
         DefaultValueFactory = _ => "auto",
     };
 

@@ -32,7 +32,16 @@ public sealed partial class GpuBackend : BackendBase
     /// </summary>
     /// <param name="name"><c>cuda</c>, <c>opencl</c> or <c>ilgpu-cpu</c>.</param>
     /// <exception cref="BackendUnavailableException">The runtime has no usable device here; the message says why.</exception>
-    public GpuBackend(string name) : this(name, null) { }
+    public GpuBackend(string name) : this(name, 0) { }
+
+    /// <summary>
+    /// Opens the <paramref name="device"/>-th usable device of an ILGPU runtime, numbered as
+    /// <c>gpurnn devices</c> numbers them (<c>ilgpu-cpu</c> has device 0 alone).
+    /// </summary>
+    /// <param name="name"><c>cuda</c>, <c>opencl</c> or <c>ilgpu-cpu</c>.</param>
+    /// <param name="device">0 .. the runtime's usable devices - 1.</param>
+    /// <exception cref="BackendUnavailableException">The runtime has no such usable device here; the message says why, or how many it has.</exception>
+    public GpuBackend(string name, int device) : this(name, null, device) { }
 
     /// <summary>
     /// ILGPU's optimisation level for CUDA kernels: O1 (ILGPU's release default) unless
@@ -52,21 +61,24 @@ public sealed partial class GpuBackend : BackendBase
     /// default NVIDIA-shaped CPU device (tests simulate several multiprocessors, so that groups
     /// run concurrently as they do on a GPU).
     /// </summary>
-    internal GpuBackend(string name, CPUDevice? simulatedDevice)
+    internal GpuBackend(string name, CPUDevice? simulatedDevice, int index = 0)
     {
         ArgumentNullException.ThrowIfNull(name);
         NativeLibraries.Register();
         if (name is not ("cuda" or "opencl" or "ilgpu-cpu"))
             throw new BackendUnavailableException($"unknown ILGPU backend '{name}' (expected cuda, opencl or ilgpu-cpu)");
         var runtime = GpuDevices.Runtime(name);
-        var device = runtime.FirstUsable
-            ?? throw new BackendUnavailableException($"backend '{name}' is not available here: {runtime.Problem}");
+        var usable = runtime.Usable;
+        if (usable.Count == 0) throw new BackendUnavailableException($"backend '{name}' is not available here: {runtime.Problem}");
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        var device = usable[new BackendChoice(name, index).DeviceFor(usable.Count, null)];
         try
         {
+            // The context registers the chosen device alone, so the accelerator's index 0 is that device.
             _context = name switch
             {
-                "cuda" => Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(CudaOptimization())),
-                "opencl" => Context.Create(b => b.OpenCL().EnableAlgorithms()),
+                "cuda" => Context.Create(b => b.Cuda(d => d.DeviceId == ((CudaDevice)device.Native!).DeviceId).EnableAlgorithms().Optimize(CudaOptimization())),
+                "opencl" => Context.Create(b => b.OpenCL(d => d.DeviceId == ((CLDevice)device.Native!).DeviceId).EnableAlgorithms()),
                 _ => Context.Create(b => b.CPU(simulatedDevice ?? CpuAccelerator.Device).EnableAlgorithms()),
             };
             _accelerator = name switch

@@ -20,17 +20,20 @@ public sealed class GpuBackendProvider : IBackendProvider
             var device = runtime.FirstUsable;
             result.Add(device is null
                 ? new BackendInfo(runtime.Backend, false, $"ILGPU {Label(runtime.Backend)}, {runtime.Runtime}", runtime.Problem ?? "no usable device")
-                : new BackendInfo(runtime.Backend, true, Describe(device)));
+                : new BackendInfo(runtime.Backend, true, Describe(device)) { DeviceCount = runtime.Usable.Count });
         }
         return result;
     }
 
     /// <inheritdoc/>
-    public IBackend Create(string name)
+    public IBackend Create(string name) => Create(name, 0);
+
+    /// <inheritdoc/>
+    public IBackend Create(string name, int device)
     {
         ArgumentNullException.ThrowIfNull(name);
         return name is "cuda" or "opencl" or "ilgpu-cpu"
-            ? new GpuBackend(name)
+            ? new GpuBackend(name, device)
             : throw new BackendUnavailableException($"the ILGPU provider does not serve backend '{name}' (it serves cuda, opencl, ilgpu-cpu)");
     }
 

@@ -52,7 +52,7 @@ public static class BenchCommand
         {
             foreach (var name in names)
             {
-                var backend = name == "cpu" ? new CpuBackend(threads) : Backend.Create(name);
+                var backend = BackendChoice.Parse(name).Name == "cpu" ? new CpuBackend(threads) : Backend.Create(name);
                 backends.Add(backend);
                 console.Out.WriteLine($"backend: {backend.Name} ({backend.Description})");
             }

@@ -55,13 +55,20 @@ public static class Backend
 
     /// <summary>
     /// Creates the backend named <paramref name="name"/>; <c>auto</c> takes the first available of
-    /// CUDA, OpenCL and CPU. Throws <see cref="BackendUnavailableException"/> with a one-line
-    /// message that lists the backends present when the name is unknown or absent here.
+    /// CUDA, OpenCL and CPU. <c>cuda:K</c> and <c>opencl:K</c> (<see cref="BackendChoice"/>) take
+    /// the K-th usable device of that runtime, numbered as <c>gpurnn devices</c> numbers them;
+    /// without K, a process started by an MPI launcher takes device (local rank modulo the usable
+    /// devices), the local rank read from <see cref="BackendChoice.LocalRankVariables"/>, and any
+    /// other takes device 0. Throws <see cref="BackendUnavailableException"/> with a one-line
+    /// message that lists the backends present when the name is unknown or absent here, or names K
+    /// and the device count when K is out of range, and <see cref="BackendNameException"/> for a
+    /// name that cannot be right anywhere (<c>cuda:x</c>, <c>cpu:1</c>).
     /// </summary>
     public static IBackend Create(string name = "auto")
     {
         ArgumentNullException.ThrowIfNull(name);
-        var key = name.Trim().ToLowerInvariant();
+        var choice = BackendChoice.Parse(name);
+        var key = choice.Name;
         var infos = Probe();
         if (key == "auto")
         {
@@ -71,7 +78,7 @@ public static class Backend
                 var info = infos.FirstOrDefault(i => i.Name == candidate);
                 if (info is not { IsAvailable: true }) continue;
                 // A device the probe saw can still fail to open (a busy or broken driver): auto then takes the next.
-                try { return CreateFrom(candidate, infos); }
+                try { return CreateFrom(new BackendChoice(candidate, null), infos); }
                 catch (BackendUnavailableException e) { failures.Add(e.Message); }
             }
             var detail = failures.Count == 0 ? "" : $"; {string.Join("; ", failures)}";
@@ -82,7 +89,7 @@ public static class Backend
             throw new BackendUnavailableException($"unknown backend '{name}' (known: {string.Join(", ", infos.Select(i => i.Name))}, auto; present here: {Present(infos)})");
         if (!match.IsAvailable)
             throw new BackendUnavailableException($"backend '{key}' is not available here: {match.UnavailableReason} (present here: {Present(infos)})");
-        return CreateFrom(key, infos);
+        return CreateFrom(choice, infos);
     }
 
     /// <summary>The order in which <c>auto</c> tries the backends.</summary>
@@ -106,14 +113,17 @@ public static class Backend
         return lines;
     }
 
-    private static IBackend CreateFrom(string name, IReadOnlyList<BackendInfo> infos)
+    private static IBackend CreateFrom(BackendChoice choice, IReadOnlyList<BackendInfo> infos)
     {
+        var name = choice.Name;
+        var info = infos.First(i => i.Name == name);
+        var device = choice.DeviceFor(Math.Max(1, info.DeviceCount), BackendChoice.LocalRank());
         List<IBackendProvider> providers;
         lock (Gate) providers = [.. Providers()];
         foreach (var p in providers)
         {
             if (!p.Probe().Any(i => i.Name == name)) continue;
-            var backend = p.Create(name);
+            var backend = p.Create(name, device);
             if (backend is BackendBase) return backend;
             // Only BackendBase checks every call's arguments before the backend's code runs; a backend
             // that skipped it would let a bad shape reach its kernels, so it is refused, not handed out.

@@ -16,7 +16,11 @@ namespace GpuRnn.Gpu.Devices;
 /// <param name="IsUsable">Whether GpuRnn can run on it.</param>
 /// <param name="UnusableReason">Why not, when it cannot.</param>
 public sealed record GpuDeviceInfo(string Backend, int Index, string Name, string Kind, long MemoryBytes, int WarpSize,
-    int Multiprocessors, bool IsUsable, string? UnusableReason);
+    int Multiprocessors, bool IsUsable, string? UnusableReason)
+{
+    /// <summary>ILGPU's description of the device, by which <see cref="GpuBackend"/> opens this one and no other.</summary>
+    internal ILGPU.Runtime.Device? Native { get; init; }
+}
 
 /// <summary>What one accelerator runtime (CUDA, OpenCL, ILGPU's CPU accelerator) offers on this machine.</summary>
 /// <param name="Backend">The backend name: <c>cuda</c>, <c>opencl</c> or <c>ilgpu-cpu</c>.</param>
@@ -25,8 +29,11 @@ public sealed record GpuDeviceInfo(string Backend, int Index, string Name, strin
 /// <param name="Problem">Why the backend cannot run here when no device is usable; null when one is.</param>
 public sealed record GpuRuntimeInfo(string Backend, string Runtime, IReadOnlyList<GpuDeviceInfo> Devices, string? Problem)
 {
-    /// <summary>The first usable device, the one the backend runs on.</summary>
+    /// <summary>The first usable device, the one the backend runs on unless another is named.</summary>
     public GpuDeviceInfo? FirstUsable => Devices.FirstOrDefault(d => d.IsUsable);
+
+    /// <summary>The usable devices, in the order of their <see cref="GpuDeviceInfo.Index"/> (what <c>cuda:K</c> picks from).</summary>
+    public IReadOnlyList<GpuDeviceInfo> Usable => Devices.Where(d => d.IsUsable).ToList();
 }
 
 /// <summary>
@@ -82,7 +89,7 @@ public static class GpuDevices
                 reason = $"PTX ISA {d.InstructionSet.Value} is not supported by ILGPU 1.5.3's code generator";
             var kind = d.Architecture is { } a ? $"GPU sm_{a.Major}{a.Minor}" : "GPU";
             devices.Add(new GpuDeviceInfo("cuda", reason is null ? usable++ : -1, d.Name, kind, d.MemorySize, d.WarpSize,
-                d.NumMultiprocessors, reason is null, reason));
+                d.NumMultiprocessors, reason is null, reason) { Native = d });
         }
         var missing = devices.Count == 0 ? $"the driver reports {count} device(s) but ILGPU could not open any" : null;
         return new GpuRuntimeInfo("cuda", runtime, devices, usable > 0 ? null : missing ?? "no CUDA device is usable: " + devices[0].UnusableReason);
@@ -104,7 +111,7 @@ public static class GpuDevices
             else if (!d.Capabilities.GenericAddressSpace)
                 reason = "it lacks the OpenCL C 2.0 generic address space that ILGPU's kernels need";
             devices.Add(new GpuDeviceInfo("opencl", reason is null ? usable++ : -1, $"{d.Name} ({d.PlatformName})",
-                d.DeviceType.ToString(), d.MemorySize, d.WarpSize, d.NumMultiprocessors, reason is null, reason));
+                d.DeviceType.ToString(), d.MemorySize, d.WarpSize, d.NumMultiprocessors, reason is null, reason) { Native = d });
         }
         string? problem = null;
         if (devices.Count == 0)
