@@ -331,19 +331,22 @@ public sealed partial class GpuBackend
     {
         WeightIh = F(w.WeightIh, "weight_ih"),
         WeightHh = F(w.WeightHh, "weight_hh"),
-        BiasIh = w.BiasIh is null ? default : F(w.BiasIh, "bias_ih"),
-        BiasHh = w.BiasHh is null ? default : F(w.BiasHh, "bias_hh"),
-        WeightHr = w.WeightHr is null ? default : F(w.WeightHr, "weight_hr"),
-        PeepI = w.WeightCi is null ? default : F(w.WeightCi, "weight_ci"),
-        PeepF = w.WeightCf is null ? default : F(w.WeightCf, "weight_cf"),
-        PeepO = w.WeightCo is null ? default : F(w.WeightCo, "weight_co"),
-        LnIhWeight = w.LayerNormIhWeight is null ? default : F(w.LayerNormIhWeight, "layer_norm_ih_weight"),
-        LnIhBias = w.LayerNormIhBias is null ? default : F(w.LayerNormIhBias, "layer_norm_ih_bias"),
-        LnHhWeight = w.LayerNormHhWeight is null ? default : F(w.LayerNormHhWeight, "layer_norm_hh_weight"),
-        LnHhBias = w.LayerNormHhBias is null ? default : F(w.LayerNormHhBias, "layer_norm_hh_bias"),
-        LnCellWeight = w.LayerNormCellWeight is null ? default : F(w.LayerNormCellWeight, "layer_norm_cell_weight"),
-        LnCellBias = w.LayerNormCellBias is null ? default : F(w.LayerNormCellBias, "layer_norm_cell_bias"),
+        BiasIh = Optional(w.BiasIh, "bias_ih"),
+        BiasHh = Optional(w.BiasHh, "bias_hh"),
+        WeightHr = Optional(w.WeightHr, "weight_hr"),
+        PeepI = Optional(w.WeightCi, "weight_ci"),
+        PeepF = Optional(w.WeightCf, "weight_cf"),
+        PeepO = Optional(w.WeightCo, "weight_co"),
+        LnIhWeight = Optional(w.LayerNormIhWeight, "layer_norm_ih_weight"),
+        LnIhBias = Optional(w.LayerNormIhBias, "layer_norm_ih_bias"),
+        LnHhWeight = Optional(w.LayerNormHhWeight, "layer_norm_hh_weight"),
+        LnHhBias = Optional(w.LayerNormHhBias, "layer_norm_hh_bias"),
+        LnCellWeight = Optional(w.LayerNormCellWeight, "layer_norm_cell_weight"),
+        LnCellBias = Optional(w.LayerNormCellBias, "layer_norm_cell_bias"),
     };
+
+    /// <summary>The view of an optional parameter, or an invalid view where it is absent.</summary>
+    private ArrayView<float> Optional(Tensor? parameter, string name) => parameter is null ? default : F(parameter, name);
 
     /// <summary>An absent optional parameter is passed as a valid view the kernel never reads (its flag is off).</summary>
     private static ArrayView<float> OrUnused(ArrayView<float> view, ArrayView<float> fallback) => view.IsValid ? view : fallback;
