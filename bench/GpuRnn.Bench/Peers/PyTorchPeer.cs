@@ -38,6 +38,7 @@ public sealed class PyTorchPeer : IBenchPeer
     /// <inheritdoc/>
     public BenchRow? Run(BenchConfig config, BenchPass pass)
     {
+        if (config.LayerNorm) return null; // torch.nn.LSTM has no layer norm: nothing to set beside it
         Directory.CreateDirectory(_workDir);
         var file = Path.Combine(_workDir, config.Name.Replace(':', '_') + ".safetensors");
         if (!File.Exists(file))

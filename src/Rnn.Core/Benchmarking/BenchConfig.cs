@@ -5,7 +5,8 @@ namespace GpuRnn.Benchmarking;
 /// <summary>
 /// One bench configuration: a single-layer, unidirectional, float32, time-major stack with input
 /// size I, hidden size H, batch B and T steps. The named ones live in <see cref="Named"/>, the one
-/// table every bench reads; others are written <c>cell:I:H:B:T</c>.
+/// table every bench reads, and <see cref="Variants"/> (chosen by name only); others are written
+/// <c>cell:I:H:B:T</c>.
 /// </summary>
 /// <param name="Name">The name it is chosen by.</param>
 /// <param name="Cell">The recurrent cell.</param>
@@ -13,7 +14,8 @@ namespace GpuRnn.Benchmarking;
 /// <param name="HiddenSize">H.</param>
 /// <param name="Batch">B.</param>
 /// <param name="Steps">T.</param>
-public sealed record BenchConfig(string Name, RnnCellKind Cell, int InputSize, int HiddenSize, int Batch, int Steps)
+/// <param name="LayerNorm">Layer normalisation inside the cell (<see cref="RnnSpec.LayerNorm"/>).</param>
+public sealed record BenchConfig(string Name, RnnCellKind Cell, int InputSize, int HiddenSize, int Batch, int Steps, bool LayerNorm = false)
 {
     /// <summary>The named configurations (CPU sizes first, then the GPU sizes).</summary>
     public static IReadOnlyList<BenchConfig> Named { get; } =
@@ -26,15 +28,25 @@ public sealed record BenchConfig(string Name, RnnCellKind Cell, int InputSize, i
         new("lstm-512-b1", RnnCellKind.Lstm, 512, 512, 1, 100),
     ];
 
+    /// <summary>
+    /// Named configurations that no bench runs unless asked by name: a named size with a cell
+    /// option, to set beside the plain one in the same run (peers that cannot express the option
+    /// skip it).
+    /// </summary>
+    public static IReadOnlyList<BenchConfig> Variants { get; } =
+    [
+        new("lstm-med-ln", RnnCellKind.Lstm, 512, 512, 64, 50, LayerNorm: true),
+    ];
+
     /// <summary>The configurations run by default on CPU-class backends.</summary>
     public static IReadOnlyList<BenchConfig> CpuDefaults => Named.Take(4).ToList();
 
     /// <summary>The architecture being timed.</summary>
-    public RnnSpec Spec => new(Cell, InputSize, HiddenSize);
+    public RnnSpec Spec => new(Cell, InputSize, HiddenSize, LayerNorm: LayerNorm);
 
     /// <summary>
     /// Multiply-adds times two of the forward: the input projection and the recurrent product,
-    /// 2 * T * B * G*H * (I + H). Gate math is not counted (it is O(T*B*H)).
+    /// 2 * T * B * G*H * (I + H). Gate math and layer normalisation are not counted (they are O(T*B*H)).
     /// </summary>
     public double ForwardFlops => 2.0 * Steps * Batch * Cell.GateCount() * HiddenSize * (InputSize + (double)HiddenSize);
 
@@ -49,11 +61,11 @@ public sealed record BenchConfig(string Name, RnnCellKind Cell, int InputSize, i
     {
         ArgumentNullException.ThrowIfNull(text);
         var key = text.Trim();
-        var named = Named.FirstOrDefault(c => string.Equals(c.Name, key, StringComparison.OrdinalIgnoreCase));
+        var named = Named.Concat(Variants).FirstOrDefault(c => string.Equals(c.Name, key, StringComparison.OrdinalIgnoreCase));
         if (named is not null) return named;
         var parts = key.Split(':');
         if (parts.Length != 5)
-            throw new ArgumentException($"unknown bench configuration '{text}' (expected one of {string.Join(", ", Named.Select(c => c.Name))}, or cell:I:H:B:T)");
+            throw new ArgumentException($"unknown bench configuration '{text}' (expected one of {string.Join(", ", Named.Concat(Variants).Select(c => c.Name))}, or cell:I:H:B:T)");
         var cell = RnnNames.ParseCell(parts[0]);
         var sizes = new int[4];
         string[] what = ["I", "H", "B", "T"];

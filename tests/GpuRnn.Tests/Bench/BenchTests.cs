@@ -20,6 +20,18 @@ public class BenchTests
     }
 
     [Fact]
+    public void LayerNormVariantIsLstmMedWithLayerNormAndNotADefault()
+    {
+        var ln = BenchConfig.Parse("lstm-med-ln");
+        var plain = BenchConfig.Parse("lstm-med");
+        Assert.True(ln.Spec.LayerNorm);
+        Assert.False(plain.Spec.LayerNorm);
+        Assert.Equal(plain with { Name = "lstm-med-ln", LayerNorm = true }, ln);
+        Assert.Equal(plain.ForwardFlops, ln.ForwardFlops);
+        Assert.DoesNotContain(BenchConfig.Named, c => c.LayerNorm);
+    }
+
+    [Fact]
     public void ForwardFlopsCountTheInputAndRecurrentProducts()
     {
         var rng = TestRandom.Create();
