@@ -65,12 +65,22 @@ public sealed class ClassifyTask() : SequenceTask("classify", TaskKind.Classify,
         SentimentSentences.Generate(TestStream, 1000).Select(e => TaskExamples.FromText(spec, e.Text, e.Label, SentimentSentences.Name, 0)).ToList();
 
     /// <inheritdoc/>
-    public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int beam)
+    public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int beam) =>
+        Evaluate(model, examples, loss, EvaluationOutputs(model, examples, beam), beam);
+
+    /// <summary>The predicted class of each example, as one value.</summary>
+    public override int[][] EvaluationOutputs(TaskModel model, IReadOnlyList<SequenceExample> examples, int beam) =>
+        ((SequenceClassifier)model).Predict(examples).Select(p => new[] { HeadMath.ArgMax(p) }).ToArray();
+
+    /// <inheritdoc/>
+    public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int[][] outputs, int beam)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(examples);
+        ArgumentNullException.ThrowIfNull(outputs);
         var labels = model.Spec.OutputVocabulary!;
         var matrix = new ConfusionMatrix(labels.Tokens);
-        var probabilities = ((SequenceClassifier)model).Predict(examples);
-        for (var i = 0; i < examples.Count; i++) matrix.Add(examples[i].Label, HeadMath.ArgMax(probabilities[i]));
+        for (var i = 0; i < examples.Count; i++) matrix.Add(examples[i].Label, outputs[i][0]);
         var summary = I($"accuracy {100 * matrix.Accuracy:F1}% ({matrix.Correct} of {matrix.Total}), loss {loss.Loss:F4} nats");
         return new TaskReport(loss, summary, ["confusion matrix (rows: true label, columns: predicted):", .. matrix.Format()], matrix.Accuracy);
     }

@@ -64,9 +64,18 @@ public sealed class CopyTask() : SequenceTask("copy", TaskKind.Copy, CopyProblem
         Enumerable.Range(0, 500).Select(i => CopyProblem.Example(TestStream, i, spec.Length, spec.CopyCount)).ToList();
 
     /// <inheritdoc/>
-    public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int beam)
+    public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int beam) =>
+        Evaluate(model, examples, loss, EvaluationOutputs(model, examples, beam), beam);
+
+    /// <summary>The predicted symbol of every step of each example.</summary>
+    public override int[][] EvaluationOutputs(TaskModel model, IReadOnlyList<SequenceExample> examples, int beam) => ((SequenceTagger)model).Predict(examples);
+
+    /// <inheritdoc/>
+    public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int[][] outputs, int beam)
     {
-        var predicted = ((SequenceTagger)model).Predict(examples);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(examples);
+        ArgumentNullException.ThrowIfNull(outputs);
         long right = 0, total = 0;
         for (var i = 0; i < examples.Count; i++)
         {
@@ -76,7 +85,7 @@ public sealed class CopyTask() : SequenceTask("copy", TaskKind.Copy, CopyProblem
             {
                 if (truth[t] is <= 0 or >= CopyProblem.Delimiter) continue;
                 total++;
-                if (predicted[i][t] == truth[t]) right++;
+                if (outputs[i][t] == truth[t]) right++;
             }
         }
         var recalled = total == 0 ? double.NaN : (double)right / total;

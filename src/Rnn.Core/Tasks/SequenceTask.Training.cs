@@ -58,14 +58,15 @@ public abstract partial class SequenceTask
 
     /// <summary>
     /// The judgement printed when training has ended (<c>validation: </c> and its details): by default
-    /// <see cref="Evaluator.Evaluate"/> on the data's validation examples.
+    /// <see cref="Evaluator.Evaluate"/> on the data's validation examples, split between the trainer's
+    /// ranks (a collective: every rank calls it).
     /// </summary>
     /// <param name="trainer">The trainer that ran (its model is not changed).</param>
     /// <param name="beam">Beam width of decoding tasks (1 = greedy).</param>
     public virtual TaskReport EvaluateTrained(Trainer trainer, int beam)
     {
         ArgumentNullException.ThrowIfNull(trainer);
-        return Evaluator.Evaluate(trainer.Model, trainer.Data.Validation, trainer.Options.Batch, beam);
+        return Evaluator.Evaluate(trainer.Model, trainer.Data.Validation, trainer.Options.Batch, beam, trainer.Communicator);
     }
 
     /// <summary>Lines printed last, after the training time (the character model's sample and arithmetic check); none by default.</summary>

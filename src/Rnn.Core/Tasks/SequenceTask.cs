@@ -171,15 +171,37 @@ public abstract partial class SequenceTask(string name, TaskKind kind, string bu
     /// <param name="examples">Examples with their labels, targets or outputs (at least one).</param>
     /// <param name="batch">Examples per forward pass.</param>
     /// <param name="beam">Beam width of decoding tasks (1 = greedy).</param>
-    /// <param name="communicator">Ranks that evaluate together under MPI (default: this process alone). A task whose
-    /// evaluation splits its work between them (the character model's streams) reduces the sums in rank order;
-    /// by default every rank evaluates every example, so every rank holds the same report.</param>
+    /// <param name="communicator">Ranks that evaluate together under MPI (default: this process alone). They split
+    /// the work (<see cref="SplitEvaluation"/>: the loss's batches and the blocks of
+    /// <see cref="EvaluationOutputs"/>) and every rank ends with one process's report, bit for bit.</param>
     public virtual TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, int batch, int beam, ICommunicator? communicator = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(examples);
-        return Evaluate(model, examples, model.Evaluate(examples, batch), beam);
+        var loss = SplitEvaluation.Loss(model, examples, batch, communicator);
+        var outputs = SplitEvaluation.Outputs(examples, communicator, part => EvaluationOutputs(model, part, beam));
+        return outputs is null ? Evaluate(model, examples, loss, beam) : Evaluate(model, examples, loss, outputs, beam);
     }
+
+    /// <summary>
+    /// Per example, what the model outputs that this task's judgement reads: the predicted class
+    /// (one value), the predicted tag of every step, the decoded tokens; null (the default) for a
+    /// task judged by its loss alone. Computed apart from the judgement, so that the ranks of a job
+    /// can each compute a share (<see cref="SplitEvaluation.Outputs"/>); the outputs of a block of
+    /// examples must equal those of the same examples within the whole list.
+    /// </summary>
+    /// <param name="model">The model (not changed).</param>
+    /// <param name="examples">Examples, possibly a block of the whole list (at least one).</param>
+    /// <param name="beam">Beam width of decoding tasks (1 = greedy).</param>
+    public virtual int[][]? EvaluationOutputs(TaskModel model, IReadOnlyList<SequenceExample> examples, int beam) => null;
+
+    /// <summary>
+    /// The task's judgement of <paramref name="model"/> on labelled examples whose loss is
+    /// <paramref name="loss"/> and whose <see cref="EvaluationOutputs"/> are <paramref name="outputs"/>
+    /// (computed already, possibly by several ranks). By default, the judgement without them.
+    /// </summary>
+    public virtual TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int[][] outputs, int beam) =>
+        Evaluate(model, examples, loss, beam);
 
     /// <summary>What an evaluation covered, after <c>evaluated </c>: <c>1,000 examples</c>.</summary>
     public virtual string DescribeEvaluated(IReadOnlyList<SequenceExample> examples, TaskReport report)

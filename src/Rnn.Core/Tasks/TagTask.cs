@@ -60,10 +60,19 @@ public sealed class TagTask() : SequenceTask("tag", TaskKind.Tag, EntitySentence
         TaskExamples.FromSentence(spec, new TaggedSentence(e.Tokens, e.Tags, 0), EntitySentences.Name);
 
     /// <inheritdoc/>
-    public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int beam)
+    public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int beam) =>
+        Evaluate(model, examples, loss, EvaluationOutputs(model, examples, beam), beam);
+
+    /// <summary>The predicted tag of every step of each example.</summary>
+    public override int[][] EvaluationOutputs(TaskModel model, IReadOnlyList<SequenceExample> examples, int beam) => ((SequenceTagger)model).Predict(examples);
+
+    /// <inheritdoc/>
+    public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int[][] outputs, int beam)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(examples);
+        ArgumentNullException.ThrowIfNull(outputs);
         var tags = model.Spec.OutputVocabulary!;
-        var predicted = ((SequenceTagger)model).Predict(examples);
         long right = 0, total = 0;
         var entities = default(EntityCounts);
         var bio = EntityScore.IsBio(tags.Tokens);
@@ -74,9 +83,9 @@ public sealed class TagTask() : SequenceTask("tag", TaskKind.Tag, EntitySentence
             {
                 if (truth[t] < 0) continue;
                 total++;
-                if (predicted[i][t] == truth[t]) right++;
+                if (outputs[i][t] == truth[t]) right++;
             }
-            if (bio) entities += EntityScore.Score(predicted[i].Select(id => tags[id]).ToArray(), truth.Select(id => tags[id]).ToArray());
+            if (bio) entities += EntityScore.Score(outputs[i].Select(id => tags[id]).ToArray(), truth.Select(id => tags[id]).ToArray());
         }
         var accuracy = total == 0 ? double.NaN : (double)right / total;
         var summary = I($"token accuracy {100 * accuracy:F1}% ({right} of {total})");
