@@ -85,19 +85,12 @@ public sealed class CaptionTask() : SequenceTask("caption", TaskKind.Caption, Sc
         return Examples(spec, Scenes.Generate(TestStream, HeldOut), BuiltInName);
     }
 
-    /// <inheritdoc/>
-    public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int beam) =>
-        Evaluate(model, examples, loss, EvaluationOutputs(model, examples, beam), beam);
-
     /// <summary>The generated caption of each example, greedy or by beam search.</summary>
     public override int[][] EvaluationOutputs(TaskModel model, IReadOnlyList<SequenceExample> examples, int beam) => ((CaptionModel)model).Decode(examples, beam);
 
     /// <inheritdoc/>
     public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int[][] outputs, int beam)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(examples);
-        ArgumentNullException.ThrowIfNull(outputs);
         var spec = model.Spec;
         var right = 0;
         var mistakes = new List<string>();

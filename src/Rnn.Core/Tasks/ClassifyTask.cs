@@ -64,10 +64,6 @@ public sealed class ClassifyTask() : SequenceTask("classify", TaskKind.Classify,
     public override IReadOnlyList<SequenceExample> BuiltInTest(TaskSpec spec, int window) =>
         SentimentSentences.Generate(TestStream, 1000).Select(e => TaskExamples.FromText(spec, e.Text, e.Label, SentimentSentences.Name, 0)).ToList();
 
-    /// <inheritdoc/>
-    public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int beam) =>
-        Evaluate(model, examples, loss, EvaluationOutputs(model, examples, beam), beam);
-
     /// <summary>The predicted class of each example, as one value.</summary>
     public override int[][] EvaluationOutputs(TaskModel model, IReadOnlyList<SequenceExample> examples, int beam) =>
         ((SequenceClassifier)model).Predict(examples).Select(p => new[] { HeadMath.ArgMax(p) }).ToArray();
@@ -75,9 +71,6 @@ public sealed class ClassifyTask() : SequenceTask("classify", TaskKind.Classify,
     /// <inheritdoc/>
     public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int[][] outputs, int beam)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(examples);
-        ArgumentNullException.ThrowIfNull(outputs);
         var labels = model.Spec.OutputVocabulary!;
         var matrix = new ConfusionMatrix(labels.Tokens);
         for (var i = 0; i < examples.Count; i++) matrix.Add(examples[i].Label, outputs[i][0]);

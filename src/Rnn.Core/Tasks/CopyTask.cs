@@ -63,19 +63,12 @@ public sealed class CopyTask() : SequenceTask("copy", TaskKind.Copy, CopyProblem
     public override IReadOnlyList<SequenceExample> BuiltInTest(TaskSpec spec, int window) =>
         Enumerable.Range(0, 500).Select(i => CopyProblem.Example(TestStream, i, spec.Length, spec.CopyCount)).ToList();
 
-    /// <inheritdoc/>
-    public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int beam) =>
-        Evaluate(model, examples, loss, EvaluationOutputs(model, examples, beam), beam);
-
     /// <summary>The predicted symbol of every step of each example.</summary>
     public override int[][] EvaluationOutputs(TaskModel model, IReadOnlyList<SequenceExample> examples, int beam) => ((SequenceTagger)model).Predict(examples);
 
     /// <inheritdoc/>
     public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int[][] outputs, int beam)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(examples);
-        ArgumentNullException.ThrowIfNull(outputs);
         long right = 0, total = 0;
         for (var i = 0; i < examples.Count; i++)
         {

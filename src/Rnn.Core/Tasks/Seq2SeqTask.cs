@@ -73,19 +73,12 @@ public sealed class Seq2SeqTask() : SequenceTask("seq2seq", TaskKind.Seq2Seq, Nu
     public override IReadOnlyList<SequenceExample> BuiltInTest(TaskSpec spec, int window) =>
         NumberWords.Split(TrainStream, 500).Validation.Select(p => TaskExamples.FromPair(spec, new TextPair(p.Source, p.Target, 0), NumberWords.Name)).ToList();
 
-    /// <inheritdoc/>
-    public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int beam) =>
-        Evaluate(model, examples, loss, EvaluationOutputs(model, examples, beam), beam);
-
     /// <summary>The decoded output of each example, greedy or by beam search.</summary>
     public override int[][] EvaluationOutputs(TaskModel model, IReadOnlyList<SequenceExample> examples, int beam) => ((Seq2SeqModel)model).Decode(examples, beam);
 
     /// <inheritdoc/>
     public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int[][] outputs, int beam)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(examples);
-        ArgumentNullException.ThrowIfNull(outputs);
         var spec = model.Spec;
         var right = 0;
         var mistakes = new List<string>();

@@ -200,8 +200,9 @@ public abstract partial class SequenceTask(string name, TaskKind kind, string bu
     /// <paramref name="loss"/> and whose <see cref="EvaluationOutputs"/> are <paramref name="outputs"/>
     /// (computed already, possibly by several ranks). By default, the judgement without them.
     /// </summary>
+    /// <exception cref="NotSupportedException">The task gives <see cref="EvaluationOutputs"/> but does not judge them.</exception>
     public virtual TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int[][] outputs, int beam) =>
-        Evaluate(model, examples, loss, beam);
+        throw new NotSupportedException($"task {Name} gives evaluation outputs but does not override Evaluate(model, examples, loss, outputs, beam) to judge them");
 
     /// <summary>What an evaluation covered, after <c>evaluated </c>: <c>1,000 examples</c>.</summary>
     public virtual string DescribeEvaluated(IReadOnlyList<SequenceExample> examples, TaskReport report)
@@ -215,7 +216,13 @@ public abstract partial class SequenceTask(string name, TaskKind kind, string bu
     /// <param name="examples">Examples with their labels, targets or outputs.</param>
     /// <param name="loss">The model's loss over them.</param>
     /// <param name="beam">Beam width of decoding tasks (1 = greedy).</param>
-    public abstract TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int beam);
+    /// <remarks>A task judged by its outputs overrides <see cref="EvaluationOutputs"/> and the overload that
+    /// takes them, which this one calls; a task judged by its loss alone overrides this one.</remarks>
+    /// <exception cref="NotSupportedException">The task overrides neither.</exception>
+    public virtual TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int beam) =>
+        EvaluationOutputs(model, examples, beam) is { } outputs
+            ? Evaluate(model, examples, loss, outputs, beam)
+            : throw new NotSupportedException($"task {Name} has no judgement: override Evaluate(model, examples, loss, beam), or EvaluationOutputs and Evaluate(model, examples, loss, outputs, beam)");
 
     /// <summary>One line for a loss measured during training (validation).</summary>
     public abstract string Describe(TaskSpec spec, LossStats loss);

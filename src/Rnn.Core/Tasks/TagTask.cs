@@ -59,19 +59,12 @@ public sealed class TagTask() : SequenceTask("tag", TaskKind.Tag, EntitySentence
     private static SequenceExample Sentence(TaskSpec spec, (string[] Tokens, string[] Tags) e) =>
         TaskExamples.FromSentence(spec, new TaggedSentence(e.Tokens, e.Tags, 0), EntitySentences.Name);
 
-    /// <inheritdoc/>
-    public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int beam) =>
-        Evaluate(model, examples, loss, EvaluationOutputs(model, examples, beam), beam);
-
     /// <summary>The predicted tag of every step of each example.</summary>
     public override int[][] EvaluationOutputs(TaskModel model, IReadOnlyList<SequenceExample> examples, int beam) => ((SequenceTagger)model).Predict(examples);
 
     /// <inheritdoc/>
     public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int[][] outputs, int beam)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(examples);
-        ArgumentNullException.ThrowIfNull(outputs);
         var tags = model.Spec.OutputVocabulary!;
         long right = 0, total = 0;
         var entities = default(EntityCounts);
