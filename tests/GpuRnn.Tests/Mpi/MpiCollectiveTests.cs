@@ -67,6 +67,37 @@ public sealed class MpiCollectiveTests : IDisposable
         CheckFloatSums(MpiJob.Run(mpi, ranks, ["sum", _folder.Path, "float", sets.ToString(CultureInfo.InvariantCulture)], forced), ranks);
     }
 
+    /// <summary>
+    /// At 2 ranks the sum is MPI_Allreduce itself (one addition per element, which commutes): under
+    /// each of Open MPI's allreduce algorithms it is still the serial rank-order sum, bit for bit.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    public void TheTwoRankSumIsTheSerialSumUnderEveryAllreduceAlgorithm(int allreduce)
+    {
+        var mpi = MpiLauncher.Get("openmpi");
+        const int ranks = 2;
+        var forced = new Dictionary<string, string>
+        {
+            ["OMPI_MCA_coll_tuned_use_dynamic_rules"] = "1",
+            ["OMPI_MCA_coll_tuned_allreduce_algorithm"] = allreduce.ToString(CultureInfo.InvariantCulture),
+        };
+        var sets = WriteInputs(ranks, Doubles);
+        MpiJob.Run(mpi, ranks, ["sum", _folder.Path, "double", sets.ToString(CultureInfo.InvariantCulture)], forced).AssertSucceeded();
+        for (var k = 0; k < sets; k++)
+        {
+            var serial = SerialSum(Enumerable.Range(0, ranks).Select(r => MpiJob.Read<double>(In(r, k))).ToArray());
+            for (var r = 0; r < ranks; r++) AssertSameBits(serial, MpiJob.Read<double>(Out(r, k)), $"rank {r}, set {k}");
+        }
+        foreach (var file in Directory.GetFiles(_folder.Path)) File.Delete(file);
+        CheckFloatSums(MpiJob.Run(mpi, ranks, ["sum", _folder.Path, "float", WriteInputs(ranks, Floats).ToString(CultureInfo.InvariantCulture)], forced), ranks);
+    }
+
     [Theory]
     [MemberData(nameof(MpiLauncher.Names), MemberType = typeof(MpiLauncher))]
     public void BroadcastCopiesTheRootsValuesToEveryRank(string launcher)
