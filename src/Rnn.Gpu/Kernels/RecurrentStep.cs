@@ -56,6 +56,9 @@ internal struct StepArgs<TProduct, TCell> where TProduct : struct where TCell : 
     public SequenceMask Mask;
     public int S, T;
     public TCell Cell;
+
+    /// <summary>Whether row b's sequence takes part in this step.</summary>
+    public readonly bool IsActive(int b) => Mask.IsActive(T, b);
 }
 
 /// <summary>Which sequences take part in a time step (packed-sequence masking).</summary>
@@ -99,9 +102,6 @@ internal static class RecurrentStep
         where TCell : struct, IForwardCell
     {
         var p = a.Product;
-        var mask = a.Mask;
-        int s = a.S, t = a.T;
-        var cell = a.Cell;
         var wTile = SharedMemory.Allocate<float>(Columns * WeightStride);
         var hTile = SharedMemory.Allocate<float>(Rows * Depth);
         var products = SharedMemory.Allocate<float>(Rows * Columns);
@@ -134,7 +134,7 @@ internal static class RecurrentStep
         {
             int r = q / upg, u = q % upg;
             int b = b0 + r, j = u0 + u;
-            if (b < p.Batch && j < p.Units) cell.Apply(s, t, b, j, mask.IsActive(t, b), products, r * Columns + u, upg);
+            if (b < p.Batch && j < p.Units) a.Cell.Apply(a.S, a.T, b, j, a.IsActive(b), products, r * Columns + u, upg);
         }
     }
 
@@ -165,9 +165,6 @@ internal static class RecurrentStep
         where TCell : struct, IBackwardCell
     {
         var p = a.Product;
-        var mask = a.Mask;
-        int s = a.S, t = a.T;
-        var cell = a.Cell;
         var wTile = SharedMemory.Allocate<float>(BackwardDepth * BackwardColumns);
         var vTile = SharedMemory.Allocate<float>(Rows * BackwardDepth);
         var partial = SharedMemory.Allocate<float>((BackwardParts - 1) * Rows * BackwardColumns);
@@ -190,14 +187,14 @@ internal static class RecurrentStep
         if (part > 0) sums.Store(partial, BackwardColumns, (part - 1) * Rows * BackwardColumns + column);
         Group.Barrier();
         if (part > 0 || j >= p.Units) return;
-        Finish(cell, mask, s, t, b0, j, p.Batch, sums.R0 + Others(partial, 0, column));
-        Finish(cell, mask, s, t, b0 + 1, j, p.Batch, sums.R1 + Others(partial, 1, column));
-        Finish(cell, mask, s, t, b0 + 2, j, p.Batch, sums.R2 + Others(partial, 2, column));
-        Finish(cell, mask, s, t, b0 + 3, j, p.Batch, sums.R3 + Others(partial, 3, column));
-        Finish(cell, mask, s, t, b0 + 4, j, p.Batch, sums.R4 + Others(partial, 4, column));
-        Finish(cell, mask, s, t, b0 + 5, j, p.Batch, sums.R5 + Others(partial, 5, column));
-        Finish(cell, mask, s, t, b0 + 6, j, p.Batch, sums.R6 + Others(partial, 6, column));
-        Finish(cell, mask, s, t, b0 + 7, j, p.Batch, sums.R7 + Others(partial, 7, column));
+        Finish(a, b0, j, sums.R0 + Others(partial, 0, column));
+        Finish(a, b0 + 1, j, sums.R1 + Others(partial, 1, column));
+        Finish(a, b0 + 2, j, sums.R2 + Others(partial, 2, column));
+        Finish(a, b0 + 3, j, sums.R3 + Others(partial, 3, column));
+        Finish(a, b0 + 4, j, sums.R4 + Others(partial, 4, column));
+        Finish(a, b0 + 5, j, sums.R5 + Others(partial, 5, column));
+        Finish(a, b0 + 6, j, sums.R6 + Others(partial, 6, column));
+        Finish(a, b0 + 7, j, sums.R7 + Others(partial, 7, column));
     }
 
     /// <summary>The other three parts' sums for one row and column, added in a fixed order.</summary>
@@ -208,10 +205,10 @@ internal static class RecurrentStep
         return partial[i] + partial[i + part] + partial[i + 2 * part];
     }
 
-    private static void Finish<TCell>(TCell cell, SequenceMask mask, int s, int t, int b, int j, int batch, float recurrent)
+    private static void Finish<TCell>(StepArgs<TransposedProduct, TCell> a, int b, int j, float recurrent)
         where TCell : struct, IBackwardCell
     {
-        if (b < batch) cell.Apply(s, t, b, j, mask.IsActive(t, b), recurrent);
+        if (b < a.Product.Batch) a.Cell.Apply(a.S, a.T, b, j, a.IsActive(b), recurrent);
     }
 }
 
