@@ -10,15 +10,14 @@ public sealed partial class GpuBackend
     private void GruForward(RecurrentCall call, int d, DirectionWeightViews w, DirectionBuffers buffers, GpuRecurrentAlgorithm algorithm)
     {
         int h = call.Hidden, batch = call.Batch;
-        var bias = OrUnused(w.BiasHh, w.WeightHh);
-        var hasBias = w.HasBias ? 1 : 0;
+        var views = new GruForwardViews
+        {
+            InputGates = buffers.InputGates, BiasHh = OrUnused(w.BiasHh, w.WeightHh), Gates = buffers.Gates,
+            State = ForwardState(call, d, buffers), Hidden = h, HasBias = w.HasBias ? 1 : 0,
+        };
         if (call.Layer.GruVariant == GruVariant.ResetAfter)
         {
-            var cell = new GruResetAfterCell
-            {
-                InputGates = buffers.InputGates, BiasHh = bias, States = buffers.States, Gates = buffers.Gates, Output = call.Sequence,
-                Slots = buffers.Slots, Batch = batch, Hidden = h, LdOutput = call.LdSequence, OutputOffset = d * h, HasBias = hasBias,
-            };
+            var cell = new GruResetAfterCell { Views = views };
             if (TryPersistent(call, d, w.WeightHh, buffers.States, buffers.Slots, PersistentPass.Forward(cell), algorithm)) return;
             for (var s = 0; s < call.Steps; s++)
             {
@@ -28,17 +27,9 @@ public sealed partial class GpuBackend
             return;
         }
 
-        var reset = new GruResetGateCell
-        {
-            InputGates = buffers.InputGates, BiasHh = bias, States = buffers.States, Gates = buffers.Gates,
-            Slots = buffers.Slots, Batch = batch, Hidden = h, HasBias = hasBias,
-        };
+        var reset = new GruResetGateCell { Views = views };
         TryPersistent(call, d, w.WeightHh, buffers.States, buffers.Slots, PersistentPass.Forward(reset), algorithm);
-        var candidate = new GruCandidateCell
-        {
-            InputGates = buffers.InputGates, BiasHh = bias, States = buffers.States, Gates = buffers.Gates, Output = call.Sequence,
-            Slots = buffers.Slots, Batch = batch, Hidden = h, LdOutput = call.LdSequence, OutputOffset = d * h, HasBias = hasBias,
-        };
+        var candidate = new GruCandidateCell { Views = views };
         for (var s = 0; s < call.Steps; s++)
         {
             var t = call.TimeAt(d, s);
@@ -61,15 +52,14 @@ public sealed partial class GpuBackend
     {
         int h = call.Hidden, batch = call.Batch, g3 = 3 * h;
         var previous = PreviousStates(call, d, buffers);
+        var views = new GruBackwardViews
+        {
+            Gates = buffers.Gates, States = buffers.States, Dh = BackwardState(call, d, stateCarry), Slots = buffers.Slots, Hidden = h,
+        };
         if (call.Layer.GruVariant == GruVariant.ResetAfter)
         {
             var hidden = _scratch.Floats(ScratchSlot.HiddenGateGradients, (long)call.Rows * g3);
-            var cell = new GruResetAfterBackwardCell
-            {
-                Gates = buffers.Gates, States = buffers.States, OutputGradient = call.Sequence, StateCarry = stateCarry,
-                InputGateGradients = gateGradients, HiddenGateGradients = hidden, Slots = buffers.Slots,
-                Batch = batch, Hidden = h, LdOutput = call.LdSequence, OutputOffset = d * h,
-            };
+            var cell = new GruResetAfterBackwardCell { Views = views, InputGateGradients = gateGradients, HiddenGateGradients = hidden };
             var persistent = TryPersistent(call, d, w.WeightHh, hidden, buffers.Slots, PersistentPass.Backward(cell), algorithm);
             for (var s = persistent ? -1 : call.Steps - 1; s >= 0; s--)
             {
@@ -82,18 +72,10 @@ public sealed partial class GpuBackend
             return;
         }
 
-        var update = new GruUpdateBackwardCell
-        {
-            Gates = buffers.Gates, States = buffers.States, OutputGradient = call.Sequence, StateCarry = stateCarry,
-            GateGradients = gateGradients, Slots = buffers.Slots, Batch = batch, Hidden = h, LdOutput = call.LdSequence, OutputOffset = d * h,
-        };
+        var update = new GruUpdateBackwardCell { Views = views, GateGradients = gateGradients };
         if (algorithm == GpuRecurrentAlgorithm.Persistent)
             throw new InvalidOperationException("the persistent backward does not serve a reset-before GRU (two products per step)");
-        var reset = new GruResetBackwardCell
-        {
-            Gates = buffers.Gates, States = buffers.States, StateCarry = stateCarry, GateGradients = gateGradients,
-            Slots = buffers.Slots, Batch = batch, Hidden = h,
-        };
+        var reset = new GruResetBackwardCell { Views = views, GateGradients = gateGradients };
         for (var s = call.Steps - 1; s >= 0; s--)
         {
             var t = call.TimeAt(d, s);

@@ -18,17 +18,11 @@ public sealed partial class GpuBackend
             PeepI = OrUnused(w.PeepI, w.WeightHh),
             PeepF = OrUnused(w.PeepF, w.WeightHh),
             PeepO = OrUnused(w.PeepO, w.WeightHh),
-            States = buffers.States, Cells = buffers.Cells, Gates = buffers.Gates, Projected = buffers.Projected,
-            Output = call.Sequence, Slots = buffers.Slots,
-            Batch = batch, Hidden = h, StateSize = p, LdOutput = call.LdSequence, OutputOffset = d * p,
+            Cells = buffers.Cells, Gates = buffers.Gates, Projected = buffers.Projected, State = ForwardState(call, d, buffers), Hidden = h,
             HasBias = w.HasBias ? 1 : 0, Peepholes = call.Layer.Peepholes ? 1 : 0, Projection = projection ? 1 : 0,
         };
         if (TryPersistent(call, d, w.WeightHh, buffers.States, buffers.Slots, PersistentPass.Forward(cell), algorithm)) return;
-        var project = new LstmProjectionCell
-        {
-            States = buffers.States, Output = call.Sequence, Slots = buffers.Slots,
-            Batch = batch, StateSize = p, LdOutput = call.LdSequence, OutputOffset = d * p,
-        };
+        var project = new LstmProjectionCell { State = ForwardState(call, d, buffers) };
         for (var s = 0; s < call.Steps; s++)
         {
             var t = call.TimeAt(d, s);
@@ -57,15 +51,10 @@ public sealed partial class GpuBackend
         {
             Gates = buffers.Gates, Cells = buffers.Cells,
             PeepI = OrUnused(w.PeepI, w.WeightHh), PeepF = OrUnused(w.PeepF, w.WeightHh), PeepO = OrUnused(w.PeepO, w.WeightHh),
-            OutputGradient = call.Sequence, StateCarry = stateCarry, CellCarry = cellCarry, GateGradients = gateGradients,
-            Slots = buffers.Slots, Batch = batch, Hidden = h, StateSize = p, LdOutput = call.LdSequence, OutputOffset = d * p,
-            Peepholes = peepholes ? 1 : 0, Projection = projection ? 1 : 0,
+            Dh = BackwardState(call, d, stateCarry), CellCarry = cellCarry, GateGradients = gateGradients,
+            Slots = buffers.Slots, Hidden = h, Peepholes = peepholes ? 1 : 0, Projection = projection ? 1 : 0,
         };
-        var state = new ProjectedStateGradientCell
-        {
-            OutputGradient = call.Sequence, StateCarry = stateCarry, StateGradients = stateGradients,
-            Batch = batch, StateSize = p, LdOutput = call.LdSequence, OutputOffset = d * p,
-        };
+        var state = new ProjectedStateGradientCell { Dh = BackwardState(call, d, stateCarry), StateGradients = stateGradients };
         var persistent = TryPersistent(call, d, w.WeightHh, gateGradients, buffers.Slots, PersistentPass.Backward(cell), algorithm);
         for (var s = persistent ? -1 : call.Steps - 1; s >= 0; s--)
         {

@@ -225,6 +225,20 @@ public sealed partial class GpuBackend
         Launch(RecurrentStep.Backward<TCell>, grid, new StepArgs<TransposedProduct, TCell> { Product = product, Mask = mask, S = s, T = t, Cell = cell });
     }
 
+    /// <summary>Where direction <paramref name="d"/>'s forward cells write h(t): its state slots and its columns of y.</summary>
+    private static StateOutput ForwardState(RecurrentCall call, int d, DirectionBuffers buffers) => new()
+    {
+        States = buffers.States, Output = call.Sequence, Slots = buffers.Slots,
+        Batch = call.Batch, StateSize = call.StateSize, LdOutput = call.LdSequence, OutputOffset = d * call.StateSize,
+    };
+
+    /// <summary>What reaches direction <paramref name="d"/>'s h(t) in the backward besides its own step's product: the carry and its columns of dy.</summary>
+    private static StateGradient BackwardState(RecurrentCall call, int d, ArrayView<float> stateCarry) => new()
+    {
+        OutputGradient = call.Sequence, StateCarry = stateCarry,
+        Batch = call.Batch, StateSize = call.StateSize, LdOutput = call.LdSequence, OutputOffset = d * call.StateSize,
+    };
+
     /// <summary>The recurrent product of step (s, t) over <paramref name="gates"/> gate blocks of W_hh starting at <paramref name="rowOffset"/>.</summary>
     private static RecurrentProduct StateProduct(RecurrentCall call, ArrayView<float> weight, DirectionBuffers buffers, int s, int t,
         int rowOffset, int gates) => new()

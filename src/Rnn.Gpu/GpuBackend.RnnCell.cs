@@ -11,9 +11,8 @@ public sealed partial class GpuBackend
     {
         var cell = new RnnForwardCell
         {
-            InputGates = buffers.InputGates, BiasHh = OrUnused(w.BiasHh, w.WeightHh), States = buffers.States, Output = call.Sequence,
-            Slots = buffers.Slots, Batch = call.Batch, Hidden = call.Hidden, LdOutput = call.LdSequence, OutputOffset = d * call.Hidden,
-            HasBias = w.HasBias ? 1 : 0, Relu = call.Layer.Cell == RnnCellKind.RnnRelu ? 1 : 0,
+            InputGates = buffers.InputGates, BiasHh = OrUnused(w.BiasHh, w.WeightHh), State = ForwardState(call, d, buffers),
+            Hidden = call.Hidden, HasBias = w.HasBias ? 1 : 0, Relu = call.Layer.Cell == RnnCellKind.RnnRelu ? 1 : 0,
         };
         if (TryPersistent(call, d, w.WeightHh, buffers.States, buffers.Slots, PersistentPass.Forward(cell), algorithm)) return;
         for (var s = 0; s < call.Steps; s++)
@@ -30,9 +29,8 @@ public sealed partial class GpuBackend
         var h = call.Hidden;
         var cell = new RnnBackwardCell
         {
-            States = buffers.States, OutputGradient = call.Sequence, StateCarry = stateCarry, GateGradients = gateGradients,
-            Slots = buffers.Slots, Batch = call.Batch, Hidden = h, LdOutput = call.LdSequence, OutputOffset = d * h,
-            Relu = call.Layer.Cell == RnnCellKind.RnnRelu ? 1 : 0,
+            States = buffers.States, Dh = BackwardState(call, d, stateCarry), GateGradients = gateGradients,
+            Slots = buffers.Slots, Hidden = h, Relu = call.Layer.Cell == RnnCellKind.RnnRelu ? 1 : 0,
         };
         var persistent = TryPersistent(call, d, w.WeightHh, gateGradients, buffers.Slots, PersistentPass.Backward(cell), algorithm);
         for (var s = persistent ? -1 : call.Steps - 1; s >= 0; s--)

@@ -48,18 +48,10 @@ internal static class Gemm
         Float4 r0 = default, r1 = default, r2 = default, r3 = default, r4 = default, r5 = default, r6 = default, r7 = default;
 
         // Operand tiles are loaded one ahead into registers (TileStaging.cs): their global loads overlap the arithmetic.
-        var aNext = Staged16.Load(new GemmTileA(p, m0, tid, 0), 0);
-        var bNext = Staged8.Load(new GemmTileB(p, n0, tid, 0), 0);
+        var tiles = TilePipeline<GemmTileA, Staged16, GemmTileB, Staged8>.Start(new GemmTileA(p, m0, tid, 0), new GemmTileB(p, n0, tid, 0));
         for (var k0 = 0; k0 < p.K; k0 += TileK)
         {
-            aNext.Store(new GemmTileA(p, m0, tid, k0), aTile, 0);
-            bNext.Store(new GemmTileB(p, n0, tid, k0), bTile, 0);
-            Group.Barrier();
-            if (k0 + TileK < p.K)
-            {
-                aNext = Staged16.Load(new GemmTileA(p, m0, tid, k0 + TileK), 0);
-                bNext = Staged8.Load(new GemmTileB(p, n0, tid, k0 + TileK), 0);
-            }
+            tiles.Advance(k0, TileK, p.K, aTile, bTile);
             for (var kk = 0; kk < TileK; kk++)
             {
                 var bRow = kk * StrideB + tx;
@@ -122,8 +114,10 @@ internal static class Gemm
 /// thread tid: row tid / 16 + 4i at depth tid % 16 for a row-major A; row tid at depth i for a
 /// transposed one (64 consecutive m of one k row per pass).
 /// </summary>
-internal readonly struct GemmTileA(GemmArgs p, int m0, int tid, int k0) : ITileSource
+internal readonly struct GemmTileA(GemmArgs p, int m0, int tid, int k0) : ITileSource<GemmTileA>
 {
+    public GemmTileA At(int depth) => new(p, m0, tid, depth);
+
     private const int RowsPerPass = LaunchShapes.GroupSize / Gemm.TileK;
 
     private int Row(int i) => p.TransA == 0 ? tid / Gemm.TileK + RowsPerPass * i : tid;
@@ -145,8 +139,10 @@ internal readonly struct GemmTileA(GemmArgs p, int m0, int tid, int k0) : ITileS
 /// thread tid: depth tid / 32 + 2i, column tid % 32 for a row-major B; column tid / 16 + 4i at
 /// depth tid % 16 for a transposed one.
 /// </summary>
-internal readonly struct GemmTileB(GemmArgs p, int n0, int tid, int k0) : ITileSource
+internal readonly struct GemmTileB(GemmArgs p, int n0, int tid, int k0) : ITileSource<GemmTileB>
 {
+    public GemmTileB At(int depth) => new(p, n0, tid, depth);
+
     private const int DepthPerPass = LaunchShapes.GroupSize / Gemm.TileN;
     private const int ColumnsPerPass = LaunchShapes.GroupSize / Gemm.TileK;
 

@@ -11,34 +11,22 @@ namespace GpuRnn.Gpu.Kernels;
 /// </summary>
 internal struct GruResetAfterBackwardCell : IBackwardCell
 {
-    public ArrayView<float> Gates;          // reserve [T, B, 4H]: r, z, n, W_hn h + b_hn
-    public ArrayView<float> States;         // reserve h slots [T+1, B, H]
-    public ArrayView<float> OutputGradient; // dy [T, B, D*H]
-    public ArrayView<float> StateCarry;     // [B, H]
+    public GruBackwardViews Views;
     public ArrayView<float> InputGateGradients;  // out [T, B, 3H]
     public ArrayView<float> HiddenGateGradients; // out [T, B, 3H]
-    public StateSlots Slots;
-    public int Batch, Hidden, LdOutput, OutputOffset;
 
     public readonly void Apply(int s, int t, int b, int j, bool active, float recurrent)
     {
-        var h = Hidden;
-        var ci = b * h + j;
-        var dh = StateCarry[ci] + recurrent;
-        var row = (t * Batch + b) * 3 * h + j;
-        if (!active)
+        var h = Views.Hidden;
+        var row = Views.GradientRow(t, b, j);
+        if (!Views.UpdateGradients(s, t, b, j, active, recurrent, out var dPreZ, out var dPreN))
         {
-            StateCarry[ci] = dh;
             GruGradients.Zero(InputGateGradients, row, h);
             GruGradients.Zero(HiddenGateGradients, row, h);
             return;
         }
-        dh += OutputGradient[(t * Batch + b) * LdOutput + OutputOffset + j];
-        var gateRow = (t * Batch + b) * 4 * h + j;
-        float r = Gates[gateRow], z = Gates[gateRow + h], n = Gates[gateRow + 2 * h], hn = Gates[gateRow + 3 * h];
-        var hPrev = States[(Slots.Previous(s, t) * Batch + b) * h + j];
-        var dPreN = dh * (1f - z) * (1f - n * n);
-        var dPreZ = dh * (hPrev - n) * z * (1f - z);
+        var gateRow = Views.GateRow(t, b, j);
+        float r = Views.Gates[gateRow], hn = Views.Gates[gateRow + 3 * h];
         var dPreR = dPreN * hn * r * (1f - r);
         InputGateGradients[row] = dPreR;
         InputGateGradients[row + h] = dPreZ;
@@ -46,7 +34,6 @@ internal struct GruResetAfterBackwardCell : IBackwardCell
         HiddenGateGradients[row] = dPreR;
         HiddenGateGradients[row + h] = dPreZ;
         HiddenGateGradients[row + 2 * h] = dPreN * r;
-        StateCarry[ci] = dh * z;
     }
 }
 
@@ -56,33 +43,18 @@ internal struct GruResetAfterBackwardCell : IBackwardCell
 /// </summary>
 internal struct GruUpdateBackwardCell : IBackwardCell
 {
-    public ArrayView<float> Gates;          // reserve [T, B, 4H]: r, z, n, r h(t-1)
-    public ArrayView<float> States;         // reserve h slots [T+1, B, H]
-    public ArrayView<float> OutputGradient; // dy [T, B, D*H]
-    public ArrayView<float> StateCarry;     // [B, H]
+    public GruBackwardViews Views;
     public ArrayView<float> GateGradients;  // out [T, B, 3H]
-    public StateSlots Slots;
-    public int Batch, Hidden, LdOutput, OutputOffset;
 
     public readonly void Apply(int s, int t, int b, int j, bool active, float recurrent)
     {
-        var h = Hidden;
-        var ci = b * h + j;
-        var dh = StateCarry[ci] + recurrent;
-        var row = (t * Batch + b) * 3 * h + j;
-        if (!active)
+        var row = Views.GradientRow(t, b, j);
+        if (Views.UpdateGradients(s, t, b, j, active, recurrent, out var dPreZ, out var dPreN))
         {
-            StateCarry[ci] = dh;
-            GruGradients.Zero(GateGradients, row, h);
-            return;
+            GateGradients[row + Views.Hidden] = dPreZ;
+            GateGradients[row + 2 * Views.Hidden] = dPreN;
         }
-        dh += OutputGradient[(t * Batch + b) * LdOutput + OutputOffset + j];
-        var gateRow = (t * Batch + b) * 4 * h + j;
-        float z = Gates[gateRow + h], n = Gates[gateRow + 2 * h];
-        var hPrev = States[(Slots.Previous(s, t) * Batch + b) * h + j];
-        GateGradients[row + h] = dh * (hPrev - n) * z * (1f - z);
-        GateGradients[row + 2 * h] = dh * (1f - z) * (1f - n * n);
-        StateCarry[ci] = dh * z;
+        else GruGradients.Zero(GateGradients, row, Views.Hidden);
     }
 }
 
@@ -92,21 +64,52 @@ internal struct GruUpdateBackwardCell : IBackwardCell
 /// </summary>
 internal struct GruResetBackwardCell : IBackwardCell
 {
-    public ArrayView<float> Gates;          // reserve [T, B, 4H]
-    public ArrayView<float> States;         // reserve h slots [T+1, B, H]
-    public ArrayView<float> StateCarry;     // [B, H]
+    public GruBackwardViews Views;
     public ArrayView<float> GateGradients;  // [T, B, 3H]: writes the r block
-    public StateSlots Slots;
-    public int Batch, Hidden;
 
     public readonly void Apply(int s, int t, int b, int j, bool active, float recurrent)
     {
         if (!active) return;
-        var h = Hidden;
-        var r = Gates[(t * Batch + b) * 4 * h + j];
-        var hPrev = States[(Slots.Previous(s, t) * Batch + b) * h + j];
-        GateGradients[(t * Batch + b) * 3 * h + j] = recurrent * hPrev * r * (1f - r);
-        StateCarry[b * h + j] += recurrent * r;
+        var r = Views.Gates[Views.GateRow(t, b, j)];
+        GateGradients[Views.GradientRow(t, b, j)] = recurrent * Views.PreviousState(s, t, b, j) * r * (1f - r);
+        Views.Dh.AddToCarry(b, j, recurrent * r);
+    }
+}
+
+/// <summary>What the GRU backward cells read, one set for a direction; each launch of a step uses its share.</summary>
+internal struct GruBackwardViews
+{
+    public ArrayView<float> Gates;  // reserve [T, B, 4H]: r, z, n and W_hn h + b_hn (reset after) or r h(t-1) (reset before)
+    public ArrayView<float> States; // reserve h slots [T+1, B, H]
+    public StateGradient Dh;        // the carry [B, H] and dy [T, B, D*H]
+    public StateSlots Slots;
+    public int Hidden;
+
+    /// <summary>Unit j of row b of time t in the gate storage (four blocks of H).</summary>
+    public readonly int GateRow(int t, int b, int j) => (t * Dh.Batch + b) * 4 * Hidden + j;
+
+    /// <summary>Unit j of row b of time t in the gate gradients (three blocks of H: r, z, n).</summary>
+    public readonly int GradientRow(int t, int b, int j) => (t * Dh.Batch + b) * 3 * Hidden + j;
+
+    /// <summary>h(t-1) of unit j of row b at step (s, t).</summary>
+    public readonly float PreviousState(int s, int t, int b, int j) => States[(Slots.Previous(s, t) * Dh.Batch + b) * Hidden + j];
+
+    /// <summary>
+    /// Both variants' update and candidate gradients where the sequence is running: with dh(t) from
+    /// <see cref="StateGradient.Take"/>, dPre_z = dh (h(t-1) - n) z (1 - z) and dPre_n = dh (1 - z)(1 - n²),
+    /// and dh z goes straight to h(t-1) through the carry. False for a finished sequence.
+    /// </summary>
+    public readonly bool UpdateGradients(int s, int t, int b, int j, bool active, float recurrent, out float dPreZ, out float dPreN)
+    {
+        dPreZ = dPreN = 0f;
+        if (!Dh.Take(t, b, j, active, recurrent, out var dh, out var carry)) return false;
+        var gateRow = GateRow(t, b, j);
+        float z = Gates[gateRow + Hidden], n = Gates[gateRow + 2 * Hidden];
+        var hPrev = PreviousState(s, t, b, j);
+        dPreZ = dh * (hPrev - n) * z * (1f - z);
+        dPreN = dh * (1f - z) * (1f - n * n);
+        Dh.Carry(carry, dh * z);
+        return true;
     }
 }
 

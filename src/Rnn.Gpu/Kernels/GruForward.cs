@@ -12,46 +12,37 @@ namespace GpuRnn.Gpu.Kernels;
 /// </summary>
 internal struct GruResetAfterCell : IForwardCell
 {
-    public ArrayView<float> InputGates; // [T, B, 3H]: W_ih x + b_ih
-    public ArrayView<float> BiasHh;     // [3H] when HasBias
-    public ArrayView<float> States;     // h slots [S, B, H]
-    public ArrayView<float> Gates;      // [T or 1, B, 4H]
-    public ArrayView<float> Output;     // y [T, B, D*H]
-    public StateSlots Slots;
-    public int Batch, Hidden, LdOutput, OutputOffset, HasBias;
+    public GruForwardViews Views;
 
     public readonly void Apply(int s, int t, int b, int j, bool active, ArrayView<float> products, int index, int stride)
     {
-        int h = Hidden, prev = (Slots.Previous(s, t) * Batch + b) * h + j, next = (Slots.Output(s, t) * Batch + b) * h + j;
-        var gateRow = (Slots.GateBlock(t) * Batch + b) * 4 * h + j;
-        var y = (t * Batch + b) * LdOutput + OutputOffset + j;
+        var h = Views.Hidden;
+        var at = Views.State.At(s, t, b, j);
+        var gateRow = Views.GateRow(t, b, j);
         if (!active)
         {
-            States[next] = States[prev];
-            Output[y] = 0f;
-            GruGates.Zero(Gates, gateRow, h);
+            Views.State.Keep(at);
+            GruGates.Zero(Views.Gates, gateRow, h);
             return;
         }
-        var x = (t * Batch + b) * 3 * h + j;
-        var preR = InputGates[x] + products[index];
-        var preZ = InputGates[x + h] + products[index + stride];
+        var x = Views.InputRow(t, b, j);
+        var preR = Views.InputGates[x] + products[index];
+        var preZ = Views.InputGates[x + h] + products[index + stride];
         var hn = products[index + 2 * stride];
-        if (HasBias != 0)
+        if (Views.HasBias != 0)
         {
-            preR += BiasHh[j];
-            preZ += BiasHh[h + j];
-            hn += BiasHh[2 * h + j];
+            preR += Views.BiasHh[j];
+            preZ += Views.BiasHh[h + j];
+            hn += Views.BiasHh[2 * h + j];
         }
         var r = GpuMath.Sigmoid(preR);
         var z = GpuMath.Sigmoid(preZ);
-        var n = GpuMath.Tanh(InputGates[x + 2 * h] + r * hn);
-        var hNew = (1f - z) * n + z * States[prev];
-        States[next] = hNew;
-        Output[y] = hNew;
-        Gates[gateRow] = r;
-        Gates[gateRow + h] = z;
-        Gates[gateRow + 2 * h] = n;
-        Gates[gateRow + 3 * h] = hn;
+        var n = GpuMath.Tanh(Views.InputGates[x + 2 * h] + r * hn);
+        Views.Update(at, z, n);
+        Views.Gates[gateRow] = r;
+        Views.Gates[gateRow + h] = z;
+        Views.Gates[gateRow + 2 * h] = n;
+        Views.Gates[gateRow + 3 * h] = hn;
     }
 }
 
@@ -62,34 +53,29 @@ internal struct GruResetAfterCell : IForwardCell
 /// </summary>
 internal struct GruResetGateCell : IForwardCell
 {
-    public ArrayView<float> InputGates; // [T, B, 3H]
-    public ArrayView<float> BiasHh;     // [3H] when HasBias
-    public ArrayView<float> States;     // h slots [S, B, H]
-    public ArrayView<float> Gates;      // [T or 1, B, 4H]
-    public StateSlots Slots;
-    public int Batch, Hidden, HasBias;
+    public GruForwardViews Views;
 
     public readonly void Apply(int s, int t, int b, int j, bool active, ArrayView<float> products, int index, int stride)
     {
-        var h = Hidden;
-        var gateRow = (Slots.GateBlock(t) * Batch + b) * 4 * h + j;
+        var h = Views.Hidden;
+        var gateRow = Views.GateRow(t, b, j);
         if (!active)
         {
-            GruGates.Zero(Gates, gateRow, h);
+            GruGates.Zero(Views.Gates, gateRow, h);
             return;
         }
-        var x = (t * Batch + b) * 3 * h + j;
-        var preR = InputGates[x] + products[index];
-        var preZ = InputGates[x + h] + products[index + stride];
-        if (HasBias != 0)
+        var x = Views.InputRow(t, b, j);
+        var preR = Views.InputGates[x] + products[index];
+        var preZ = Views.InputGates[x + h] + products[index + stride];
+        if (Views.HasBias != 0)
         {
-            preR += BiasHh[j];
-            preZ += BiasHh[h + j];
+            preR += Views.BiasHh[j];
+            preZ += Views.BiasHh[h + j];
         }
         var r = GpuMath.Sigmoid(preR);
-        Gates[gateRow] = r;
-        Gates[gateRow + h] = GpuMath.Sigmoid(preZ);
-        Gates[gateRow + 3 * h] = r * States[(Slots.Previous(s, t) * Batch + b) * h + j];
+        Views.Gates[gateRow] = r;
+        Views.Gates[gateRow + h] = GpuMath.Sigmoid(preZ);
+        Views.Gates[gateRow + 3 * h] = r * Views.State.Previous(Views.State.At(s, t, b, j));
     }
 }
 
@@ -99,34 +85,47 @@ internal struct GruResetGateCell : IForwardCell
 /// </summary>
 internal struct GruCandidateCell : IForwardCell
 {
-    public ArrayView<float> InputGates; // [T, B, 3H]
-    public ArrayView<float> BiasHh;     // [3H] when HasBias
-    public ArrayView<float> States;     // h slots [S, B, H]
-    public ArrayView<float> Gates;      // [T or 1, B, 4H]
-    public ArrayView<float> Output;     // y [T, B, D*H]
-    public StateSlots Slots;
-    public int Batch, Hidden, LdOutput, OutputOffset, HasBias;
+    public GruForwardViews Views;
 
     public readonly void Apply(int s, int t, int b, int j, bool active, ArrayView<float> products, int index, int stride)
     {
-        int h = Hidden, prev = (Slots.Previous(s, t) * Batch + b) * h + j, next = (Slots.Output(s, t) * Batch + b) * h + j;
-        var y = (t * Batch + b) * LdOutput + OutputOffset + j;
+        var at = Views.State.At(s, t, b, j);
         if (!active)
         {
-            States[next] = States[prev];
-            Output[y] = 0f;
+            Views.State.Keep(at);
             return;
         }
-        var gateRow = (Slots.GateBlock(t) * Batch + b) * 4 * h + j;
-        var pre = InputGates[(t * Batch + b) * 3 * h + 2 * h + j] + products[index];
-        if (HasBias != 0) pre += BiasHh[2 * h + j];
+        var h = Views.Hidden;
+        var gateRow = Views.GateRow(t, b, j);
+        var pre = Views.InputGates[Views.InputRow(t, b, j) + 2 * h] + products[index];
+        if (Views.HasBias != 0) pre += Views.BiasHh[2 * h + j];
         var n = GpuMath.Tanh(pre);
-        var z = Gates[gateRow + h];
-        var hNew = (1f - z) * n + z * States[prev];
-        Gates[gateRow + 2 * h] = n;
-        States[next] = hNew;
-        Output[y] = hNew;
+        var z = Views.Gates[gateRow + h];
+        Views.Gates[gateRow + 2 * h] = n;
+        Views.Update(at, z, n);
     }
+}
+
+/// <summary>
+/// What the GRU forward cells read and write, one set for a direction: the launches of a step
+/// (one for reset after, two for reset before) each use their share.
+/// </summary>
+internal struct GruForwardViews
+{
+    public ArrayView<float> InputGates; // [T, B, 3H]: W_ih x + b_ih
+    public ArrayView<float> BiasHh;     // [3H] when HasBias
+    public ArrayView<float> Gates;      // [T or 1, B, 4H]
+    public StateOutput State;           // h slots [S, B, H] and y [T, B, D*H]
+    public int Hidden, HasBias;
+
+    /// <summary>Unit j of row b in the gate storage of time t (four blocks of H).</summary>
+    public readonly int GateRow(int t, int b, int j) => (State.Slots.GateBlock(t) * State.Batch + b) * 4 * Hidden + j;
+
+    /// <summary>h(t) = (1 - z) n + z h(t-1), to the state slot and the output.</summary>
+    public readonly void Update(StatePlace at, float z, float n) => State.Write(at, (1f - z) * n + z * State.Previous(at));
+
+    /// <summary>Unit j of row b of time t in InputGates (three blocks of H).</summary>
+    public readonly int InputRow(int t, int b, int j) => (t * State.Batch + b) * 3 * Hidden + j;
 }
 
 /// <summary>Helpers shared by the GRU cells.</summary>

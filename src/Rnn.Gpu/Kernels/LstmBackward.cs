@@ -15,30 +15,25 @@ internal struct LstmBackwardCell : IBackwardCell
     public ArrayView<float> Gates;       // reserve [T, B, 4H]: i, f, g, o
     public ArrayView<float> Cells;       // reserve c slots [T+1, B, H]
     public ArrayView<float> PeepI, PeepF, PeepO; // [H] when Peepholes
-    public ArrayView<float> OutputGradient; // dy [T, B, D*P]
-    public ArrayView<float> StateCarry;  // [B, P]: gradient reaching h(t) other than through W_hh
+    public StateGradient Dh;             // the carry [B, P]: gradient reaching h(t) other than through W_hh, and dy [T, B, D*P]
     public ArrayView<float> CellCarry;   // [B, H]: gradient reaching c(t) from step t+1
     public ArrayView<float> GateGradients; // out [T, B, 4H]
     public StateSlots Slots;
-    public int Batch, Hidden, StateSize, LdOutput, OutputOffset, Peepholes, Projection;
+    public int Hidden, Peepholes, Projection;
 
     public readonly void Apply(int s, int t, int b, int j, bool active, float recurrent)
     {
-        var h = Hidden;
-        var gateRow = (t * Batch + b) * 4 * h + j;
+        int h = Hidden, batch = Dh.Batch;
+        var gateRow = (t * batch + b) * 4 * h + j;
         float dm;
         if (Projection == 0)
         {
-            var hi = b * StateSize + j;
-            var dh = StateCarry[hi] + recurrent;
-            if (!active)
+            if (!Dh.Take(t, b, j, active, recurrent, out dm, out var carry))
             {
-                StateCarry[hi] = dh;
                 ZeroGates(gateRow, h);
                 return;
             }
-            dm = dh + OutputGradient[(t * Batch + b) * LdOutput + OutputOffset + j];
-            StateCarry[hi] = 0f;
+            Dh.Carry(carry, 0f);
         }
         else
         {
@@ -50,8 +45,8 @@ internal struct LstmBackwardCell : IBackwardCell
             dm = recurrent;
         }
         float i = Gates[gateRow], f = Gates[gateRow + h], g = Gates[gateRow + 2 * h], o = Gates[gateRow + 3 * h];
-        var c = Cells[(Slots.Output(s, t) * Batch + b) * h + j];
-        var cPrev = Cells[(Slots.Previous(s, t) * Batch + b) * h + j];
+        var c = Cells[(Slots.Output(s, t) * batch + b) * h + j];
+        var cPrev = Cells[(Slots.Previous(s, t) * batch + b) * h + j];
         var ci = b * h + j;
         var tc = GpuMath.Tanh(c);
         var dPreO = dm * tc * o * (1f - o);
@@ -84,24 +79,18 @@ internal struct LstmBackwardCell : IBackwardCell
 /// </summary>
 internal struct ProjectedStateGradientCell : IBackwardCell
 {
-    public ArrayView<float> OutputGradient; // dy [T, B, D*P]
-    public ArrayView<float> StateCarry;     // [B, P]
+    public StateGradient Dh;                // the carry [B, P] and dy [T, B, D*P]
     public ArrayView<float> StateGradients; // out [T, B, P] (zero where inactive)
-    public int Batch, StateSize, LdOutput, OutputOffset;
 
     public readonly void Apply(int s, int t, int b, int j, bool active, float recurrent)
     {
-        var hi = b * StateSize + j;
-        var dh = StateCarry[hi] + recurrent;
-        var row = (t * Batch + b) * StateSize + j;
-        if (!active)
+        var row = (t * Dh.Batch + b) * Dh.StateSize + j;
+        if (Dh.Take(t, b, j, active, recurrent, out var dh, out var carry))
         {
-            StateCarry[hi] = dh;
-            StateGradients[row] = 0f;
-            return;
+            StateGradients[row] = dh;
+            Dh.Carry(carry, 0f);
         }
-        StateGradients[row] = dh + OutputGradient[(t * Batch + b) * LdOutput + OutputOffset + j];
-        StateCarry[hi] = 0f;
+        else StateGradients[row] = 0f;
     }
 }
 

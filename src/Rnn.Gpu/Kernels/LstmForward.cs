@@ -15,37 +15,32 @@ internal struct LstmForwardCell : IForwardCell
     public ArrayView<float> InputGates;  // [T, B, 4H]: W_ih x + b_ih
     public ArrayView<float> BiasHh;      // [4H] when HasBias
     public ArrayView<float> PeepI, PeepF, PeepO; // [H] when Peepholes
-    public ArrayView<float> States;      // h slots [S, B, P]
     public ArrayView<float> Cells;       // c slots [S, B, H]
     public ArrayView<float> Gates;       // reserve [T, B, 4H] (i, f, g, o) when training, else [B, 4H] scratch
     public ArrayView<float> Projected;   // m [T or 1, B, H] when Projection
-    public ArrayView<float> Output;      // y [T, B, D*P]
-    public StateSlots Slots;
-    public int Batch, Hidden, StateSize, LdOutput, OutputOffset, HasBias, Peepholes, Projection;
+    public StateOutput State;            // h slots [S, B, P] and y [T, B, D*P], without a projection
+    public int Hidden, HasBias, Peepholes, Projection;
 
     public readonly void Apply(int s, int t, int b, int j, bool active, ArrayView<float> products, int index, int stride)
     {
-        int h = Hidden, prev = Slots.Previous(s, t), next = Slots.Output(s, t);
-        var cPrev = Cells[(prev * Batch + b) * h + j];
-        var gateRow = (Slots.GateBlock(t) * Batch + b) * 4 * h + j;
-        var mIndex = (Slots.GateBlock(t) * Batch + b) * h + j;
+        var slots = State.Slots;
+        int h = Hidden, batch = State.Batch, prev = slots.Previous(s, t), next = slots.Output(s, t);
+        var cPrev = Cells[(prev * batch + b) * h + j];
+        var gateRow = (slots.GateBlock(t) * batch + b) * 4 * h + j;
+        var mIndex = (slots.GateBlock(t) * batch + b) * h + j;
         if (!active)
         {
             // A finished sequence keeps its state and outputs zero.
-            Cells[(next * Batch + b) * h + j] = cPrev;
+            Cells[(next * batch + b) * h + j] = cPrev;
             Gates[gateRow] = 0f;
             Gates[gateRow + h] = 0f;
             Gates[gateRow + 2 * h] = 0f;
             Gates[gateRow + 3 * h] = 0f;
             if (Projection != 0) Projected[mIndex] = 0f;
-            else
-            {
-                States[(next * Batch + b) * StateSize + j] = States[(prev * Batch + b) * StateSize + j];
-                Output[(t * Batch + b) * LdOutput + OutputOffset + j] = 0f;
-            }
+            else State.Keep(State.At(prev, next, t, b, j));
             return;
         }
-        var x = (t * Batch + b) * 4 * h + j;
+        var x = (t * batch + b) * 4 * h + j;
         var preI = InputGates[x] + products[index];
         var preF = InputGates[x + h] + products[index + stride];
         var preG = InputGates[x + 2 * h] + products[index + 2 * stride];
@@ -69,17 +64,13 @@ internal struct LstmForwardCell : IForwardCell
         if (Peepholes != 0) preO += PeepO[j] * c;
         var o = GpuMath.Sigmoid(preO);
         var m = o * GpuMath.Tanh(c);
-        Cells[(next * Batch + b) * h + j] = c;
+        Cells[(next * batch + b) * h + j] = c;
         Gates[gateRow] = i;
         Gates[gateRow + h] = f;
         Gates[gateRow + 2 * h] = g;
         Gates[gateRow + 3 * h] = o;
         if (Projection != 0) Projected[mIndex] = m;
-        else
-        {
-            States[(next * Batch + b) * StateSize + j] = m;
-            Output[(t * Batch + b) * LdOutput + OutputOffset + j] = m;
-        }
+        else State.Write(State.At(prev, next, t, b, j), m);
     }
 }
 
@@ -89,23 +80,12 @@ internal struct LstmForwardCell : IForwardCell
 /// </summary>
 internal struct LstmProjectionCell : IForwardCell
 {
-    public ArrayView<float> States;  // h slots [S, B, P]
-    public ArrayView<float> Output;  // y [T, B, D*P]
-    public StateSlots Slots;
-    public int Batch, StateSize, LdOutput, OutputOffset;
+    public StateOutput State; // h slots [S, B, P] and y [T, B, D*P]
 
     public readonly void Apply(int s, int t, int b, int j, bool active, ArrayView<float> products, int index, int stride)
     {
-        var next = (Slots.Output(s, t) * Batch + b) * StateSize + j;
-        var y = (t * Batch + b) * LdOutput + OutputOffset + j;
-        if (!active)
-        {
-            States[next] = States[(Slots.Previous(s, t) * Batch + b) * StateSize + j];
-            Output[y] = 0f;
-            return;
-        }
-        var h = products[index];
-        States[next] = h;
-        Output[y] = h;
+        var at = State.At(s, t, b, j);
+        if (active) State.Write(at, products[index]);
+        else State.Keep(at);
     }
 }

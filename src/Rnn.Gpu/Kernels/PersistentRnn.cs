@@ -37,7 +37,7 @@ internal static class PersistentRnn
 {
     /// <summary>Shared-memory floats one group needs; the host checks it against the 48 KB limit.</summary>
     public static long SharedFloats(int gates, int unitsPerGroup, int stateSize, int batch) =>
-        (long)gates * unitsPerGroup * PaddedDepth(stateSize) + (long)batch * stateSize + (long)batch * gates * unitsPerGroup;
+        PersistentTile.Floats(gates * unitsPerGroup, stateSize, batch);
 
     /// <summary>Threads per dot product: as many as leave no thread idle, so a batch of one still uses the whole group.</summary>
     public static int Lanes(int products)
@@ -59,14 +59,12 @@ internal static class PersistentRnn
         where TCell : struct, IForwardCell where TTile : struct, ISharedTile
     {
         var a = args.Shape;
-        var shared = default(TTile).Get();
+        var tile = new PersistentTile(default(TTile).Get(), a.Gates * a.UnitsPerGroup, a.StateSize, a.Batch);
         var partials = SharedMemory.Allocate<float>(LaunchShapes.GroupSize);
         int tid = Group.IdxX, u0 = Grid.IdxX * a.UnitsPerGroup, units = GroupUnits(a, u0);
         var columns = a.Gates * units;
-        var depth = PaddedDepth(a.StateSize);
-        var weights = shared.SubView(0, a.Gates * a.UnitsPerGroup * depth);
-        var state = shared.SubView(weights.Length, a.Batch * a.StateSize);
-        var products = shared.SubView(weights.Length + state.Length, a.Batch * a.Gates * a.UnitsPerGroup);
+        int depth = tile.Depth;
+        ArrayView<float> weights = tile.Weights, state = tile.Vectors, products = tile.Products;
 
         // Column c = gate c / units of unit u0 + c % units: the rows this group keeps on chip.
         for (var l = tid; l < columns * a.StateSize; l += Group.DimX)
@@ -95,7 +93,7 @@ internal static class PersistentRnn
 
     /// <summary>Shared-memory floats one group of the persistent backward needs.</summary>
     public static long BackwardSharedFloats(int gates, int hidden, int unitsPerGroup, int batch) =>
-        (long)unitsPerGroup * PaddedDepth(gates * hidden) + (long)batch * gates * hidden + (long)batch * unitsPerGroup;
+        PersistentTile.Floats(unitsPerGroup, gates * hidden, batch);
 
     /// <summary>
     /// Persistent BPTT: one launch walks the steps backwards. Each group owns UnitsPerGroup units
@@ -110,14 +108,12 @@ internal static class PersistentRnn
         where TCell : struct, IBackwardCell where TTile : struct, ISharedTile
     {
         var a = args.Shape;
-        var shared = default(TTile).Get();
+        var rows = a.Gates * a.Hidden;
+        var tile = new PersistentTile(default(TTile).Get(), a.UnitsPerGroup, rows, a.Batch);
         var partials = SharedMemory.Allocate<float>(LaunchShapes.GroupSize);
         int tid = Group.IdxX, u0 = Grid.IdxX * a.UnitsPerGroup, units = GroupUnits(a, u0);
-        var rows = a.Gates * a.Hidden;
-        var depth = PaddedDepth(rows);
-        var weights = shared.SubView(0, a.UnitsPerGroup * depth);
-        var next = shared.SubView(weights.Length, a.Batch * rows);
-        var products = shared.SubView(weights.Length + next.Length, a.Batch * a.UnitsPerGroup);
+        int depth = tile.Depth;
+        ArrayView<float> weights = tile.Weights, next = tile.Vectors, products = tile.Products;
 
         // Column u0 + u of W_hh [G*H, H], every row, stored as row u of the tile.
         for (var l = tid; l < units * rows; l += Group.DimX)
@@ -209,4 +205,29 @@ internal static class PersistentRnn
         MemoryFence.DeviceLevel();
         Group.Barrier();
     }
+}
+
+/// <summary>
+/// How a persistent group lays out its shared memory, forward and backward alike: the weight rows it keeps
+/// on chip (<c>rows</c> of <c>length</c>, padded to <see cref="Depth"/>), then the step's vectors [B, length]
+/// that multiply them, then their products [B, rows].
+/// </summary>
+internal readonly struct PersistentTile
+{
+    public readonly ArrayView<float> Weights, Vectors, Products;
+
+    /// <summary>The padded row stride of <see cref="Weights"/> (<see cref="PersistentRnn.PaddedDepth"/>).</summary>
+    public readonly int Depth;
+
+    public PersistentTile(ArrayView<float> shared, int rows, int length, int batch)
+    {
+        Depth = PersistentRnn.PaddedDepth(length);
+        Weights = shared.SubView(0, rows * Depth);
+        Vectors = shared.SubView(Weights.Length, batch * length);
+        Products = shared.SubView(Weights.Length + Vectors.Length, batch * rows);
+    }
+
+    /// <summary>The floats the layout takes.</summary>
+    public static long Floats(int rows, int length, int batch) =>
+        (long)rows * PersistentRnn.PaddedDepth(length) + (long)batch * length + (long)batch * rows;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 
 namespace GpuRnn.Gpu.Kernels;
@@ -55,6 +56,9 @@ internal struct StepArgs<TProduct, TCell> where TProduct : struct where TCell : 
     public SequenceMask Mask;
     public int S, T;
     public TCell Cell;
+
+    /// <summary>Whether row b's sequence takes part in this step.</summary>
+    public readonly bool IsActive(int b) => Mask.IsActive(T, b);
 }
 
 /// <summary>Which sequences take part in a time step (packed-sequence masking).</summary>
@@ -98,9 +102,6 @@ internal static class RecurrentStep
         where TCell : struct, IForwardCell
     {
         var p = a.Product;
-        var mask = a.Mask;
-        int s = a.S, t = a.T;
-        var cell = a.Cell;
         var wTile = SharedMemory.Allocate<float>(Columns * WeightStride);
         var hTile = SharedMemory.Allocate<float>(Rows * Depth);
         var products = SharedMemory.Allocate<float>(Rows * Columns);
@@ -109,7 +110,7 @@ internal static class RecurrentStep
         var u0 = Grid.IdxX * upg;
         var b0 = Grid.IdxY * Rows;
         var columns = p.Gates * upg;
-        float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        RowSums sums = default;
 
         // The weight row of each product column, once, so that tile loads do no division by the units per group.
         var weightRows = SharedMemory.Allocate<int>(Columns);
@@ -118,47 +119,22 @@ internal static class RecurrentStep
         Group.Barrier();
 
         // Tiles are loaded one ahead into registers (TileStaging.cs), so their global loads overlap the arithmetic.
-        var wNext = Staged32.Load(new StepWeightTile(p, weightRows, tid, 0), 0);
-        var hNext = Staged4.Load(new StepInputTile(p, b0, tid, 0), 0);
+        var tiles = TilePipeline<StepWeightTile, Staged32, StepInputTile, Staged4>.Start(
+            new StepWeightTile(p, weightRows, tid, 0), new StepInputTile(p, b0, tid, 0));
         for (var k0 = 0; k0 < p.K; k0 += Depth)
         {
-            wNext.Store(new StepWeightTile(p, weightRows, tid, k0), wTile, 0);
-            hNext.Store(new StepInputTile(p, b0, tid, k0), hTile, 0);
-            Group.Barrier();
-            if (k0 + Depth < p.K)
-            {
-                wNext = Staged32.Load(new StepWeightTile(p, weightRows, tid, k0 + Depth), 0);
-                hNext = Staged4.Load(new StepInputTile(p, b0, tid, k0 + Depth), 0);
-            }
-            for (var kk = 0; kk < Depth; kk++)
-            {
-                var w = wTile[tid * WeightStride + kk];
-                a0 += w * hTile[kk];
-                a1 += w * hTile[Depth + kk];
-                a2 += w * hTile[2 * Depth + kk];
-                a3 += w * hTile[3 * Depth + kk];
-                a4 += w * hTile[4 * Depth + kk];
-                a5 += w * hTile[5 * Depth + kk];
-                a6 += w * hTile[6 * Depth + kk];
-                a7 += w * hTile[7 * Depth + kk];
-            }
+            tiles.Advance(k0, Depth, p.K, wTile, hTile);
+            for (var kk = 0; kk < Depth; kk++) sums.MulAdd(wTile[tid * WeightStride + kk], hTile, Depth, kk);
             Group.Barrier();
         }
-        products[tid] = a0;
-        products[Columns + tid] = a1;
-        products[2 * Columns + tid] = a2;
-        products[3 * Columns + tid] = a3;
-        products[4 * Columns + tid] = a4;
-        products[5 * Columns + tid] = a5;
-        products[6 * Columns + tid] = a6;
-        products[7 * Columns + tid] = a7;
+        sums.Store(products, Columns, tid);
         Group.Barrier();
 
         for (var q = tid; q < Rows * upg; q += Columns)
         {
             int r = q / upg, u = q % upg;
             int b = b0 + r, j = u0 + u;
-            if (b < p.Batch && j < p.Units) cell.Apply(s, t, b, j, mask.IsActive(t, b), products, r * Columns + u, upg);
+            if (b < p.Batch && j < p.Units) a.Cell.Apply(a.S, a.T, b, j, a.IsActive(b), products, r * Columns + u, upg);
         }
     }
 
@@ -189,9 +165,6 @@ internal static class RecurrentStep
         where TCell : struct, IBackwardCell
     {
         var p = a.Product;
-        var mask = a.Mask;
-        int s = a.S, t = a.T;
-        var cell = a.Cell;
         var wTile = SharedMemory.Allocate<float>(BackwardDepth * BackwardColumns);
         var vTile = SharedMemory.Allocate<float>(Rows * BackwardDepth);
         var partial = SharedMemory.Allocate<float>((BackwardParts - 1) * Rows * BackwardColumns);
@@ -200,56 +173,28 @@ internal static class RecurrentStep
         var j0 = Grid.IdxX * BackwardColumns;
         var j = j0 + column;
         var b0 = Grid.IdxY * Rows;
-        float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        RowSums sums = default;
 
-        var wNext = Staged32.Load(new TransposedWeightTile(p, j0, tid, 0), 0);
-        var vNext = Staged16.Load(new GradientTile(p, b0, tid, 0), 0);
+        var tiles = TilePipeline<TransposedWeightTile, Staged32, GradientTile, Staged16>.Start(
+            new TransposedWeightTile(p, j0, tid, 0), new GradientTile(p, b0, tid, 0));
         for (var r0 = 0; r0 < p.Rows; r0 += BackwardDepth)
         {
-            wNext.Store(new TransposedWeightTile(p, j0, tid, r0), wTile, 0);
-            vNext.Store(new GradientTile(p, b0, tid, r0), vTile, 0);
-            Group.Barrier();
-            if (r0 + BackwardDepth < p.Rows)
-            {
-                wNext = Staged32.Load(new TransposedWeightTile(p, j0, tid, r0 + BackwardDepth), 0);
-                vNext = Staged16.Load(new GradientTile(p, b0, tid, r0 + BackwardDepth), 0);
-            }
+            tiles.Advance(r0, BackwardDepth, p.Rows, wTile, vTile);
             for (var rr = part; rr < BackwardDepth; rr += BackwardParts)
-            {
-                var w = wTile[rr * BackwardColumns + column];
-                a0 += w * vTile[rr];
-                a1 += w * vTile[BackwardDepth + rr];
-                a2 += w * vTile[2 * BackwardDepth + rr];
-                a3 += w * vTile[3 * BackwardDepth + rr];
-                a4 += w * vTile[4 * BackwardDepth + rr];
-                a5 += w * vTile[5 * BackwardDepth + rr];
-                a6 += w * vTile[6 * BackwardDepth + rr];
-                a7 += w * vTile[7 * BackwardDepth + rr];
-            }
+                sums.MulAdd(wTile[rr * BackwardColumns + column], vTile, BackwardDepth, rr);
             Group.Barrier();
         }
-        if (part > 0)
-        {
-            var o = (part - 1) * Rows * BackwardColumns + column;
-            partial[o] = a0;
-            partial[o + BackwardColumns] = a1;
-            partial[o + 2 * BackwardColumns] = a2;
-            partial[o + 3 * BackwardColumns] = a3;
-            partial[o + 4 * BackwardColumns] = a4;
-            partial[o + 5 * BackwardColumns] = a5;
-            partial[o + 6 * BackwardColumns] = a6;
-            partial[o + 7 * BackwardColumns] = a7;
-        }
+        if (part > 0) sums.Store(partial, BackwardColumns, (part - 1) * Rows * BackwardColumns + column);
         Group.Barrier();
         if (part > 0 || j >= p.Units) return;
-        Finish(cell, mask, s, t, b0, j, p.Batch, a0 + Others(partial, 0, column));
-        Finish(cell, mask, s, t, b0 + 1, j, p.Batch, a1 + Others(partial, 1, column));
-        Finish(cell, mask, s, t, b0 + 2, j, p.Batch, a2 + Others(partial, 2, column));
-        Finish(cell, mask, s, t, b0 + 3, j, p.Batch, a3 + Others(partial, 3, column));
-        Finish(cell, mask, s, t, b0 + 4, j, p.Batch, a4 + Others(partial, 4, column));
-        Finish(cell, mask, s, t, b0 + 5, j, p.Batch, a5 + Others(partial, 5, column));
-        Finish(cell, mask, s, t, b0 + 6, j, p.Batch, a6 + Others(partial, 6, column));
-        Finish(cell, mask, s, t, b0 + 7, j, p.Batch, a7 + Others(partial, 7, column));
+        Finish(a, b0, j, sums.R0 + Others(partial, 0, column));
+        Finish(a, b0 + 1, j, sums.R1 + Others(partial, 1, column));
+        Finish(a, b0 + 2, j, sums.R2 + Others(partial, 2, column));
+        Finish(a, b0 + 3, j, sums.R3 + Others(partial, 3, column));
+        Finish(a, b0 + 4, j, sums.R4 + Others(partial, 4, column));
+        Finish(a, b0 + 5, j, sums.R5 + Others(partial, 5, column));
+        Finish(a, b0 + 6, j, sums.R6 + Others(partial, 6, column));
+        Finish(a, b0 + 7, j, sums.R7 + Others(partial, 7, column));
     }
 
     /// <summary>The other three parts' sums for one row and column, added in a fixed order.</summary>
@@ -260,10 +205,47 @@ internal static class RecurrentStep
         return partial[i] + partial[i + part] + partial[i + 2 * part];
     }
 
-    private static void Finish<TCell>(TCell cell, SequenceMask mask, int s, int t, int b, int j, int batch, float recurrent)
+    private static void Finish<TCell>(StepArgs<TransposedProduct, TCell> a, int b, int j, float recurrent)
         where TCell : struct, IBackwardCell
     {
-        if (b < batch) cell.Apply(s, t, b, j, mask.IsActive(t, b), recurrent);
+        if (b < a.Product.Batch) a.Cell.Apply(a.S, a.T, b, j, a.IsActive(b), recurrent);
+    }
+}
+
+/// <summary>
+/// A thread's sums for the <see cref="RecurrentStep.Rows"/> batch rows of a step group, in registers
+/// (eight named fields rather than an array, which the GPU would keep in local memory).
+/// </summary>
+internal struct RowSums
+{
+    public float R0, R1, R2, R3, R4, R5, R6, R7;
+
+    /// <summary>Row r's sum += w · tile[r · stride + k], rows in order: each row's chain of adds is the kernel's operation order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void MulAdd(float w, ArrayView<float> tile, int stride, int k)
+    {
+        R0 += w * tile[k];
+        R1 += w * tile[stride + k];
+        R2 += w * tile[2 * stride + k];
+        R3 += w * tile[3 * stride + k];
+        R4 += w * tile[4 * stride + k];
+        R5 += w * tile[5 * stride + k];
+        R6 += w * tile[6 * stride + k];
+        R7 += w * tile[7 * stride + k];
+    }
+
+    /// <summary>to[offset + r · stride] = row r's sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Store(ArrayView<float> to, int stride, int offset)
+    {
+        to[offset] = R0;
+        to[stride + offset] = R1;
+        to[2 * stride + offset] = R2;
+        to[3 * stride + offset] = R3;
+        to[4 * stride + offset] = R4;
+        to[5 * stride + offset] = R5;
+        to[6 * stride + offset] = R6;
+        to[7 * stride + offset] = R7;
     }
 }
 
@@ -273,8 +255,10 @@ internal static class RecurrentStep
 /// consecutive k of one weight row. <c>rows</c> holds each column's weight row, or −1 past the
 /// layer's units.
 /// </summary>
-internal readonly struct StepWeightTile(RecurrentProduct p, ArrayView<int> rows, int tid, int k0) : ITileSource
+internal readonly struct StepWeightTile(RecurrentProduct p, ArrayView<int> rows, int tid, int k0) : ITileSource<StepWeightTile>
 {
+    public StepWeightTile At(int depth) => new(p, rows, tid, depth);
+
     private const int ColumnsPerPass = LaunchShapes.GroupSize / RecurrentStep.Depth;
 
     public float Load(int i)
@@ -288,8 +272,10 @@ internal readonly struct StepWeightTile(RecurrentProduct p, ArrayView<int> rows,
 }
 
 /// <summary>A forward step's input tile, 8 batch rows of h(t−1) by Depth of K: element i is row tid / 32 + 2i at depth tid % 32.</summary>
-internal readonly struct StepInputTile(RecurrentProduct p, int b0, int tid, int k0) : ITileSource
+internal readonly struct StepInputTile(RecurrentProduct p, int b0, int tid, int k0) : ITileSource<StepInputTile>
 {
+    public StepInputTile At(int depth) => new(p, b0, tid, depth);
+
     private const int RowsPerPass = LaunchShapes.GroupSize / RecurrentStep.Depth;
 
     public float Load(int i)
@@ -305,8 +291,10 @@ internal readonly struct StepInputTile(RecurrentProduct p, int b0, int tid, int 
 /// A backward step's weight tile, BackwardDepth rows of the reduction by 16 columns, read along
 /// the columns: element i is row tid / 16 + 4i, column tid % 16.
 /// </summary>
-internal readonly struct TransposedWeightTile(TransposedProduct p, int j0, int tid, int r0) : ITileSource
+internal readonly struct TransposedWeightTile(TransposedProduct p, int j0, int tid, int r0) : ITileSource<TransposedWeightTile>
 {
+    public TransposedWeightTile At(int depth) => new(p, j0, tid, depth);
+
     private const int RowsPerPass = LaunchShapes.GroupSize / RecurrentStep.BackwardColumns;
 
     public float Load(int i)
@@ -323,8 +311,10 @@ internal readonly struct TransposedWeightTile(TransposedProduct p, int j0, int t
 /// element i is batch row i / 2 at depth tid + 64·(i mod 2), so a warp reads 32 consecutive
 /// gate gradients of one row.
 /// </summary>
-internal readonly struct GradientTile(TransposedProduct p, int b0, int tid, int r0) : ITileSource
+internal readonly struct GradientTile(TransposedProduct p, int b0, int tid, int r0) : ITileSource<GradientTile>
 {
+    public GradientTile At(int depth) => new(p, b0, tid, depth);
+
     private const int PassesPerRow = RecurrentStep.BackwardDepth / LaunchShapes.GroupSize;
 
     public float Load(int i)

@@ -9,27 +9,22 @@ namespace GpuRnn.Gpu.Kernels;
 internal struct RnnBackwardCell : IBackwardCell
 {
     public ArrayView<float> States;         // reserve h slots [T+1, B, H]
-    public ArrayView<float> OutputGradient; // dy [T, B, D*H]
-    public ArrayView<float> StateCarry;     // [B, H]
+    public StateGradient Dh;                // the carry [B, H] and dy [T, B, D*H]
     public ArrayView<float> GateGradients;  // out [T, B, H]
     public StateSlots Slots;
-    public int Batch, Hidden, LdOutput, OutputOffset, Relu;
+    public int Hidden, Relu;
 
     public readonly void Apply(int s, int t, int b, int j, bool active, float recurrent)
     {
         var h = Hidden;
-        var ci = b * h + j;
-        var dh = StateCarry[ci] + recurrent;
-        var row = (t * Batch + b) * h + j;
-        if (!active)
+        var row = (t * Dh.Batch + b) * h + j;
+        if (!Dh.Take(t, b, j, active, recurrent, out var dh, out var carry))
         {
-            StateCarry[ci] = dh;
             GateGradients[row] = 0f;
             return;
         }
-        dh += OutputGradient[(t * Batch + b) * LdOutput + OutputOffset + j];
-        var a = States[(Slots.Output(s, t) * Batch + b) * h + j];
+        var a = States[(Slots.Output(s, t) * Dh.Batch + b) * h + j];
         GateGradients[row] = dh * (Relu != 0 ? (a > 0f ? 1f : 0f) : 1f - a * a);
-        StateCarry[ci] = 0f;
+        Dh.Carry(carry, 0f);
     }
 }

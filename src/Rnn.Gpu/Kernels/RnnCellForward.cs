@@ -10,25 +10,19 @@ internal struct RnnForwardCell : IForwardCell
 {
     public ArrayView<float> InputGates; // [T, B, H]
     public ArrayView<float> BiasHh;     // [H] when HasBias
-    public ArrayView<float> States;     // h slots [S, B, H]
-    public ArrayView<float> Output;     // y [T, B, D*H]
-    public StateSlots Slots;
-    public int Batch, Hidden, LdOutput, OutputOffset, HasBias, Relu;
+    public StateOutput State;           // h slots [S, B, H] and y [T, B, D*H]
+    public int Hidden, HasBias, Relu;
 
     public readonly void Apply(int s, int t, int b, int j, bool active, ArrayView<float> products, int index, int stride)
     {
-        int h = Hidden, prev = (Slots.Previous(s, t) * Batch + b) * h + j, next = (Slots.Output(s, t) * Batch + b) * h + j;
-        var y = (t * Batch + b) * LdOutput + OutputOffset + j;
+        var at = State.At(s, t, b, j);
         if (!active)
         {
-            States[next] = States[prev];
-            Output[y] = 0f;
+            State.Keep(at);
             return;
         }
-        var pre = InputGates[(t * Batch + b) * h + j] + products[index];
+        var pre = InputGates[(t * State.Batch + b) * Hidden + j] + products[index];
         if (HasBias != 0) pre += BiasHh[j];
-        var hNew = Relu != 0 ? GpuMath.Relu(pre) : GpuMath.Tanh(pre);
-        States[next] = hNew;
-        Output[y] = hNew;
+        State.Write(at, Relu != 0 ? GpuMath.Relu(pre) : GpuMath.Tanh(pre));
     }
 }
