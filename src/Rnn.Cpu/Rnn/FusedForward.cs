@@ -368,8 +368,8 @@ internal static unsafe class FusedForward
         private void InputSumTile<TR>(int p, float* x, float* to) where TR : IRowCount
         {
             int input = panels.InputSize;
-            if (lstm) LstmStep.Accumulate<TV, TL, TR>(panels.Panel(p), panels.Vectors(p), 0, x, input, input, null, 0, 0, to);
-            else GruStep.Accumulate<TV, TL, TR>(panels.Panel(p), panels.Vectors(p), 0, x, input, input, null, 0, 0, to);
+            if (lstm) StepSums.Accumulate<TV, TL, TR, LstmGates>(panels.Panel(p), panels.Vectors(p), 0, x, input, input, null, 0, 0, to);
+            else StepSums.Accumulate<TV, TL, TR, GruGates>(panels.Panel(p), panels.Vectors(p), 0, x, input, input, null, 0, 0, to);
         }
 
         /// <summary>Runs every step for batch rows [first, last), then writes their final states.</summary>
