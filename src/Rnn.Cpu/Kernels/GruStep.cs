@@ -65,9 +65,7 @@ internal static unsafe class GruStep
         PartialLanes.Store<TV, TL>(y, h, n, s.Scratch);
         if (gates != null)
         {
-            PartialLanes.Store<TV, TL>(gates, r, n, s.Scratch);
-            PartialLanes.Store<TV, TL>(gates + hidden, z, n, s.Scratch);
-            PartialLanes.Store<TV, TL>(gates + 2 * hidden, candidate, n, s.Scratch);
+            PartialLanes.StoreThree<TV, TL>(gates, hidden, r, z, candidate, n, s.Scratch);
             PartialLanes.Store<TV, TL>(extra, nFromH, n, s.Scratch);
         }
     }

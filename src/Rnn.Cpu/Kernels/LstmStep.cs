@@ -76,9 +76,7 @@ internal static unsafe class LstmStep
         PartialLanes.Store<TV, TL>(y, h, n, s.Scratch);
         if (gates != null)
         {
-            PartialLanes.Store<TV, TL>(gates, i, n, s.Scratch);
-            PartialLanes.Store<TV, TL>(gates + hidden, f, n, s.Scratch);
-            PartialLanes.Store<TV, TL>(gates + 2 * hidden, g, n, s.Scratch);
+            PartialLanes.StoreThree<TV, TL>(gates, hidden, i, f, g, n, s.Scratch);
             PartialLanes.Store<TV, TL>(gates + 3 * hidden, o, n, s.Scratch);
         }
     }
