@@ -31,12 +31,8 @@ internal static class LstmBackward
         var tanhC = new T[h];
         using var whh = new PreparedB<T>(state.Pool, w.WeightHh, p, false, g4, p);
         using var whr = proj ? new PreparedB<T>(state.Pool, w.WeightHr, h, false, p, h) : null;
-        var wci = w.WeightCi.Span;
-        var wcf = w.WeightCf.Span;
-        var wco = w.WeightCo.Span;
-        var gci = g.WeightCi.Span;
-        var gcf = g.WeightCf.Span;
-        var gco = g.WeightCo.Span;
+        w.Peepholes(out var wci, out var wcf, out var wco);
+        g.Peepholes(out var gci, out var gcf, out var gco);
 
         for (var s = steps - 1; s >= 0; s--)
         {

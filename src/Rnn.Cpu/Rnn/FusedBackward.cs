@@ -155,9 +155,7 @@ internal static unsafe class FusedBackward
         in DirectionWeights<float> gradients, float* zeros) where TV : struct where TL : IFloatLanes<TV>
     {
         int batch = state.Batch, hidden = state.Layer.HiddenSize;
-        var gci = gradients.WeightCi.Span;
-        var gcf = gradients.WeightCf.Span;
-        var gco = gradients.WeightCo.Span;
+        gradients.Peepholes(out var gci, out var gcf, out var gco);
         var c0 = io.C0;
         for (var t = 0; t < state.Steps; t++)
         {
