@@ -46,7 +46,7 @@ internal static class GruBackward
                     dhb.CopyTo(direct);
                     continue;
                 }
-                Vectorized.Add(grad.DYRow(t, b, batch, h), dhb);
+                Vectorized.Add(grad.DY.Row(t, b, batch, h), dhb);
                 var gate = gates.Slice(b * g3, g3);
                 var hp = hPrev.Slice(b * h, h);
                 var e = extra.Slice(b * h, h);

@@ -43,7 +43,7 @@ internal static class LstmBackward
             var dGate = dPre.AsSpan(t * batch * g4, batch * g4);
             for (var b = 0; b < batch; b++)
             {
-                if (state.IsActive(t, b)) Vectorized.Add(grad.DYRow(t, b, batch, p), dh.AsSpan(b * p, p));
+                if (state.IsActive(t, b)) Vectorized.Add(grad.DY.Row(t, b, batch, p), dh.AsSpan(b * p, p));
             }
             if (proj)
             {

@@ -29,7 +29,7 @@ internal static class RnnCellBackward
             {
                 if (!state.IsActive(t, b)) continue;
                 var dhb = dh.AsSpan(b * h, h);
-                Vectorized.Add(grad.DYRow(t, b, batch, h), dhb);
+                Vectorized.Add(grad.DY.Row(t, b, batch, h), dhb);
                 var a = act.Slice(b * h, h);
                 var d = dP.Slice(b * h, h);
                 for (var j = 0; j < h; j++)

@@ -158,8 +158,8 @@ internal static unsafe class FusedForward
         var stateLength = batch * layer.HiddenSize;
         var zeros = io.H0.IsEmpty || lstm && io.C0.IsEmpty ? memory.Scratch(stateLength, clear: true) : null;
         plan.X = memory.X;
-        plan.Y = memory.Y + io.ColumnOffset;
-        plan.LdY = io.RowStride;
+        plan.Y = memory.Y + io.Y.Offset;
+        plan.LdY = io.Y.RowStride;
         plan.H0 = io.H0.IsEmpty ? zeros : memory.H0;
         plan.H0IsZero = io.H0.IsEmpty;
         plan.C0 = !lstm ? null : io.C0.IsEmpty ? zeros : memory.C0;
@@ -235,7 +235,7 @@ internal static unsafe class FusedForward
         {
             _pool = pool;
             _x = io.X.Pin();
-            _y = io.Y.Pin();
+            _y = io.Y.Whole.Pin();
             _h0 = io.H0.Pin();
             _c0 = io.C0.Pin();
             _hN = io.HN.Pin();

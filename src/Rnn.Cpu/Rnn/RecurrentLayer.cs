@@ -70,7 +70,7 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         var h = state.At(state.H, t, width);
         for (var b = 0; b < batch; b++)
         {
-            var y = io.YRow(t, b, batch, width);
+            var y = io.Y.Row(t, b, batch, width);
             if (state.IsActive(t, b)) h.Slice(b * width, width).CopyTo(y);
             else y.Clear();
         }
