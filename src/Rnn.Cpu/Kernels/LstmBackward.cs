@@ -19,10 +19,8 @@ internal static class LstmBackward
         var proj = layer.ProjSize > 0;
         // Rows of inactive steps stay zero: the products below read them.
         var dPre = state.Pool.RentCleared<T>(steps * batch * g4);
-        var dh = new T[batch * p];
-        var dhNext = new T[batch * p];
+        var (dh, dhNext) = RecurrentLayer<T>.CarriedGradient(grad, batch * p);
         var dc = new T[batch * h];
-        if (!grad.DHN.IsEmpty) grad.DHN.Span.CopyTo(dh);
         if (!grad.DCN.IsEmpty) grad.DCN.Span.CopyTo(dc);
         // dh at each step (zero where inactive), kept for dW_hr = sum dh^T m.
         var dhAll = proj ? state.Pool.Rent<T>(steps * batch * p) : [];
@@ -101,12 +99,8 @@ internal static class LstmBackward
         if (!grad.DH0.IsEmpty) dh.CopyTo(grad.DH0.Span);
         if (!grad.DC0.IsEmpty) dc.CopyTo(grad.DC0.Span);
 
-        int rows = steps * batch;
-        var hPrevAll = RecurrentLayer<T>.PreviousHAll(state, io);
-        Gemm.Run<T>(dPre, true, hPrevAll, false, g.WeightHh.Span, g4, p, rows, T.One, T.One);
-        state.Pool.Return(hPrevAll);
-        if (g.HasBias) RecurrentLayer<T>.ColumnSums(dPre, rows, g4, g.BiasHh.Span);
-        if (proj) Gemm.Run<T>(dhAll, true, state.Extra, false, g.WeightHr.Span, p, h, rows, T.One, T.One);
+        RecurrentLayer<T>.HiddenGradients(state, io, g, dPre, g4, g4);
+        if (proj) Gemm.Run<T>(dhAll, true, state.Extra, false, g.WeightHr.Span, p, h, steps * batch, T.One, T.One);
         state.Pool.Return(dhAll);
         return dPre;
     }
