@@ -29,10 +29,8 @@ internal static class GruBackward
 
         for (var s = steps - 1; s >= 0; s--)
         {
-            var t = state.TimeAt(s);
-            var hPrev = RecurrentLayer<T>.PreviousH(state, io, s, zeros);
-            var gates = state.At(state.Gates, t, g3);
-            var extra = state.At(state.Extra, t, h);
+            var step = new GruStepRows<T>(state, io, s, zeros);
+            var t = step.Time;
             var dX = dPreX.AsSpan(t * batch * g3, batch * g3);
             var dH = dPreH.AsSpan(t * batch * g3, batch * g3);
             for (var b = 0; b < batch; b++)
@@ -45,9 +43,9 @@ internal static class GruBackward
                     continue;
                 }
                 Vectorized.Add(grad.DY.Row(t, b, batch, h), dhb);
-                var gate = gates.Slice(b * g3, g3);
-                var hp = hPrev.Slice(b * h, h);
-                var e = extra.Slice(b * h, h);
+                var gate = step.GateRow(b);
+                var hp = step.HPrevRow(b);
+                var e = step.ExtraRow(b);
                 var dx = dX.Slice(b * g3, g3);
                 var dhh = dH.Slice(b * g3, g3);
                 for (var j = 0; j < h; j++)
@@ -78,8 +76,8 @@ internal static class GruBackward
                 for (var b = 0; b < batch; b++)
                 {
                     if (!state.IsActive(t, b)) continue;
-                    var gate = gates.Slice(b * g3, g3);
-                    var hp = hPrev.Slice(b * h, h);
+                    var gate = step.GateRow(b);
+                    var hp = step.HPrevRow(b);
                     var drh = dRh.AsSpan(b * h, h);
                     var dx = dX.Slice(b * g3, g3);
                     var dhh = dH.Slice(b * g3, g3);
