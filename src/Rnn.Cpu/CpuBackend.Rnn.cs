@@ -90,9 +90,7 @@ public sealed partial class CpuBackend
             io[d] = new DirectionIO<T>
             {
                 X = Own(x, nameof(x)).Memory<T>(),
-                Y = y is null ? Memory<T>.Empty : Own(y, nameof(y)).Memory<T>(),
-                ColumnOffset = d * layer.StateSize,
-                RowStride = layer.OutputSize,
+                Y = Columns<T>(layer, y, d, nameof(y)),
                 H0 = DirectionSlice<T>(h0, d),
                 C0 = DirectionSlice<T>(c0, d),
                 HN = DirectionSlice<T>(hN, d),
@@ -112,9 +110,7 @@ public sealed partial class CpuBackend
         {
             grad[d] = new DirectionGradIO<T>
             {
-                DY = Own(dy, nameof(dy)).Memory<T>(),
-                ColumnOffset = d * layer.StateSize,
-                RowStride = layer.OutputSize,
+                DY = Columns<T>(layer, dy, d, nameof(dy)),
                 DHN = DirectionSlice<T>(dhN, d),
                 DCN = DirectionSlice<T>(dcN, d),
                 DH0 = DirectionSlice<T>(dh0, d),
@@ -123,6 +119,10 @@ public sealed partial class CpuBackend
         }
         return (io, grad);
     }
+
+    /// <summary>Direction d's columns of y or dy [T, B, D*P] (empty when absent).</summary>
+    private DirectionColumns<T> Columns<T>(RnnLayerDesc layer, Tensor? tensor, int d, string name) where T : unmanaged =>
+        new(tensor is null ? Memory<T>.Empty : Own(tensor, name).Memory<T>(), d * layer.StateSize, layer.OutputSize);
 
     /// <summary>The reserve as this backend's, of the call's dtype.</summary>
     private static CpuRnnReserve<T> ReserveOf<T>(RnnReserve reserve) where T : unmanaged, IFloatingPointIeee754<T> =>

@@ -20,10 +20,8 @@ internal static class GruBackward
         var dPreX = state.Pool.RentCleared<T>(steps * batch * g3);
         // Gradient of the hidden projection (W_h h + b_h); reset after: its n block is dPreN ⊙ r.
         var dPreH = state.Pool.RentCleared<T>(steps * batch * g3);
-        var dh = new T[batch * h];
-        var dhNext = new T[batch * h];
+        var (dh, dhNext) = RecurrentLayer<T>.CarriedGradient(grad, batch * h);
         var dRh = new T[batch * h];
-        if (!grad.DHN.IsEmpty) grad.DHN.Span.CopyTo(dh);
         var zeros = RecurrentLayer<T>.Zeros(state);
         // Products with W_hh (not transposed): [B, G] x [G, H]. Reset before splits r,z rows from n rows.
         using var whh = new PreparedB<T>(state.Pool, resetAfter ? w.WeightHh : w.WeightHh[..(2 * h * h)], h, false, resetAfter ? g3 : 2 * h, h);
@@ -31,10 +29,8 @@ internal static class GruBackward
 
         for (var s = steps - 1; s >= 0; s--)
         {
-            var t = state.TimeAt(s);
-            var hPrev = RecurrentLayer<T>.PreviousH(state, io, s, zeros);
-            var gates = state.At(state.Gates, t, g3);
-            var extra = state.At(state.Extra, t, h);
+            var step = new GruStepRows<T>(state, io, s, zeros);
+            var t = step.Time;
             var dX = dPreX.AsSpan(t * batch * g3, batch * g3);
             var dH = dPreH.AsSpan(t * batch * g3, batch * g3);
             for (var b = 0; b < batch; b++)
@@ -46,10 +42,10 @@ internal static class GruBackward
                     dhb.CopyTo(direct);
                     continue;
                 }
-                Vectorized.Add(grad.DYRow(t, b, batch, h), dhb);
-                var gate = gates.Slice(b * g3, g3);
-                var hp = hPrev.Slice(b * h, h);
-                var e = extra.Slice(b * h, h);
+                Vectorized.Add(grad.DY.Row(t, b, batch, h), dhb);
+                var gate = step.GateRow(b);
+                var hp = step.HPrevRow(b);
+                var e = step.ExtraRow(b);
                 var dx = dX.Slice(b * g3, g3);
                 var dhh = dH.Slice(b * g3, g3);
                 for (var j = 0; j < h; j++)
@@ -80,8 +76,8 @@ internal static class GruBackward
                 for (var b = 0; b < batch; b++)
                 {
                     if (!state.IsActive(t, b)) continue;
-                    var gate = gates.Slice(b * g3, g3);
-                    var hp = hPrev.Slice(b * h, h);
+                    var gate = step.GateRow(b);
+                    var hp = step.HPrevRow(b);
                     var drh = dRh.AsSpan(b * h, h);
                     var dx = dX.Slice(b * g3, g3);
                     var dhh = dH.Slice(b * g3, g3);
@@ -101,21 +97,12 @@ internal static class GruBackward
         }
         if (!grad.DH0.IsEmpty) dh.CopyTo(grad.DH0.Span);
 
-        int rowsAll = steps * batch;
-        var hPrevAll = RecurrentLayer<T>.PreviousHAll(state, io);
-        var gwhh = g.WeightHh.Span;
-        if (resetAfter)
+        // Reset before: the r and z rows multiply h(t-1); the n rows multiply r ⊙ h(t-1), kept in Extra.
+        RecurrentLayer<T>.HiddenGradients(state, io, g, dPreH, g3, resetAfter ? g3 : 2 * h);
+        if (!resetAfter)
         {
-            Gemm.Run<T>(dPreH, true, hPrevAll, false, gwhh, g3, h, rowsAll, T.One, T.One);
+            Gemm.Run<T>(dPreH.AsSpan(2 * h), g3, true, state.Extra, h, false, g.WeightHh.Span[(2 * h * h)..], h, h, h, steps * batch, T.One, T.One);
         }
-        else
-        {
-            // r and z rows multiply h(t-1); n rows multiply r ⊙ h(t-1), kept in Extra.
-            Gemm.Run<T>(dPreH, g3, true, hPrevAll, h, false, gwhh, h, 2 * h, h, rowsAll, T.One, T.One);
-            Gemm.Run<T>(dPreH.AsSpan(2 * h), g3, true, state.Extra, h, false, gwhh[(2 * h * h)..], h, h, h, rowsAll, T.One, T.One);
-        }
-        state.Pool.Return(hPrevAll);
-        if (g.HasBias) RecurrentLayer<T>.ColumnSums(dPreH, rowsAll, g3, g.BiasHh.Span);
         state.Pool.Return(dPreH);
         return dPreX;
     }

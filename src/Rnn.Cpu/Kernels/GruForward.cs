@@ -30,13 +30,11 @@ internal static class GruForward
 
         for (var s = 0; s < state.Steps; s++)
         {
-            var t = state.TimeAt(s);
-            var hPrev = RecurrentLayer<T>.PreviousH(state, io, s, zeros);
-            var gates = state.At(state.Gates, t, g3);
-            var hOut = state.At(state.H, t, h);
             // Reset after: Extra keeps W_hn h + b_hn. Reset before: Extra keeps r ⊙ h(t-1).
-            var extra = state.At(state.Extra, t, h);
-            whh.Multiply(hPrev, h, false, recurrent, g3, batch, T.One, T.Zero);
+            var step = new GruStepRows<T>(state, io, s, zeros);
+            var t = step.Time;
+            var hOut = state.At(state.H, t, h);
+            whh.Multiply(step.HPrev, h, false, recurrent, g3, batch, T.One, T.Zero);
             for (var b = 0; b < batch; b++)
             {
                 var rec = recurrent.AsSpan(b * g3, g3);
@@ -46,13 +44,13 @@ internal static class GruForward
                 }
                 if (!state.IsActive(t, b))
                 {
-                    gates.Slice(b * g3, g3).Clear();
-                    extra.Slice(b * h, h).Clear();
+                    step.GateRow(b).Clear();
+                    step.ExtraRow(b).Clear();
                     continue;
                 }
-                var gate = gates.Slice(b * g3, g3);
-                var hp = hPrev.Slice(b * h, h);
-                var e = extra.Slice(b * h, h);
+                var gate = step.GateRow(b);
+                var hp = step.HPrevRow(b);
+                var e = step.ExtraRow(b);
                 Vectorized.Add(rec[..(2 * h)], gate[..(2 * h)]);
                 VectorMath.SigmoidInPlace(gate[..(2 * h)]);
                 if (resetAfter) rec[(2 * h)..].CopyTo(e);
@@ -61,20 +59,20 @@ internal static class GruForward
             if (!resetAfter)
             {
                 // W_hn (r ⊙ h) into the n block of the recurrent buffer.
-                whn!.Multiply(extra, h, false, recurrent.AsSpan(2 * h), g3, batch, T.One, T.Zero);
+                whn!.Multiply(step.Extra, h, false, recurrent.AsSpan(2 * h), g3, batch, T.One, T.Zero);
             }
             for (var b = 0; b < batch; b++)
             {
                 var ho = hOut.Slice(b * h, h);
-                var hp = hPrev.Slice(b * h, h);
+                var hp = step.HPrevRow(b);
                 if (!state.IsActive(t, b))
                 {
                     hp.CopyTo(ho);
                     continue;
                 }
-                var gate = gates.Slice(b * g3, g3);
+                var gate = step.GateRow(b);
                 var rec = recurrent.AsSpan(b * g3, g3);
-                var e = extra.Slice(b * h, h);
+                var e = step.ExtraRow(b);
                 var n = gate[(2 * h)..];
                 for (var j = 0; j < h; j++)
                     n[j] += resetAfter ? gate[j] * e[j] : rec[2 * h + j] + (hasBias ? bhh[2 * h + j] : T.Zero);

@@ -24,105 +24,13 @@ internal static unsafe class GruStep
     public static void Tile<TV, TL, TR>(GatePanels panels, int p, in StepPointers s, int row0)
         where TV : struct where TL : IFloatLanes<TV> where TR : IRowCount
     {
-        int state = panels.StateSize, u = TL.Count;
-        var h = s.HPrev + (long)row0 * state;
-        var hSize = s.HPrevIsZero ? 0 : state;
-        if (s.InputSums == null)
-            Accumulate<TV, TL, TR>(panels.Panel(p), panels.Vectors(p), 0, s.X + (long)row0 * s.LdX, s.LdX, panels.InputSize, h, state, hSize, s.Sums);
-        else
-            Accumulate<TV, TL, TR>(panels.Panel(p) + (long)panels.InputSize * panels.Gates * u, s.InputSums + p * s.InputSumsPanelStride + row0 * 4 * u, 4 * u,
-                null, 0, 0, h, state, hSize, s.Sums);
+        StepSums.Tile<TV, TL, TR, GruGates>(panels, p, s, row0);
+        var u = TL.Count;
         for (var r = 0; r < TR.Rows; r++)
         {
             var sums = s.Sums + r * 4 * u;
             Finish<TV, TL>(TL.Load(sums), TL.Load(sums + u), TL.Load(sums + 2 * u), TL.Load(sums + 3 * u), panels, p, s, row0 + r);
         }
-    }
-
-    /// <summary>
-    /// sums[r] = (r, z, n from x, n from h) for rows r &lt; TR.Rows of x (stride ldx) and h (stride
-    /// ldh), starting from init + r * ldInit: the biases (ldInit 0) or, as in <see cref="LstmStep"/>,
-    /// a row's own sums over x computed ahead (inputSize 0, w at the hidden part). No calls while the accumulators live (see <see cref="LstmStep"/>).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Accumulate<TV, TL, TR>(float* w, float* init, int ldInit, float* x, int ldx, int inputSize, float* h, int ldh, int stateSize, float* sums)
-        where TV : struct where TL : IFloatLanes<TV> where TR : IRowCount
-    {
-        // Row r starts from init + r * ldInit: the biases (ldInit 0) or its own partial sums.
-        var (r0, z0, x0, n0) = PartialLanes.LoadFour<TV, TL>(init);
-        TV r1 = default, z1 = default, x1 = default, n1 = default, r2 = default, z2 = default, x2 = default, n2 = default;
-        TV r3 = default, z3 = default, x3 = default, n3 = default;
-        if (TR.Rows > 1) (r1, z1, x1, n1) = PartialLanes.LoadFour<TV, TL>(init + ldInit);
-        if (TR.Rows > 2) (r2, z2, x2, n2) = PartialLanes.LoadFour<TV, TL>(init + 2 * ldInit);
-        if (TR.Rows > 3) (r3, z3, x3, n3) = PartialLanes.LoadFour<TV, TL>(init + 3 * ldInit);
-        var u = TL.Count;
-        float* a0 = x, a1 = a0 + ldx, a2 = a1 + ldx, a3 = a2 + ldx;
-        for (var k = 0; k < inputSize; k++, w += 3 * u)
-        {
-            TV wr = TL.Load(w), wz = TL.Load(w + u), wn = TL.Load(w + 2 * u);
-            var a = TL.Splat(a0[k]);
-            r0 = TL.MultiplyAdd(a, wr, r0);
-            z0 = TL.MultiplyAdd(a, wz, z0);
-            x0 = TL.MultiplyAdd(a, wn, x0);
-            if (TR.Rows > 1)
-            {
-                a = TL.Splat(a1[k]);
-                r1 = TL.MultiplyAdd(a, wr, r1);
-                z1 = TL.MultiplyAdd(a, wz, z1);
-                x1 = TL.MultiplyAdd(a, wn, x1);
-            }
-            if (TR.Rows > 2)
-            {
-                a = TL.Splat(a2[k]);
-                r2 = TL.MultiplyAdd(a, wr, r2);
-                z2 = TL.MultiplyAdd(a, wz, z2);
-                x2 = TL.MultiplyAdd(a, wn, x2);
-            }
-            if (TR.Rows > 3)
-            {
-                a = TL.Splat(a3[k]);
-                r3 = TL.MultiplyAdd(a, wr, r3);
-                z3 = TL.MultiplyAdd(a, wz, z3);
-                x3 = TL.MultiplyAdd(a, wn, x3);
-            }
-        }
-        a0 = h;
-        a1 = a0 + ldh;
-        a2 = a1 + ldh;
-        a3 = a2 + ldh;
-        for (var k = 0; k < stateSize; k++, w += 3 * u)
-        {
-            TV wr = TL.Load(w), wz = TL.Load(w + u), wn = TL.Load(w + 2 * u);
-            var a = TL.Splat(a0[k]);
-            r0 = TL.MultiplyAdd(a, wr, r0);
-            z0 = TL.MultiplyAdd(a, wz, z0);
-            n0 = TL.MultiplyAdd(a, wn, n0);
-            if (TR.Rows > 1)
-            {
-                a = TL.Splat(a1[k]);
-                r1 = TL.MultiplyAdd(a, wr, r1);
-                z1 = TL.MultiplyAdd(a, wz, z1);
-                n1 = TL.MultiplyAdd(a, wn, n1);
-            }
-            if (TR.Rows > 2)
-            {
-                a = TL.Splat(a2[k]);
-                r2 = TL.MultiplyAdd(a, wr, r2);
-                z2 = TL.MultiplyAdd(a, wz, z2);
-                n2 = TL.MultiplyAdd(a, wn, n2);
-            }
-            if (TR.Rows > 3)
-            {
-                a = TL.Splat(a3[k]);
-                r3 = TL.MultiplyAdd(a, wr, r3);
-                z3 = TL.MultiplyAdd(a, wz, z3);
-                n3 = TL.MultiplyAdd(a, wn, n3);
-            }
-        }
-        PartialLanes.StoreFour<TV, TL>(sums, r0, z0, x0, n0);
-        if (TR.Rows > 1) PartialLanes.StoreFour<TV, TL>(sums + 4 * u, r1, z1, x1, n1);
-        if (TR.Rows > 2) PartialLanes.StoreFour<TV, TL>(sums + 8 * u, r2, z2, x2, n2);
-        if (TR.Rows > 3) PartialLanes.StoreFour<TV, TL>(sums + 12 * u, r3, z3, x3, n3);
     }
 
     /// <summary>The gate nonlinearities and the state update of row b for the panel's units.</summary>
@@ -157,9 +65,7 @@ internal static unsafe class GruStep
         PartialLanes.Store<TV, TL>(y, h, n, s.Scratch);
         if (gates != null)
         {
-            PartialLanes.Store<TV, TL>(gates, r, n, s.Scratch);
-            PartialLanes.Store<TV, TL>(gates + hidden, z, n, s.Scratch);
-            PartialLanes.Store<TV, TL>(gates + 2 * hidden, candidate, n, s.Scratch);
+            PartialLanes.StoreThree<TV, TL>(gates, hidden, r, z, candidate, n, s.Scratch);
             PartialLanes.Store<TV, TL>(extra, nFromH, n, s.Scratch);
         }
     }

@@ -21,21 +21,15 @@ internal static unsafe class GruStepBackward
         for (var j = 0; j < hidden; j += TL.Count)
         {
             var count = Math.Min(TL.Count, hidden - j);
-            var r = PartialLanes.Load<TV, TL>(gates + j, count, scratch);
-            var z = PartialLanes.Load<TV, TL>(gates + hidden + j, count, scratch);
-            var n = PartialLanes.Load<TV, TL>(gates + 2 * hidden + j, count, scratch);
+            var (r, z, n) = PartialLanes.LoadThree<TV, TL>(gates + j, hidden, count, scratch);
             var hp = PartialLanes.Load<TV, TL>(hPrev + j, count, scratch);
             var e = PartialLanes.Load<TV, TL>(extra + j, count, scratch);
             var dhj = PartialLanes.Load<TV, TL>(dh + j, count, scratch);
             var dPreN = TL.Multiply(TL.Multiply(dhj, TL.Subtract(one, z)), TL.Subtract(one, TL.Multiply(n, n)));
             var dPreZ = TL.Multiply(TL.Multiply(TL.Multiply(dhj, TL.Subtract(hp, n)), z), TL.Subtract(one, z));
             var dPreR = TL.Multiply(TL.Multiply(TL.Multiply(dPreN, e), r), TL.Subtract(one, r));
-            PartialLanes.Store<TV, TL>(dPreX + j, dPreR, count, scratch);
-            PartialLanes.Store<TV, TL>(dPreX + hidden + j, dPreZ, count, scratch);
-            PartialLanes.Store<TV, TL>(dPreX + 2 * hidden + j, dPreN, count, scratch);
-            PartialLanes.Store<TV, TL>(dPreH + j, dPreR, count, scratch);
-            PartialLanes.Store<TV, TL>(dPreH + hidden + j, dPreZ, count, scratch);
-            PartialLanes.Store<TV, TL>(dPreH + 2 * hidden + j, TL.Multiply(dPreN, r), count, scratch);
+            PartialLanes.StoreThree<TV, TL>(dPreX + j, hidden, dPreR, dPreZ, dPreN, count, scratch);
+            PartialLanes.StoreThree<TV, TL>(dPreH + j, hidden, dPreR, dPreZ, TL.Multiply(dPreN, r), count, scratch);
             PartialLanes.Store<TV, TL>(direct + j, TL.Multiply(dhj, z), count, scratch);
         }
     }

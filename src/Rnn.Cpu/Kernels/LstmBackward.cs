@@ -19,10 +19,8 @@ internal static class LstmBackward
         var proj = layer.ProjSize > 0;
         // Rows of inactive steps stay zero: the products below read them.
         var dPre = state.Pool.RentCleared<T>(steps * batch * g4);
-        var dh = new T[batch * p];
-        var dhNext = new T[batch * p];
+        var (dh, dhNext) = RecurrentLayer<T>.CarriedGradient(grad, batch * p);
         var dc = new T[batch * h];
-        if (!grad.DHN.IsEmpty) grad.DHN.Span.CopyTo(dh);
         if (!grad.DCN.IsEmpty) grad.DCN.Span.CopyTo(dc);
         // dh at each step (zero where inactive), kept for dW_hr = sum dh^T m.
         var dhAll = proj ? state.Pool.Rent<T>(steps * batch * p) : [];
@@ -31,12 +29,8 @@ internal static class LstmBackward
         var tanhC = new T[h];
         using var whh = new PreparedB<T>(state.Pool, w.WeightHh, p, false, g4, p);
         using var whr = proj ? new PreparedB<T>(state.Pool, w.WeightHr, h, false, p, h) : null;
-        var wci = w.WeightCi.Span;
-        var wcf = w.WeightCf.Span;
-        var wco = w.WeightCo.Span;
-        var gci = g.WeightCi.Span;
-        var gcf = g.WeightCf.Span;
-        var gco = g.WeightCo.Span;
+        w.Peepholes(out var wci, out var wcf, out var wco);
+        g.Peepholes(out var gci, out var gcf, out var gco);
 
         for (var s = steps - 1; s >= 0; s--)
         {
@@ -47,7 +41,7 @@ internal static class LstmBackward
             var dGate = dPre.AsSpan(t * batch * g4, batch * g4);
             for (var b = 0; b < batch; b++)
             {
-                if (state.IsActive(t, b)) Vectorized.Add(grad.DYRow(t, b, batch, p), dh.AsSpan(b * p, p));
+                if (state.IsActive(t, b)) Vectorized.Add(grad.DY.Row(t, b, batch, p), dh.AsSpan(b * p, p));
             }
             if (proj)
             {
@@ -105,12 +99,8 @@ internal static class LstmBackward
         if (!grad.DH0.IsEmpty) dh.CopyTo(grad.DH0.Span);
         if (!grad.DC0.IsEmpty) dc.CopyTo(grad.DC0.Span);
 
-        int rows = steps * batch;
-        var hPrevAll = RecurrentLayer<T>.PreviousHAll(state, io);
-        Gemm.Run<T>(dPre, true, hPrevAll, false, g.WeightHh.Span, g4, p, rows, T.One, T.One);
-        state.Pool.Return(hPrevAll);
-        if (g.HasBias) RecurrentLayer<T>.ColumnSums(dPre, rows, g4, g.BiasHh.Span);
-        if (proj) Gemm.Run<T>(dhAll, true, state.Extra, false, g.WeightHr.Span, p, h, rows, T.One, T.One);
+        RecurrentLayer<T>.HiddenGradients(state, io, g, dPre, g4, g4);
+        if (proj) Gemm.Run<T>(dhAll, true, state.Extra, false, g.WeightHr.Span, p, h, steps * batch, T.One, T.One);
         state.Pool.Return(dhAll);
         return dPre;
     }

@@ -24,9 +24,7 @@ internal static class LstmForward
         using var whh = new PreparedB<T>(state.Pool, w.WeightHh, p, true, p, g4);
         using var whr = proj ? new PreparedB<T>(state.Pool, w.WeightHr, h, true, h, p) : null;
         var zeros = RecurrentLayer<T>.Zeros(state);
-        var wci = w.WeightCi.Span;
-        var wcf = w.WeightCf.Span;
-        var wco = w.WeightCo.Span;
+        w.Peepholes(out var wci, out var wcf, out var wco);
 
         for (var s = 0; s < state.Steps; s++)
         {

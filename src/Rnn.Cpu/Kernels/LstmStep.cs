@@ -26,116 +26,14 @@ internal static unsafe class LstmStep
     public static void Tile<TV, TL, TR>(GatePanels panels, int p, in StepPointers s, int row0, bool peepholes)
         where TV : struct where TL : IFloatLanes<TV> where TR : IRowCount
     {
-        int state = panels.StateSize, u = TL.Count;
-        var h = s.HPrev + (long)row0 * state;
-        var hSize = s.HPrevIsZero ? 0 : state;
-        if (s.InputSums == null)
-            Accumulate<TV, TL, TR>(panels.Panel(p), panels.Vectors(p), 0, s.X + (long)row0 * s.LdX, s.LdX, panels.InputSize, h, state, hSize, s.Sums);
-        else
-            Accumulate<TV, TL, TR>(panels.Panel(p) + (long)panels.InputSize * panels.Gates * u, s.InputSums + p * s.InputSumsPanelStride + row0 * 4 * u, 4 * u,
-                null, 0, 0, h, state, hSize, s.Sums);
+        StepSums.Tile<TV, TL, TR, LstmGates>(panels, p, s, row0);
+        var u = TL.Count;
         for (var r = 0; r < TR.Rows; r++)
         {
             var sums = s.Sums + r * 4 * u;
             Finish<TV, TL>(TL.Load(sums), TL.Load(sums + u), TL.Load(sums + 2 * u), TL.Load(sums + 3 * u), panels, p, s, row0 + r, peepholes);
         }
     }
-
-    /// <summary>
-    /// sums[r][gate] = init[r][gate] + x[r] · W_ih[gate]^T + h[r] · W_hh[gate]^T for the panel's units,
-    /// rows r &lt; TR.Rows of x (stride ldx) and h (stride ldh); init[r] is at init + r * ldInit (the
-    /// biases with ldInit 0, or a row's own sums over x with inputSize 0 and w at the hidden part). No calls while the accumulators
-    /// live: vector registers do not survive calls, so the JIT would keep them in memory.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Accumulate<TV, TL, TR>(float* w, float* init, int ldInit, float* x, int ldx, int inputSize, float* h, int ldh, int stateSize, float* sums)
-        where TV : struct where TL : IFloatLanes<TV> where TR : IRowCount
-    {
-        // Row r starts from init + r * ldInit: the biases (ldInit 0) or its own partial sums.
-        var (i0, f0, g0, o0) = PartialLanes.LoadFour<TV, TL>(init);
-        TV i1 = default, f1 = default, g1 = default, o1 = default, i2 = default, f2 = default, g2 = default, o2 = default;
-        TV i3 = default, f3 = default, g3 = default, o3 = default;
-        if (TR.Rows > 1) (i1, f1, g1, o1) = PartialLanes.LoadFour<TV, TL>(init + ldInit);
-        if (TR.Rows > 2) (i2, f2, g2, o2) = PartialLanes.LoadFour<TV, TL>(init + 2 * ldInit);
-        if (TR.Rows > 3) (i3, f3, g3, o3) = PartialLanes.LoadFour<TV, TL>(init + 3 * ldInit);
-        var u = TL.Count;
-        float* a0 = x, a1 = a0 + ldx, a2 = a1 + ldx, a3 = a2 + ldx;
-        for (var k = 0; k < inputSize; k++, w += 4 * u)
-        {
-            TV wi = TL.Load(w), wf = TL.Load(w + u), wg = TL.Load(w + 2 * u), wo = TL.Load(w + 3 * u);
-            var a = TL.Splat(a0[k]);
-            i0 = TL.MultiplyAdd(a, wi, i0);
-            f0 = TL.MultiplyAdd(a, wf, f0);
-            g0 = TL.MultiplyAdd(a, wg, g0);
-            o0 = TL.MultiplyAdd(a, wo, o0);
-            if (TR.Rows > 1)
-            {
-                a = TL.Splat(a1[k]);
-                i1 = TL.MultiplyAdd(a, wi, i1);
-                f1 = TL.MultiplyAdd(a, wf, f1);
-                g1 = TL.MultiplyAdd(a, wg, g1);
-                o1 = TL.MultiplyAdd(a, wo, o1);
-            }
-            if (TR.Rows > 2)
-            {
-                a = TL.Splat(a2[k]);
-                i2 = TL.MultiplyAdd(a, wi, i2);
-                f2 = TL.MultiplyAdd(a, wf, f2);
-                g2 = TL.MultiplyAdd(a, wg, g2);
-                o2 = TL.MultiplyAdd(a, wo, o2);
-            }
-            if (TR.Rows > 3)
-            {
-                a = TL.Splat(a3[k]);
-                i3 = TL.MultiplyAdd(a, wi, i3);
-                f3 = TL.MultiplyAdd(a, wf, f3);
-                g3 = TL.MultiplyAdd(a, wg, g3);
-                o3 = TL.MultiplyAdd(a, wo, o3);
-            }
-        }
-        a0 = h;
-        a1 = a0 + ldh;
-        a2 = a1 + ldh;
-        a3 = a2 + ldh;
-        for (var k = 0; k < stateSize; k++, w += 4 * u)
-        {
-            TV wi = TL.Load(w), wf = TL.Load(w + u), wg = TL.Load(w + 2 * u), wo = TL.Load(w + 3 * u);
-            var a = TL.Splat(a0[k]);
-            i0 = TL.MultiplyAdd(a, wi, i0);
-            f0 = TL.MultiplyAdd(a, wf, f0);
-            g0 = TL.MultiplyAdd(a, wg, g0);
-            o0 = TL.MultiplyAdd(a, wo, o0);
-            if (TR.Rows > 1)
-            {
-                a = TL.Splat(a1[k]);
-                i1 = TL.MultiplyAdd(a, wi, i1);
-                f1 = TL.MultiplyAdd(a, wf, f1);
-                g1 = TL.MultiplyAdd(a, wg, g1);
-                o1 = TL.MultiplyAdd(a, wo, o1);
-            }
-            if (TR.Rows > 2)
-            {
-                a = TL.Splat(a2[k]);
-                i2 = TL.MultiplyAdd(a, wi, i2);
-                f2 = TL.MultiplyAdd(a, wf, f2);
-                g2 = TL.MultiplyAdd(a, wg, g2);
-                o2 = TL.MultiplyAdd(a, wo, o2);
-            }
-            if (TR.Rows > 3)
-            {
-                a = TL.Splat(a3[k]);
-                i3 = TL.MultiplyAdd(a, wi, i3);
-                f3 = TL.MultiplyAdd(a, wf, f3);
-                g3 = TL.MultiplyAdd(a, wg, g3);
-                o3 = TL.MultiplyAdd(a, wo, o3);
-            }
-        }
-        PartialLanes.StoreFour<TV, TL>(sums, i0, f0, g0, o0);
-        if (TR.Rows > 1) PartialLanes.StoreFour<TV, TL>(sums + 4 * u, i1, f1, g1, o1);
-        if (TR.Rows > 2) PartialLanes.StoreFour<TV, TL>(sums + 8 * u, i2, f2, g2, o2);
-        if (TR.Rows > 3) PartialLanes.StoreFour<TV, TL>(sums + 12 * u, i3, f3, g3, o3);
-    }
-
 
     /// <summary>The cell update of row b for the panel's units, from the gate pre-activations.</summary>
     // Kernels skip the JIT's tiers: a forward runs them a few hundred thousand times and then stops.
@@ -178,9 +76,7 @@ internal static unsafe class LstmStep
         PartialLanes.Store<TV, TL>(y, h, n, s.Scratch);
         if (gates != null)
         {
-            PartialLanes.Store<TV, TL>(gates, i, n, s.Scratch);
-            PartialLanes.Store<TV, TL>(gates + hidden, f, n, s.Scratch);
-            PartialLanes.Store<TV, TL>(gates + 2 * hidden, g, n, s.Scratch);
+            PartialLanes.StoreThree<TV, TL>(gates, hidden, i, f, g, n, s.Scratch);
             PartialLanes.Store<TV, TL>(gates + 3 * hidden, o, n, s.Scratch);
         }
     }

@@ -24,9 +24,7 @@ internal static unsafe class LstmStepBackward
         for (var j = 0; j < hidden; j += TL.Count)
         {
             var n = Math.Min(TL.Count, hidden - j);
-            var i = PartialLanes.Load<TV, TL>(gates + j, n, scratch);
-            var f = PartialLanes.Load<TV, TL>(gates + hidden + j, n, scratch);
-            var g = PartialLanes.Load<TV, TL>(gates + 2 * hidden + j, n, scratch);
+            var (i, f, g) = PartialLanes.LoadThree<TV, TL>(gates + j, hidden, n, scratch);
             var o = PartialLanes.Load<TV, TL>(gates + 3 * hidden + j, n, scratch);
             var cNow = PartialLanes.Load<TV, TL>(c + j, n, scratch);
             var cp = PartialLanes.Load<TV, TL>(cPrev + j, n, scratch);
@@ -45,9 +43,7 @@ internal static unsafe class LstmStepBackward
                 dcPrev = TL.Add(dcPrev, TL.Add(TL.Multiply(dPreI, PartialLanes.Load<TV, TL>(peep + j, n, scratch)),
                     TL.Multiply(dPreF, PartialLanes.Load<TV, TL>(peep + hidden + j, n, scratch))));
             }
-            PartialLanes.Store<TV, TL>(dPre + j, dPreI, n, scratch);
-            PartialLanes.Store<TV, TL>(dPre + hidden + j, dPreF, n, scratch);
-            PartialLanes.Store<TV, TL>(dPre + 2 * hidden + j, dPreG, n, scratch);
+            PartialLanes.StoreThree<TV, TL>(dPre + j, hidden, dPreI, dPreF, dPreG, n, scratch);
             PartialLanes.Store<TV, TL>(dPre + 3 * hidden + j, dPreO, n, scratch);
             PartialLanes.Store<TV, TL>(dc + j, dcPrev, n, scratch);
         }

@@ -15,8 +15,8 @@ internal static unsafe class PackedGemmKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Tile(int kc, float* a, float* b, float* c, int ldc, float alpha, bool overwrite)
     {
-        if (PackedGemm.Wide) Kernel8x32(kc, a, b, c, ldc, alpha, overwrite);
-        else Kernel6x16(kc, a, b, c, ldc, alpha, overwrite);
+        if (PackedGemm.Wide) Kernel<Vector512<float>, Lanes16, EightRows>(kc, a, b, c, ldc, alpha, overwrite);
+        else Kernel<Vector256<float>, Lanes8, SixRows>(kc, a, b, c, ldc, alpha, overwrite);
     }
 
     /// <summary>A partial tile at the bottom or right edge: computed in full on padded panels, stored in part.</summary>
@@ -36,117 +36,72 @@ internal static unsafe class PackedGemmKernels
         }
     }
 
-    /// <summary>C[8, 32] (+)= alpha * Apanel[8, kc] * Bpanel[kc, 32], the tile in 16 zmm registers.</summary>
+    /// <summary>
+    /// C[TR.Rows, 2U] (+)= alpha * Apanel[TR.Rows, kc] * Bpanel[kc, 2U], the tile in registers: two
+    /// vectors a row, 8 x 32 in 16 zmm or 6 x 16 in 12 ymm.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x32(int kc, float* a, float* b, float* c, int ldc, float alpha, bool overwrite)
+    private static void Kernel<TV, TL, TR>(int kc, float* a, float* b, float* c, int ldc, float alpha, bool overwrite)
+        where TV : struct where TL : IFloatLanes<TV> where TR : IRowCount
     {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        TV c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        var u = TL.Count;
         for (var p = 0; p < kc; p++)
         {
-            var b0 = Vector512.Load(b);
-            var b1 = Vector512.Load(b + 16);
-            var a0 = Vector512.Create(a[0]);
-            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-            c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-            var a1 = Vector512.Create(a[1]);
-            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-            c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-            var a2 = Vector512.Create(a[2]);
-            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-            c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-            var a3 = Vector512.Create(a[3]);
-            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-            c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-            var a4 = Vector512.Create(a[4]);
-            c40 = Vector512.FusedMultiplyAdd(a4, b0, c40);
-            c41 = Vector512.FusedMultiplyAdd(a4, b1, c41);
-            var a5 = Vector512.Create(a[5]);
-            c50 = Vector512.FusedMultiplyAdd(a5, b0, c50);
-            c51 = Vector512.FusedMultiplyAdd(a5, b1, c51);
-            var a6 = Vector512.Create(a[6]);
-            c60 = Vector512.FusedMultiplyAdd(a6, b0, c60);
-            c61 = Vector512.FusedMultiplyAdd(a6, b1, c61);
-            var a7 = Vector512.Create(a[7]);
-            c70 = Vector512.FusedMultiplyAdd(a7, b0, c70);
-            c71 = Vector512.FusedMultiplyAdd(a7, b1, c71);
-            a += 8;
-            b += 32;
+            var b0 = TL.Load(b);
+            var b1 = TL.Load(b + u);
+            Row<TV, TL>(a[0], b0, b1, ref c00, ref c01);
+            Row<TV, TL>(a[1], b0, b1, ref c10, ref c11);
+            Row<TV, TL>(a[2], b0, b1, ref c20, ref c21);
+            Row<TV, TL>(a[3], b0, b1, ref c30, ref c31);
+            Row<TV, TL>(a[4], b0, b1, ref c40, ref c41);
+            Row<TV, TL>(a[5], b0, b1, ref c50, ref c51);
+            if (TR.Rows > 6)
+            {
+                Row<TV, TL>(a[6], b0, b1, ref c60, ref c61);
+                Row<TV, TL>(a[7], b0, b1, ref c70, ref c71);
+            }
+            a += TR.Rows;
+            b += 2 * u;
         }
-        var va = Vector512.Create(alpha);
-        Store(c, c00, c01, va, overwrite);
-        Store(c + ldc, c10, c11, va, overwrite);
-        Store(c + 2 * ldc, c20, c21, va, overwrite);
-        Store(c + 3 * ldc, c30, c31, va, overwrite);
-        Store(c + 4 * ldc, c40, c41, va, overwrite);
-        Store(c + 5 * ldc, c50, c51, va, overwrite);
-        Store(c + 6 * ldc, c60, c61, va, overwrite);
-        Store(c + 7 * ldc, c70, c71, va, overwrite);
+        var va = TL.Splat(alpha);
+        Store<TV, TL>(c, c00, c01, va, overwrite);
+        Store<TV, TL>(c + ldc, c10, c11, va, overwrite);
+        Store<TV, TL>(c + 2 * ldc, c20, c21, va, overwrite);
+        Store<TV, TL>(c + 3 * ldc, c30, c31, va, overwrite);
+        Store<TV, TL>(c + 4 * ldc, c40, c41, va, overwrite);
+        Store<TV, TL>(c + 5 * ldc, c50, c51, va, overwrite);
+        if (TR.Rows > 6)
+        {
+            Store<TV, TL>(c + 6 * ldc, c60, c61, va, overwrite);
+            Store<TV, TL>(c + 7 * ldc, c70, c71, va, overwrite);
+        }
+    }
+
+    /// <summary>One row's two accumulators after one k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row<TV, TL>(float a, TV b0, TV b1, ref TV c0, ref TV c1) where TV : struct where TL : IFloatLanes<TV>
+    {
+        var v = TL.Splat(a);
+        c0 = TL.MultiplyAdd(v, b0, c0);
+        c1 = TL.MultiplyAdd(v, b1, c1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, Vector512<float> lo, Vector512<float> hi, Vector512<float> alpha, bool overwrite)
+    private static void Store<TV, TL>(float* c, TV lo, TV hi, TV alpha, bool overwrite) where TV : struct where TL : IFloatLanes<TV>
     {
+        var u = TL.Count;
         if (overwrite)
         {
-            (alpha * lo).Store(c);
-            (alpha * hi).Store(c + 16);
+            TL.Store(c, TL.Multiply(alpha, lo));
+            TL.Store(c + u, TL.Multiply(alpha, hi));
             return;
         }
-        Vector512.FusedMultiplyAdd(alpha, lo, Vector512.Load(c)).Store(c);
-        Vector512.FusedMultiplyAdd(alpha, hi, Vector512.Load(c + 16)).Store(c + 16);
-    }
-
-    /// <summary>C[6, 16] (+)= alpha * Apanel[6, kc] * Bpanel[kc, 16], the tile in registers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x16(int kc, float* a, float* b, float* c, int ldc, float alpha, bool overwrite)
-    {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (var p = 0; p < kc; p++)
-        {
-            var b0 = Vector256.Load(b);
-            var b1 = Vector256.Load(b + 8);
-            var a0 = Vector256.Create(a[0]);
-            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-            var a1 = Vector256.Create(a[1]);
-            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-            c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
-            var a2 = Vector256.Create(a[2]);
-            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-            c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
-            var a3 = Vector256.Create(a[3]);
-            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-            c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
-            var a4 = Vector256.Create(a[4]);
-            c40 = Vector256.FusedMultiplyAdd(a4, b0, c40);
-            c41 = Vector256.FusedMultiplyAdd(a4, b1, c41);
-            var a5 = Vector256.Create(a[5]);
-            c50 = Vector256.FusedMultiplyAdd(a5, b0, c50);
-            c51 = Vector256.FusedMultiplyAdd(a5, b1, c51);
-            a += 6;
-            b += 16;
-        }
-        var va = Vector256.Create(alpha);
-        Store(c, c00, c01, va, overwrite);
-        Store(c + ldc, c10, c11, va, overwrite);
-        Store(c + 2 * ldc, c20, c21, va, overwrite);
-        Store(c + 3 * ldc, c30, c31, va, overwrite);
-        Store(c + 4 * ldc, c40, c41, va, overwrite);
-        Store(c + 5 * ldc, c50, c51, va, overwrite);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, Vector256<float> lo, Vector256<float> hi, Vector256<float> alpha, bool overwrite)
-    {
-        if (overwrite)
-        {
-            (alpha * lo).Store(c);
-            (alpha * hi).Store(c + 8);
-            return;
-        }
-        Vector256.FusedMultiplyAdd(alpha, lo, Vector256.Load(c)).Store(c);
-        Vector256.FusedMultiplyAdd(alpha, hi, Vector256.Load(c + 8)).Store(c + 8);
+        TL.Store(c, TL.MultiplyAdd(alpha, lo, TL.Load(c)));
+        TL.Store(c + u, TL.MultiplyAdd(alpha, hi, TL.Load(c + u)));
     }
 }
+
+internal readonly struct SixRows : IRowCount { public static int Rows => 6; }
+internal readonly struct EightRows : IRowCount { public static int Rows => 8; }

@@ -16,9 +16,7 @@ internal static class RnnCellBackward
         var relu = state.Layer.Cell == RnnCellKind.RnnRelu;
         // Rows of inactive steps stay zero: the products below read them.
         var dPre = state.Pool.RentCleared<T>(steps * batch * h);
-        var dh = new T[batch * h];
-        var dhNext = new T[batch * h];
-        if (!grad.DHN.IsEmpty) grad.DHN.Span.CopyTo(dh);
+        var (dh, dhNext) = RecurrentLayer<T>.CarriedGradient(grad, batch * h);
         using var whh = new PreparedB<T>(state.Pool, w.WeightHh, h, false, h, h);
         for (var s = steps - 1; s >= 0; s--)
         {
@@ -29,7 +27,7 @@ internal static class RnnCellBackward
             {
                 if (!state.IsActive(t, b)) continue;
                 var dhb = dh.AsSpan(b * h, h);
-                Vectorized.Add(grad.DYRow(t, b, batch, h), dhb);
+                Vectorized.Add(grad.DY.Row(t, b, batch, h), dhb);
                 var a = act.Slice(b * h, h);
                 var d = dP.Slice(b * h, h);
                 for (var j = 0; j < h; j++)
@@ -43,11 +41,7 @@ internal static class RnnCellBackward
             (dh, dhNext) = (dhNext, dh);
         }
         if (!grad.DH0.IsEmpty) dh.CopyTo(grad.DH0.Span);
-        int rows = steps * batch;
-        var hPrevAll = RecurrentLayer<T>.PreviousHAll(state, io);
-        Gemm.Run<T>(dPre, true, hPrevAll, false, g.WeightHh.Span, h, h, rows, T.One, T.One);
-        state.Pool.Return(hPrevAll);
-        if (g.HasBias) RecurrentLayer<T>.ColumnSums(dPre, rows, h, g.BiasHh.Span);
+        RecurrentLayer<T>.HiddenGradients(state, io, g, dPre, h, h);
         return dPre;
     }
 }

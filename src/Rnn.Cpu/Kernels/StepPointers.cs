@@ -95,6 +95,20 @@ internal static unsafe class PartialLanes
         for (var j = 0; j < n; j++) p[j] = scratch[j];
     }
 
+    /// <summary>The first n lanes of three gate blocks, at p, p + stride and p + 2 * stride.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (TV, TV, TV) LoadThree<TV, TL>(float* p, long stride, int n, float* scratch) where TV : struct where TL : IFloatLanes<TV> =>
+        (Load<TV, TL>(p, n, scratch), Load<TV, TL>(p + stride, n, scratch), Load<TV, TL>(p + 2 * stride, n, scratch));
+
+    /// <summary>The first n lanes of a, b, c to three gate blocks, at p, p + stride and p + 2 * stride.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreThree<TV, TL>(float* p, long stride, TV a, TV b, TV c, int n, float* scratch) where TV : struct where TL : IFloatLanes<TV>
+    {
+        Store<TV, TL>(p, a, n, scratch);
+        Store<TV, TL>(p + stride, b, n, scratch);
+        Store<TV, TL>(p + 2 * stride, c, n, scratch);
+    }
+
     public static void Copy(float* from, float* to, int n)
     {
         for (var j = 0; j < n; j++) to[j] = from[j];

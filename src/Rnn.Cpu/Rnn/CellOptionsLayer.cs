@@ -82,7 +82,7 @@ internal static class CellOptionsLayer<T> where T : unmanaged, IFloatingPointIee
         var p = state.Layer.StateSize;
         for (var b = 0; b < state.Batch; b++)
         {
-            var y = io.YRow(t, b, state.Batch, p);
+            var y = io.Y.Row(t, b, state.Batch, p);
             if (state.IsActive(t, b)) state.Row(state.H, t, b, p).CopyTo(y);
             else y.Clear();
         }
@@ -95,7 +95,7 @@ internal static class CellOptionsLayer<T> where T : unmanaged, IFloatingPointIee
         for (var b = 0; b < state.Batch; b++)
         {
             if (!state.IsActive(t, b)) continue;
-            var dy = grad.DYRow(t, b, state.Batch, p);
+            var dy = grad.DY.Row(t, b, state.Batch, p);
             var row = dh.Slice(b * p, p);
             for (var j = 0; j < p; j++) row[j] += dy[j];
         }

@@ -26,9 +26,7 @@ internal static class CellOptionsLstm
         var pre = new T[g4];
         var cell = new T[h];
         var zeros = new T[batch * Math.Max(h, p)];
-        var wci = w.WeightCi.Span;
-        var wcf = w.WeightCf.Span;
-        var wco = w.WeightCo.Span;
+        w.Peepholes(out var wci, out var wcf, out var wco);
 
         for (var s = 0; s < st.Steps; s++)
         {
@@ -135,12 +133,8 @@ internal static class CellOptionsLstm
         var dCell = new T[h];
         var dPreO = new T[h];
         var zeros = new T[batch * Math.Max(h, p)];
-        var wci = w.WeightCi.Span;
-        var wcf = w.WeightCf.Span;
-        var wco = w.WeightCo.Span;
-        var gci = g.WeightCi.Span;
-        var gcf = g.WeightCf.Span;
-        var gco = g.WeightCo.Span;
+        w.Peepholes(out var wci, out var wcf, out var wco);
+        g.Peepholes(out var gci, out var gcf, out var gco);
 
         for (var s = steps - 1; s >= 0; s--)
         {

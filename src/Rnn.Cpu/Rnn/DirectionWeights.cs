@@ -31,6 +31,14 @@ internal readonly struct DirectionWeights<T> where T : unmanaged
 
     public bool HasBias => !BiasIh.IsEmpty;
 
+    /// <summary>The peephole weights w_ci, w_cf, w_co (LSTM; empty without peepholes).</summary>
+    public void Peepholes(out Span<T> ci, out Span<T> cf, out Span<T> co)
+    {
+        ci = WeightCi.Span;
+        cf = WeightCf.Span;
+        co = WeightCo.Span;
+    }
+
     /// <summary>
     /// The memory of one direction's tensors: weights that the call only reads (<paramref name="forReading"/>,
     /// with a <see cref="Snapshot"/>) or gradients that it writes.

@@ -43,7 +43,7 @@ internal static unsafe class FusedBackward
         }
         var dPre = pool.Rent<float>(rows * width);
         var whh = PackedMatrix.Pack(pool, weights.WeightHh.Span, hidden, false, width, hidden);
-        using var dy = grad.DY.Pin();
+        using var dy = grad.DY.Whole.Pin();
         try
         {
             var plan = new Plan<TV, TL>(state, lstm, whh)
@@ -55,8 +55,8 @@ internal static unsafe class FusedBackward
                 DHNext = Address(Rent(batch * hidden, clear: false)),
                 DC = lstm ? Address(Rent(batch * hidden, clear: true)) : null,
                 Zeros = Address(Rent(batch * hidden, clear: true)),
-                DY = (float*)dy.Pointer + grad.ColumnOffset,
-                LdY = grad.RowStride,
+                DY = (float*)dy.Pointer + grad.DY.Offset,
+                LdY = grad.DY.RowStride,
                 WantsDh0 = !grad.DH0.IsEmpty,
                 Peepholes = lstm && layer.Peepholes ? Address(PeepholeVectors(Rent(3 * hidden, clear: false), weights, hidden)) : null,
             };
@@ -155,9 +155,7 @@ internal static unsafe class FusedBackward
         in DirectionWeights<float> gradients, float* zeros) where TV : struct where TL : IFloatLanes<TV>
     {
         int batch = state.Batch, hidden = state.Layer.HiddenSize;
-        var gci = gradients.WeightCi.Span;
-        var gcf = gradients.WeightCf.Span;
-        var gco = gradients.WeightCo.Span;
+        gradients.Peepholes(out var gci, out var gcf, out var gco);
         var c0 = io.C0;
         for (var t = 0; t < state.Steps; t++)
         {

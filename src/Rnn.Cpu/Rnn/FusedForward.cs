@@ -158,8 +158,8 @@ internal static unsafe class FusedForward
         var stateLength = batch * layer.HiddenSize;
         var zeros = io.H0.IsEmpty || lstm && io.C0.IsEmpty ? memory.Scratch(stateLength, clear: true) : null;
         plan.X = memory.X;
-        plan.Y = memory.Y + io.ColumnOffset;
-        plan.LdY = io.RowStride;
+        plan.Y = memory.Y + io.Y.Offset;
+        plan.LdY = io.Y.RowStride;
         plan.H0 = io.H0.IsEmpty ? zeros : memory.H0;
         plan.H0IsZero = io.H0.IsEmpty;
         plan.C0 = !lstm ? null : io.C0.IsEmpty ? zeros : memory.C0;
@@ -235,7 +235,7 @@ internal static unsafe class FusedForward
         {
             _pool = pool;
             _x = io.X.Pin();
-            _y = io.Y.Pin();
+            _y = io.Y.Whole.Pin();
             _h0 = io.H0.Pin();
             _c0 = io.C0.Pin();
             _hN = io.HN.Pin();
@@ -368,8 +368,8 @@ internal static unsafe class FusedForward
         private void InputSumTile<TR>(int p, float* x, float* to) where TR : IRowCount
         {
             int input = panels.InputSize;
-            if (lstm) LstmStep.Accumulate<TV, TL, TR>(panels.Panel(p), panels.Vectors(p), 0, x, input, input, null, 0, 0, to);
-            else GruStep.Accumulate<TV, TL, TR>(panels.Panel(p), panels.Vectors(p), 0, x, input, input, null, 0, 0, to);
+            if (lstm) StepSums.Accumulate<TV, TL, TR, LstmGates>(panels.Panel(p), panels.Vectors(p), 0, x, input, input, null, 0, 0, to);
+            else StepSums.Accumulate<TV, TL, TR, GruGates>(panels.Panel(p), panels.Vectors(p), 0, x, input, input, null, 0, 0, to);
         }
 
         /// <summary>Runs every step for batch rows [first, last), then writes their final states.</summary>

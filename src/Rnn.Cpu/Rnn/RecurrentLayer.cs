@@ -63,6 +63,28 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         return all;
     }
 
+    /// <summary>dh [B, width] for a backward through time, starting at dhN (zeros without), and a second buffer for the step before.</summary>
+    public static (T[] Dh, T[] DhNext) CarriedGradient(in DirectionGradIO<T> grad, int size)
+    {
+        var dh = new T[size];
+        if (!grad.DHN.IsEmpty) grad.DHN.Span.CopyTo(dh);
+        return (dh, new T[size]);
+    }
+
+    /// <summary>
+    /// dW_hh += dPre^T h(t-1) over every step for the first <paramref name="hiddenRows"/> gate rows
+    /// (those whose products take h(t-1) itself), and db_hh += colsum(dPre), where dPre [T*B, width]
+    /// is the gradient of the hidden projection.
+    /// </summary>
+    public static void HiddenGradients(DirectionState<T> state, in DirectionIO<T> io, in DirectionWeights<T> g, ReadOnlySpan<T> dPre, int width, int hiddenRows)
+    {
+        int rows = state.Steps * state.Batch, p = state.Layer.StateSize;
+        var hPrevAll = PreviousHAll(state, io);
+        Gemm.Run<T>(dPre, width, true, hPrevAll, p, false, g.WeightHh.Span, p, hiddenRows, p, rows, T.One, T.One);
+        state.Pool.Return(hPrevAll);
+        if (g.HasBias) ColumnSums(dPre, rows, width, g.BiasHh.Span);
+    }
+
     /// <summary>Writes this direction's y row: the state where active, zero where not.</summary>
     public static void WriteOutput(DirectionState<T> state, in DirectionIO<T> io, int t)
     {
@@ -70,7 +92,7 @@ internal static class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         var h = state.At(state.H, t, width);
         for (var b = 0; b < batch; b++)
         {
-            var y = io.YRow(t, b, batch, width);
+            var y = io.Y.Row(t, b, batch, width);
             if (state.IsActive(t, b)) h.Slice(b * width, width).CopyTo(y);
             else y.Clear();
         }
