@@ -106,20 +106,9 @@ public sealed record LearningRateSchedule(
     }.ToJsonString();
 
     /// <summary>Reads <see cref="ToJson"/>'s form.</summary>
-    public static LearningRateSchedule FromJson(string json)
-    {
-        try
-        {
-            var o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException("the schedule is not a JSON object");
-            T Get<T>(string key) => o[key] is { } node ? node.GetValue<T>() : throw new InvalidDataException($"the schedule has no '{key}'");
-            return new LearningRateSchedule(Get<double>("lr"), ParseKind(Get<string>("kind")), Get<long>("warmup_steps"), Get<long>("step_size"),
-                Get<double>("gamma"), Get<long>("total_steps"), Get<double>("min_lr")).Validate();
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or InvalidOperationException or FormatException)
-        {
-            throw new InvalidDataException($"the schedule is invalid: {e.Message}");
-        }
-    }
+    public static LearningRateSchedule FromJson(string json) => JsonFields.Read(json, "the schedule", f =>
+        new LearningRateSchedule(f.Get<double>("lr"), ParseKind(f.Get<string>("kind")), f.Get<long>("warmup_steps"), f.Get<long>("step_size"),
+            f.Get<double>("gamma"), f.Get<long>("total_steps"), f.Get<double>("min_lr")).Validate());
 
     private static string F(double v) => v.ToString(CultureInfo.InvariantCulture);
 }

@@ -120,18 +120,7 @@ public sealed record OptimizerConfig(
     }.ToJsonString();
 
     /// <summary>Reads <see cref="ToJson"/>'s form.</summary>
-    public static OptimizerConfig FromJson(string json)
-    {
-        try
-        {
-            var o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException("the optimizer config is not a JSON object");
-            T Get<T>(string key) => o[key] is { } node ? node.GetValue<T>() : throw new InvalidDataException($"the optimizer config has no '{key}'");
-            return new OptimizerConfig(ParseKind(Get<string>("kind")), Get<double>("momentum"), Get<double>("weight_decay"),
-                Get<double>("beta1"), Get<double>("beta2"), Get<double>("eps"), Get<double>("alpha"), Get<bool>("nesterov")).Validate();
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or InvalidOperationException or FormatException)
-        {
-            throw new InvalidDataException($"the optimizer config is invalid: {e.Message}");
-        }
-    }
+    public static OptimizerConfig FromJson(string json) => JsonFields.Read(json, "the optimizer config", f =>
+        new OptimizerConfig(ParseKind(f.Get<string>("kind")), f.Get<double>("momentum"), f.Get<double>("weight_decay"),
+            f.Get<double>("beta1"), f.Get<double>("beta2"), f.Get<double>("eps"), f.Get<double>("alpha"), f.Get<bool>("nesterov")).Validate());
 }
