@@ -73,13 +73,12 @@ public sealed record LearningRateSchedule(
     public static string NameOf(ScheduleKind kind) => kind.ToString().ToLowerInvariant();
 
     /// <summary>Parses a name of <see cref="NameOf"/>.</summary>
-    public static ScheduleKind ParseKind(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "constant" => ScheduleKind.Constant,
-        "step" => ScheduleKind.Step,
-        "cosine" => ScheduleKind.Cosine,
-        _ => throw new ArgumentException($"unknown schedule '{name}' (expected constant, step or cosine)"),
-    };
+    public static ScheduleKind ParseKind(string name) => KindNames.Parse(name);
+
+    private static readonly NameTable<ScheduleKind> KindNames = new NameTable<ScheduleKind>("schedule")
+        .Add(ScheduleKind.Constant, "constant")
+        .Add(ScheduleKind.Step, "step")
+        .Add(ScheduleKind.Cosine, "cosine");
 
     /// <summary>One line for logs.</summary>
     public override string ToString()

@@ -49,23 +49,16 @@ public sealed record OptimizerConfig(
     public OptimizerConfig Normalized => this with { WeightDecay = EffectiveWeightDecay };
 
     /// <summary>The command-line name: <c>sgd</c>, <c>adam</c>, <c>adamw</c>, <c>rmsprop</c>.</summary>
-    public static string NameOf(OptimizerKind kind) => kind switch
-    {
-        OptimizerKind.Sgd => "sgd",
-        OptimizerKind.Adam => "adam",
-        OptimizerKind.AdamW => "adamw",
-        _ => "rmsprop",
-    };
+    public static string NameOf(OptimizerKind kind) => KindNames.Name(kind);
 
     /// <summary>Parses a name of <see cref="NameOf"/>.</summary>
-    public static OptimizerKind ParseKind(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "sgd" => OptimizerKind.Sgd,
-        "adam" => OptimizerKind.Adam,
-        "adamw" => OptimizerKind.AdamW,
-        "rmsprop" => OptimizerKind.RmsProp,
-        _ => throw new ArgumentException($"unknown optimizer '{name}' (expected sgd, adam, adamw or rmsprop)"),
-    };
+    public static OptimizerKind ParseKind(string name) => KindNames.Parse(name);
+
+    private static readonly NameTable<OptimizerKind> KindNames = new NameTable<OptimizerKind>("optimizer", otherwise: OptimizerKind.RmsProp)
+        .Add(OptimizerKind.Sgd, "sgd")
+        .Add(OptimizerKind.Adam, "adam")
+        .Add(OptimizerKind.AdamW, "adamw")
+        .Add(OptimizerKind.RmsProp, "rmsprop");
 
     /// <summary>
     /// The learning rate used when none is given (by <c>gpurnn train</c> and the

@@ -65,26 +65,24 @@ public static class TaskNames
     public static TaskKind ParseTask(string name) => TaskRegistry.Get(name).Kind;
 
     /// <summary><c>last</c> or <c>mean</c>.</summary>
-    public static string ToName(this Pooling pooling) => pooling == Pooling.Last ? "last" : "mean";
+    public static string ToName(this Pooling pooling) => PoolingNames.Name(pooling);
 
     /// <summary>Parses a pooling name.</summary>
-    public static Pooling ParsePooling(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "last" => Pooling.Last,
-        "mean" => Pooling.Mean,
-        _ => throw new ArgumentException($"unknown pooling '{name}' (expected last or mean)"),
-    };
+    public static Pooling ParsePooling(string name) => PoolingNames.Parse(name);
+
+    private static readonly NameTable<Pooling> PoolingNames = new NameTable<Pooling>("pooling", otherwise: Pooling.Mean)
+        .Add(Pooling.Last, "last")
+        .Add(Pooling.Mean, "mean");
 
     /// <summary><c>full</c> or <c>class</c>.</summary>
-    public static string ToName(this SoftmaxKind softmax) => softmax == SoftmaxKind.Full ? "full" : "class";
+    public static string ToName(this SoftmaxKind softmax) => SoftmaxNames.Name(softmax);
 
     /// <summary>Parses a softmax name.</summary>
-    public static SoftmaxKind ParseSoftmax(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "full" => SoftmaxKind.Full,
-        "class" => SoftmaxKind.Class,
-        _ => throw new ArgumentException($"unknown softmax '{name}' (expected full or class)"),
-    };
+    public static SoftmaxKind ParseSoftmax(string name) => SoftmaxNames.Parse(name);
+
+    private static readonly NameTable<SoftmaxKind> SoftmaxNames = new NameTable<SoftmaxKind>("softmax", otherwise: SoftmaxKind.Class)
+        .Add(SoftmaxKind.Full, "full")
+        .Add(SoftmaxKind.Class, "class");
 }
 
 /// <summary>
