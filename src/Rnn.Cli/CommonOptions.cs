@@ -12,6 +12,36 @@ public static class CommonOptions
         DefaultValueFactory = _ => "auto",
     };
 
+    /// <summary><c>--cell</c> of a bare recurrent stack whose file does not say whether its RNN is rnn_tanh or rnn_relu (its tensors cannot tell).</summary>
+    public static Option<string?> StackCell(string description)
+    {
+        var cell = new Option<string?>("--cell") { Description = description };
+        cell.AcceptOnlyFromAmong("rnn_tanh", "rnn_relu");
+        return cell;
+    }
+
+    /// <summary><c>--gru-variant</c> of a bare recurrent stack whose file does not say where its GRU applies the reset gate.</summary>
+    public static Option<string?> StackGruVariant(string description)
+    {
+        var variant = new Option<string?>("--gru-variant") { Description = description };
+        variant.AcceptOnlyFromAmong("reset_after", "reset_before");
+        return variant;
+    }
+
+    /// <summary>The cell <see cref="StackCell(string)"/> names, or null when it was not given.</summary>
+    public static RnnCellKind? StackCell(ParseResult parsed, Option<string?> cell)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
+        return parsed.GetValue(cell) is { } c ? RnnNames.ParseCell(c) : null;
+    }
+
+    /// <summary>The variant <see cref="StackGruVariant(string)"/> names, or null when it was not given.</summary>
+    public static GruVariant? StackGruVariant(ParseResult parsed, Option<string?> gruVariant)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
+        return parsed.GetValue(gruVariant) is { } v ? RnnNames.ParseGruVariant(v) : null;
+    }
+
     /// <summary>Creates the backend named on the command line and prints which one runs.</summary>
     public static IBackend CreateBackend(string name, CliConsole console)
     {

@@ -20,10 +20,8 @@ public static class ExportCommand
         var onnx = new Option<string>("--onnx") { Description = "Where to write the ONNX model (.onnx); seq2seq and caption write NAME.encoder.onnx and NAME.decoder.onnx", Required = true };
         var lengths = new Option<bool>("--lengths") { Description = "Bare stack: add input lengths [B] (int32, PyTorch's packed semantics)" };
         var states = new Option<bool>("--initial-states") { Description = "Bare stack: add inputs h0 (and c0 for LSTM) [L*D, B, H]" };
-        var cell = new Option<string?>("--cell") { Description = "Bare stack: for an RNN whose file does not say: rnn_tanh (the default) or rnn_relu" };
-        cell.AcceptOnlyFromAmong("rnn_tanh", "rnn_relu");
-        var gruVariant = new Option<string?>("--gru-variant") { Description = "Bare stack: for a GRU whose file does not say: reset_after (the default) or reset_before" };
-        gruVariant.AcceptOnlyFromAmong("reset_after", "reset_before");
+        var cell = CommonOptions.StackCell("Bare stack: for an RNN whose file does not say: rnn_tanh (the default) or rnn_relu");
+        var gruVariant = CommonOptions.StackGruVariant("Bare stack: for a GRU whose file does not say: reset_after (the default) or reset_before");
         var command = new Command("export", "Export a trained model or a saved stack as ONNX, with its vocabulary and labels in the model's metadata")
         {
             model, onnx, lengths, states, cell, gruVariant,
@@ -33,8 +31,8 @@ public static class ExportCommand
             p.GetRequiredValue(onnx),
             p.GetValue(lengths),
             p.GetValue(states),
-            p.GetValue(cell) is { } c ? RnnNames.ParseCell(c) : null,
-            p.GetValue(gruVariant) is { } v ? RnnNames.ParseGruVariant(v) : null)));
+            CommonOptions.StackCell(p, cell),
+            CommonOptions.StackGruVariant(p, gruVariant))));
         return command;
     }
 

@@ -30,7 +30,7 @@ public static class PredictCommand
         ArgumentNullException.ThrowIfNull(console);
         if (beam <= 0) throw new CliException($"--beam must be positive, got {beam}", ExitCodes.Usage);
         if (top <= 0) throw new CliException($"--top must be positive, got {top}", ExitCodes.Usage);
-        if (Checkpoint.TryTaskOf(modelPath) is not { } task || task == TaskKind.CharLm)
+        if (Checkpoint.TryTaskOf(modelPath) is not { } task || !TaskRegistry.Get(task).CanPredict)
         {
             _ = Checkpoint.Load(modelPath);
             throw new CliException($"{modelPath}: is a character model; 'gpurnn sample' continues a text with it (predict is for --task models)", ExitCodes.Usage);

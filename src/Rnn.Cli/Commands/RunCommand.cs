@@ -18,10 +18,8 @@ public static class RunCommand
         var input = new Option<string>("--input") { Description = "Inputs (.safetensors): x [T, B, I] time-major; optional h0, c0 [L*D, B, H], lengths [B]", Required = true };
         var output = new Option<string>("--output") { Description = "Where to write y [T, B, D*H], hn and (LSTM) cn (.safetensors)", Required = true };
         var backend = CommonOptions.Backend();
-        var cell = new Option<string?>("--cell") { Description = "For an RNN whose file does not say: rnn_tanh (the default) or rnn_relu" };
-        cell.AcceptOnlyFromAmong("rnn_tanh", "rnn_relu");
-        var gruVariant = new Option<string?>("--gru-variant") { Description = "For a GRU whose file does not say: reset_after (PyTorch, the default) or reset_before" };
-        gruVariant.AcceptOnlyFromAmong("reset_after", "reset_before");
+        var cell = CommonOptions.StackCell("For an RNN whose file does not say: rnn_tanh (the default) or rnn_relu");
+        var gruVariant = CommonOptions.StackGruVariant("For a GRU whose file does not say: reset_after (PyTorch, the default) or reset_before");
 
         var command = new Command("run", "Run a saved RNN/LSTM/GRU stack on inputs from a safetensors file") { model, input, output, backend, cell, gruVariant };
         command.SetAction(parsed => Execute(console, new RunArguments(
@@ -29,8 +27,8 @@ public static class RunCommand
             parsed.GetRequiredValue(input),
             parsed.GetRequiredValue(output),
             parsed.GetValue(backend) ?? "auto",
-            parsed.GetValue(cell) is { } c ? RnnNames.ParseCell(c) : null,
-            parsed.GetValue(gruVariant) is { } v ? RnnNames.ParseGruVariant(v) : null)));
+            CommonOptions.StackCell(parsed, cell),
+            CommonOptions.StackGruVariant(parsed, gruVariant))));
         return command;
     }
 

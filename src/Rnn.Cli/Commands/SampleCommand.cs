@@ -37,7 +37,7 @@ public static class SampleCommand
         if (beam < 0) throw new CliException($"--beam must be positive, got {beam}", ExitCodes.Usage);
 
         var snapshot = Checkpoint.Load(modelPath);
-        if (snapshot.Spec.Task != TaskKind.CharLm)
+        if (!TaskRegistry.Get(snapshot.Spec.Task).CanSample)
             throw new CliException($"{modelPath}: is a checkpoint of --task {snapshot.Spec.Task.ToName()}; 'gpurnn sample' continues a text with a character model (gpurnn predict is for --task models)");
         var vocabulary = CharLmTask.Characters(snapshot.Spec);
         // The prime and the beam are checked before a backend starts, so a typo costs nothing.

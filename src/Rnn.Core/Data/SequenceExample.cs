@@ -62,21 +62,8 @@ public static class SequenceBatch
     }
 
     /// <summary>Input ids [T, B] time-major, -1 past each example's end.</summary>
-    public static int[] Tokens(IReadOnlyList<SequenceExample> examples, int steps, bool reverse = false)
-    {
-        ArgumentNullException.ThrowIfNull(examples);
-        int batch = examples.Count;
-        var ids = new int[steps * batch];
-        Array.Fill(ids, -1);
-        for (var b = 0; b < batch; b++)
-        {
-            var tokens = examples[b].Tokens ?? throw new ArgumentException("the model reads tokens but an example has numeric features");
-            var n = examples[b].Length;
-            // Reversed inputs stay left-aligned: step t reads token n - 1 - t (Sutskever et al.'s source reversal).
-            for (var t = 0; t < n; t++) ids[t * batch + b] = tokens[reverse ? n - 1 - t : t];
-        }
-        return ids;
-    }
+    public static int[] Tokens(IReadOnlyList<SequenceExample> examples, int steps, bool reverse = false) =>
+        TimeMajor(examples, steps, e => e.Tokens ?? throw new ArgumentException("the model reads tokens but an example has numeric features"), reverse);
 
     /// <summary>Numeric inputs [T, B, F] time-major, zero past each example's end.</summary>
     public static double[] Features(IReadOnlyList<SequenceExample> examples, int steps, int featureSize)
@@ -96,17 +83,23 @@ public static class SequenceBatch
     }
 
     /// <summary>Per-step targets [T, B] time-major, -1 past each example's end.</summary>
-    public static int[] Targets(IReadOnlyList<SequenceExample> examples, int steps)
+    public static int[] Targets(IReadOnlyList<SequenceExample> examples, int steps) =>
+        TimeMajor(examples, steps, e => e.Targets ?? throw new ArgumentException("an example has no per-step targets"), reverse: false);
+
+    // Ids [T, B] time-major from each example's first Length values, -1 past its end.
+    private static int[] TimeMajor(IReadOnlyList<SequenceExample> examples, int steps, Func<SequenceExample, int[]> values, bool reverse)
     {
         ArgumentNullException.ThrowIfNull(examples);
         int batch = examples.Count;
-        var targets = new int[steps * batch];
-        Array.Fill(targets, -1);
+        var ids = new int[steps * batch];
+        Array.Fill(ids, -1);
         for (var b = 0; b < batch; b++)
         {
-            var y = examples[b].Targets ?? throw new ArgumentException("an example has no per-step targets");
-            for (var t = 0; t < examples[b].Length; t++) targets[t * batch + b] = y[t];
+            var row = values(examples[b]);
+            var n = examples[b].Length;
+            // Reversed inputs stay left-aligned: step t reads value n - 1 - t (Sutskever et al.'s source reversal).
+            for (var t = 0; t < n; t++) ids[t * batch + b] = row[reverse ? n - 1 - t : t];
         }
-        return targets;
+        return ids;
     }
 }

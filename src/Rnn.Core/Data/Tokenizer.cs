@@ -19,21 +19,15 @@ public enum Tokenization
 public static class Tokenizer
 {
     /// <summary>The command-line name: <c>char</c>, <c>word</c> or <c>space</c>.</summary>
-    public static string ToName(this Tokenization tokenization) => tokenization switch
-    {
-        Tokenization.Char => "char",
-        Tokenization.Word => "word",
-        _ => "space",
-    };
+    public static string ToName(this Tokenization tokenization) => Names.Name(tokenization);
 
     /// <summary>Parses a name of <see cref="ToName"/>.</summary>
-    public static Tokenization Parse(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "char" => Tokenization.Char,
-        "word" => Tokenization.Word,
-        "space" or "whitespace" => Tokenization.Whitespace,
-        _ => throw new ArgumentException($"unknown tokenization '{name}' (expected char, word or space)"),
-    };
+    public static Tokenization Parse(string name) => Names.Parse(name);
+
+    private static readonly NameTable<Tokenization> Names = new NameTable<Tokenization>("tokenization", otherwise: Tokenization.Whitespace)
+        .Add(Tokenization.Char, "char")
+        .Add(Tokenization.Word, "word")
+        .Add(Tokenization.Whitespace, "space", "whitespace");
 
     /// <summary>The tokens of <paramref name="text"/>.</summary>
     public static string[] Split(string text, Tokenization tokenization)

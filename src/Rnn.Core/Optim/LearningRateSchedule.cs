@@ -73,13 +73,12 @@ public sealed record LearningRateSchedule(
     public static string NameOf(ScheduleKind kind) => kind.ToString().ToLowerInvariant();
 
     /// <summary>Parses a name of <see cref="NameOf"/>.</summary>
-    public static ScheduleKind ParseKind(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "constant" => ScheduleKind.Constant,
-        "step" => ScheduleKind.Step,
-        "cosine" => ScheduleKind.Cosine,
-        _ => throw new ArgumentException($"unknown schedule '{name}' (expected constant, step or cosine)"),
-    };
+    public static ScheduleKind ParseKind(string name) => KindNames.Parse(name);
+
+    private static readonly NameTable<ScheduleKind> KindNames = new NameTable<ScheduleKind>("schedule")
+        .Add(ScheduleKind.Constant, "constant")
+        .Add(ScheduleKind.Step, "step")
+        .Add(ScheduleKind.Cosine, "cosine");
 
     /// <summary>One line for logs.</summary>
     public override string ToString()
@@ -106,20 +105,9 @@ public sealed record LearningRateSchedule(
     }.ToJsonString();
 
     /// <summary>Reads <see cref="ToJson"/>'s form.</summary>
-    public static LearningRateSchedule FromJson(string json)
-    {
-        try
-        {
-            var o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException("the schedule is not a JSON object");
-            T Get<T>(string key) => o[key] is { } node ? node.GetValue<T>() : throw new InvalidDataException($"the schedule has no '{key}'");
-            return new LearningRateSchedule(Get<double>("lr"), ParseKind(Get<string>("kind")), Get<long>("warmup_steps"), Get<long>("step_size"),
-                Get<double>("gamma"), Get<long>("total_steps"), Get<double>("min_lr")).Validate();
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or InvalidOperationException or FormatException)
-        {
-            throw new InvalidDataException($"the schedule is invalid: {e.Message}");
-        }
-    }
+    public static LearningRateSchedule FromJson(string json) => JsonFields.Read(json, "the schedule", f =>
+        new LearningRateSchedule(f.Get<double>("lr"), ParseKind(f.Get<string>("kind")), f.Get<long>("warmup_steps"), f.Get<long>("step_size"),
+            f.Get<double>("gamma"), f.Get<long>("total_steps"), f.Get<double>("min_lr")).Validate());
 
     private static string F(double v) => v.ToString(CultureInfo.InvariantCulture);
 }

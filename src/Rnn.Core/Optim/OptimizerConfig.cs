@@ -49,23 +49,16 @@ public sealed record OptimizerConfig(
     public OptimizerConfig Normalized => this with { WeightDecay = EffectiveWeightDecay };
 
     /// <summary>The command-line name: <c>sgd</c>, <c>adam</c>, <c>adamw</c>, <c>rmsprop</c>.</summary>
-    public static string NameOf(OptimizerKind kind) => kind switch
-    {
-        OptimizerKind.Sgd => "sgd",
-        OptimizerKind.Adam => "adam",
-        OptimizerKind.AdamW => "adamw",
-        _ => "rmsprop",
-    };
+    public static string NameOf(OptimizerKind kind) => KindNames.Name(kind);
 
     /// <summary>Parses a name of <see cref="NameOf"/>.</summary>
-    public static OptimizerKind ParseKind(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "sgd" => OptimizerKind.Sgd,
-        "adam" => OptimizerKind.Adam,
-        "adamw" => OptimizerKind.AdamW,
-        "rmsprop" => OptimizerKind.RmsProp,
-        _ => throw new ArgumentException($"unknown optimizer '{name}' (expected sgd, adam, adamw or rmsprop)"),
-    };
+    public static OptimizerKind ParseKind(string name) => KindNames.Parse(name);
+
+    private static readonly NameTable<OptimizerKind> KindNames = new NameTable<OptimizerKind>("optimizer", otherwise: OptimizerKind.RmsProp)
+        .Add(OptimizerKind.Sgd, "sgd")
+        .Add(OptimizerKind.Adam, "adam")
+        .Add(OptimizerKind.AdamW, "adamw")
+        .Add(OptimizerKind.RmsProp, "rmsprop");
 
     /// <summary>
     /// The learning rate used when none is given (by <c>gpurnn train</c> and the
@@ -120,18 +113,7 @@ public sealed record OptimizerConfig(
     }.ToJsonString();
 
     /// <summary>Reads <see cref="ToJson"/>'s form.</summary>
-    public static OptimizerConfig FromJson(string json)
-    {
-        try
-        {
-            var o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException("the optimizer config is not a JSON object");
-            T Get<T>(string key) => o[key] is { } node ? node.GetValue<T>() : throw new InvalidDataException($"the optimizer config has no '{key}'");
-            return new OptimizerConfig(ParseKind(Get<string>("kind")), Get<double>("momentum"), Get<double>("weight_decay"),
-                Get<double>("beta1"), Get<double>("beta2"), Get<double>("eps"), Get<double>("alpha"), Get<bool>("nesterov")).Validate();
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or InvalidOperationException or FormatException)
-        {
-            throw new InvalidDataException($"the optimizer config is invalid: {e.Message}");
-        }
-    }
+    public static OptimizerConfig FromJson(string json) => JsonFields.Read(json, "the optimizer config", f =>
+        new OptimizerConfig(ParseKind(f.Get<string>("kind")), f.Get<double>("momentum"), f.Get<double>("weight_decay"),
+            f.Get<double>("beta1"), f.Get<double>("beta2"), f.Get<double>("eps"), f.Get<double>("alpha"), f.Get<bool>("nesterov")).Validate());
 }

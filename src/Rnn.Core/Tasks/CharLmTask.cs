@@ -18,6 +18,12 @@ public sealed partial class CharLmTask() : SequenceTask("charlm", TaskKind.CharL
     public override TaskOptions Options => TaskOptions.Window;
 
     /// <inheritdoc/>
+    public override bool CanSample => true;
+
+    /// <inheritdoc/>
+    public override bool CanPredict => false;
+
+    /// <inheritdoc/>
     public override int DefaultHiddenSize => 128;
 
     /// <inheritdoc/>

@@ -93,6 +93,15 @@ public abstract partial class SequenceTask(string name, TaskKind kind, string bu
     /// <summary>Whether the model predicts a value (mean squared error) rather than a class.</summary>
     public virtual bool IsRegression => false;
 
+    /// <summary>Whether <c>gpurnn sample</c> continues a text with this task's models.</summary>
+    public virtual bool CanSample => false;
+
+    /// <summary>
+    /// Whether <c>gpurnn predict</c> is for this task's models; a character model's <see cref="Predict"/>
+    /// serves the library, while the command line continues its texts with <c>gpurnn sample</c>.
+    /// </summary>
+    public virtual bool CanPredict => true;
+
     /// <summary>Whether this task takes <paramref name="option"/>.</summary>
     public bool Accepts(TaskOptions option) => (Options & option) == option;
 

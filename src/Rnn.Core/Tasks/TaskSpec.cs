@@ -65,26 +65,24 @@ public static class TaskNames
     public static TaskKind ParseTask(string name) => TaskRegistry.Get(name).Kind;
 
     /// <summary><c>last</c> or <c>mean</c>.</summary>
-    public static string ToName(this Pooling pooling) => pooling == Pooling.Last ? "last" : "mean";
+    public static string ToName(this Pooling pooling) => PoolingNames.Name(pooling);
 
     /// <summary>Parses a pooling name.</summary>
-    public static Pooling ParsePooling(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "last" => Pooling.Last,
-        "mean" => Pooling.Mean,
-        _ => throw new ArgumentException($"unknown pooling '{name}' (expected last or mean)"),
-    };
+    public static Pooling ParsePooling(string name) => PoolingNames.Parse(name);
+
+    private static readonly NameTable<Pooling> PoolingNames = new NameTable<Pooling>("pooling", otherwise: Pooling.Mean)
+        .Add(Pooling.Last, "last")
+        .Add(Pooling.Mean, "mean");
 
     /// <summary><c>full</c> or <c>class</c>.</summary>
-    public static string ToName(this SoftmaxKind softmax) => softmax == SoftmaxKind.Full ? "full" : "class";
+    public static string ToName(this SoftmaxKind softmax) => SoftmaxNames.Name(softmax);
 
     /// <summary>Parses a softmax name.</summary>
-    public static SoftmaxKind ParseSoftmax(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "full" => SoftmaxKind.Full,
-        "class" => SoftmaxKind.Class,
-        _ => throw new ArgumentException($"unknown softmax '{name}' (expected full or class)"),
-    };
+    public static SoftmaxKind ParseSoftmax(string name) => SoftmaxNames.Parse(name);
+
+    private static readonly NameTable<SoftmaxKind> SoftmaxNames = new NameTable<SoftmaxKind>("softmax", otherwise: SoftmaxKind.Class)
+        .Add(SoftmaxKind.Full, "full")
+        .Add(SoftmaxKind.Class, "class");
 }
 
 /// <summary>
@@ -267,11 +265,7 @@ public sealed record TaskSpec
             ["length"] = Length,
             ["copy_count"] = CopyCount,
         };
-        // Written only when set, so that a model without them keeps the spec older versions read.
-        if (LayerNorm) o["layer_norm"] = true;
-        if (Zoneout > 0) o["zoneout"] = Zoneout;
-        if (ZoneoutCell > 0) o["zoneout_cell"] = ZoneoutCell;
-        if (CellClip > 0) o["cell_clip"] = CellClip;
+        JsonFields.AddCellOptions(o, LayerNorm, Zoneout, ZoneoutCell, CellClip);
         if (InputVocabulary is not null) o["input_vocabulary"] = JsonNode.Parse(InputVocabulary.ToJson());
         if (OutputVocabulary is not null) o["output_vocabulary"] = JsonNode.Parse(OutputVocabulary.ToJson());
         if (WordClasses is not null) o["word_classes"] = new JsonArray(WordClasses.Select(c => (JsonNode)c).ToArray());
@@ -280,47 +274,35 @@ public sealed record TaskSpec
 
     /// <summary>Reads <see cref="ToJson"/>'s form.</summary>
     /// <exception cref="InvalidDataException">Not such an object, or a field is missing or invalid.</exception>
-    public static TaskSpec FromJson(string json)
+    public static TaskSpec FromJson(string json) => JsonFields.Read(json, "the task spec", f => new TaskSpec
     {
-        try
-        {
-            var o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException("the task spec is not a JSON object");
-            T Get<T>(string key) => o[key] is { } node ? node.GetValue<T>() : throw new InvalidDataException($"the task spec has no '{key}'");
-            T Optional<T>(string key, T absent) => o[key] is { } node ? node.GetValue<T>() : absent;
-            Vocabulary? VocabularyAt(string key) => o[key] is { } node ? Vocabulary.FromJson(node.ToJsonString()) : null;
-            return new TaskSpec
-            {
-                Task = TaskNames.ParseTask(Get<string>("task")),
-                Cell = RnnNames.ParseCell(Get<string>("cell")),
-                HiddenSize = Get<int>("hidden_size"),
-                NumLayers = Get<int>("num_layers"),
-                Bidirectional = Get<bool>("bidirectional"),
-                Dropout = Get<double>("dropout"),
-                RecurrentInit = RecurrentInitializer.Parse(Get<string>("recurrent_init")),
-                ForgetBias = Get<bool>("forget_bias"),
-                GruVariant = RnnNames.ParseGruVariant(Get<string>("gru_variant")),
-                LayerNorm = Optional("layer_norm", false),
-                Zoneout = Optional("zoneout", 0.0),
-                ZoneoutCell = Optional("zoneout_cell", 0.0),
-                CellClip = Optional("cell_clip", 0.0),
-                EmbeddingSize = Get<int>("embedding_size"),
-                FeatureSize = Get<int>("feature_size"),
-                InputVocabulary = VocabularyAt("input_vocabulary"),
-                InputTokenization = Tokenizer.Parse(Get<string>("input_tokenization")),
-                OutputVocabulary = VocabularyAt("output_vocabulary"),
-                OutputTokenization = Tokenizer.Parse(Get<string>("output_tokenization")),
-                Pooling = TaskNames.ParsePooling(Get<string>("pooling")),
-                Softmax = TaskNames.ParseSoftmax(Get<string>("softmax")),
-                WordClasses = o["word_classes"] is JsonArray a ? a.Select(n => n!.GetValue<int>()).ToArray() : null,
-                ReverseSource = Get<bool>("reverse_source"),
-                MaxOutputLength = Get<int>("max_output_length"),
-                Length = Get<int>("length"),
-                CopyCount = Get<int>("copy_count"),
-            }.Validate();
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or InvalidOperationException or FormatException)
-        {
-            throw new InvalidDataException($"the task spec is invalid: {e.Message}");
-        }
-    }
+        Task = TaskNames.ParseTask(f.Get<string>("task")),
+        Cell = RnnNames.ParseCell(f.Get<string>("cell")),
+        HiddenSize = f.Get<int>("hidden_size"),
+        NumLayers = f.Get<int>("num_layers"),
+        Bidirectional = f.Get<bool>("bidirectional"),
+        Dropout = f.Get<double>("dropout"),
+        RecurrentInit = RecurrentInitializer.Parse(f.Get<string>("recurrent_init")),
+        ForgetBias = f.Get<bool>("forget_bias"),
+        GruVariant = RnnNames.ParseGruVariant(f.Get<string>("gru_variant")),
+        LayerNorm = f.Optional("layer_norm", false),
+        Zoneout = f.Optional("zoneout", 0.0),
+        ZoneoutCell = f.Optional("zoneout_cell", 0.0),
+        CellClip = f.Optional("cell_clip", 0.0),
+        EmbeddingSize = f.Get<int>("embedding_size"),
+        FeatureSize = f.Get<int>("feature_size"),
+        InputVocabulary = VocabularyAt(f, "input_vocabulary"),
+        InputTokenization = Tokenizer.Parse(f.Get<string>("input_tokenization")),
+        OutputVocabulary = VocabularyAt(f, "output_vocabulary"),
+        OutputTokenization = Tokenizer.Parse(f.Get<string>("output_tokenization")),
+        Pooling = TaskNames.ParsePooling(f.Get<string>("pooling")),
+        Softmax = TaskNames.ParseSoftmax(f.Get<string>("softmax")),
+        WordClasses = f["word_classes"] is JsonArray a ? a.Select(n => n!.GetValue<int>()).ToArray() : null,
+        ReverseSource = f.Get<bool>("reverse_source"),
+        MaxOutputLength = f.Get<int>("max_output_length"),
+        Length = f.Get<int>("length"),
+        CopyCount = f.Get<int>("copy_count"),
+    }.Validate());
+
+    private static Vocabulary? VocabularyAt(JsonFields f, string key) => f[key] is { } node ? Vocabulary.FromJson(node.ToJsonString()) : null;
 }

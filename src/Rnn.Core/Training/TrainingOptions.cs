@@ -48,18 +48,14 @@ public sealed record TrainingOptions(
     }.ToJsonString();
 
     /// <summary>Reads <see cref="ToJson"/>'s form.</summary>
-    public static TrainingOptions FromJson(string json)
+    public static TrainingOptions FromJson(string json) => JsonFields.Read(json, "the training options", f =>
+        new TrainingOptions(f.Get<int>("batch"), f.Get<int>("seq"), f.Get<long>("steps"), f.Get<double>("clip"), f.Get<int>("eval_every"),
+            f.Get<int>("checkpoint_every"), f.Get<long>("eval_max_chars"), ParseSeed(f.Get<string>("seed"))).Validate(), plural: true);
+
+    // The seed is a string (a ulong does not survive JSON numbers); a seed too large for one is invalid like any malformed field.
+    private static ulong ParseSeed(string text)
     {
-        try
-        {
-            var o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException("the training options are not a JSON object");
-            T Get<T>(string key) => o[key] is { } node ? node.GetValue<T>() : throw new InvalidDataException($"the training options have no '{key}'");
-            return new TrainingOptions(Get<int>("batch"), Get<int>("seq"), Get<long>("steps"), Get<double>("clip"), Get<int>("eval_every"),
-                Get<int>("checkpoint_every"), Get<long>("eval_max_chars"), ulong.Parse(Get<string>("seed"), System.Globalization.CultureInfo.InvariantCulture)).Validate();
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or InvalidOperationException or FormatException or OverflowException)
-        {
-            throw new InvalidDataException($"the training options are invalid: {e.Message}");
-        }
+        try { return ulong.Parse(text, System.Globalization.CultureInfo.InvariantCulture); }
+        catch (OverflowException e) { throw new FormatException(e.Message, e); }
     }
 }

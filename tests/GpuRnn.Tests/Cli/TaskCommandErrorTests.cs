@@ -129,6 +129,14 @@ public sealed class TaskCommandErrorTests : IDisposable
     }
 
     [Fact]
+    public void SampleRefusesATaskModel()
+    {
+        var checkpoint = Checkpoint("copy", "copy.tsv");
+        var error = Gpurnn.Run(["sample", "--model", checkpoint, "--length", "5", "--backend", "cpu"]).AssertFailed(ExitCodes.BadInput);
+        Assert.Contains("is a checkpoint of --task copy; 'gpurnn sample' continues a text with a character model", error);
+    }
+
+    [Fact]
     public void AMissingDataFileIsNamed()
     {
         var missing = _folder.File("nope.tsv");

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using GpuRnn.Cpu;
 using GpuRnn.Tests.Cli;
+using GpuRnn.Tests.Compatibility;
 using GpuRnn.Tests.Tasks;
 using GpuRnn.Tests.Training;
 using Xunit;
@@ -200,10 +201,10 @@ public sealed partial class ReaderMutationTests : IDisposable
         var optimizer = parameters.SelectMany(p => new[] { "exp_avg", "exp_avg_sq" }.Select(b =>
             new KeyValuePair<string, HostTensor>($"{p.Key}.{b}", TestRandom.Tensor(rng, p.Value.Shape, DType.Float32)))).ToList();
         var state = new Shape(spec.NumLayers, 2, spec.HiddenSize);
-        var snapshot = new TrainingSnapshot(spec, corpus.Vocabulary, new OptimizerConfig(), new LearningRateSchedule(0.01), new TrainingOptions(2, 5, 10),
+        var snapshot = new LegacySnapshot(spec, corpus.Vocabulary, new OptimizerConfig(), new LearningRateSchedule(0.01), new TrainingOptions(2, 5, 10),
             3, 3, 7, 11, parameters, optimizer, TestRandom.Tensor(rng, state, DType.Float32), TestRandom.Tensor(rng, state, DType.Float32), "test data");
-        var valid = Bytes(p => TrainingCheckpoint.Save(p, snapshot));
-        Check("character checkpoint", valid, safetensors: true, seed: 4, p => { var (m, _) = TrainingCheckpoint.LoadModel(p, Cpu); m.Dispose(); });
+        var valid = Bytes(p => LegacyCheckpoint.Save(p, snapshot));
+        Check("character checkpoint", valid, safetensors: true, seed: 4, p => { var (m, _) = Checkpoint.LoadModel(p, Cpu); m.Dispose(); });
     }
 
     [Fact]

@@ -11,10 +11,10 @@ namespace GpuRnn.IO;
 /// architecture, vocabularies, labels, tags, word classes) as JSON under <c>model</c>, the
 /// optimizer, schedule and training options, the step, the optimizer's step, the dropout stream
 /// and the data's name. Files are written atomically. The reader also reads the character-model
-/// checkpoints of earlier versions (format <c>gpurnn.char_model</c>), whose metadata it maps to a
-/// <c>charlm</c> spec.
+/// checkpoints of earlier versions (format <c>gpurnn.char_model</c>, <c>Checkpoint.Legacy.cs</c>),
+/// whose metadata it maps to a <c>charlm</c> spec.
 /// </summary>
-public static class Checkpoint
+public static partial class Checkpoint
 {
     /// <summary>The value of the <c>format</c> metadata that marks a GpuRnn checkpoint.</summary>
     public const string FormatName = "gpurnn.task_model";
@@ -83,7 +83,8 @@ public static class Checkpoint
 
     /// <summary>
     /// Reads a checkpoint written by <see cref="Save"/> or an earlier version's character-model
-    /// checkpoint. The metadata is read and checked against the header first
+    /// checkpoint (its architecture and characters become the spec; its <c>train.hidden</c> and
+    /// <c>train.cell</c> the carried state). The metadata is read and checked against the header first
     /// (<see cref="ExpectedTensors.CheckHeader"/>): the <c>task</c> must be the spec's, and every
     /// parameter the spec implies must be there with its shape, as must the carried state for the
     /// saved batch and the optimizer state of each parameter, before any tensor data is read;
@@ -94,9 +95,9 @@ public static class Checkpoint
     public static TaskSnapshot Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (IsLegacy(SafeTensors.ReadHeader(path).Metadata)) return FromLegacy(TrainingCheckpoint.Load(path));
         TaskSpec? spec = null;
-        var file = SafeTensors.Read(path, header => spec = Describe(header, path));
+        var legacy = false;
+        var file = SafeTensors.Read(path, header => spec = (legacy = IsLegacy(header.Metadata)) ? DescribeLegacy(header, path) : Describe(header, path));
         var meta = file.Metadata;
         var parameters = new List<KeyValuePair<string, HostTensor>>();
         var optimizerState = new List<KeyValuePair<string, HostTensor>>();
@@ -104,7 +105,7 @@ public static class Checkpoint
         foreach (var (name, tensor) in file.Tensors)
         {
             if (name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) optimizerState.Add(new(name[OptimizerPrefix.Length..], tensor));
-            else if (name.StartsWith(StatePrefix, StringComparison.Ordinal)) state.Add(new(name, tensor));
+            else if (legacy ? IsLegacyState(name) : name.StartsWith(StatePrefix, StringComparison.Ordinal)) state.Add(new(name, tensor));
             else parameters.Add(new(name, tensor));
         }
         return new TaskSnapshot(
@@ -140,29 +141,11 @@ public static class Checkpoint
         return (model, snapshot);
     }
 
-    /// <summary>
-    /// An earlier version's character-model snapshot as a <c>charlm</c> one: the architecture and
-    /// the characters become the spec, the carried state keeps its names; everything else is the same.
-    /// </summary>
-    public static TaskSnapshot FromLegacy(TrainingSnapshot legacy)
+    // Both formats are at version 1, and a file of either is refused in the same words.
+    private static void CheckFormat(IReadOnlyDictionary<string, string> meta, string path, string formatName = FormatName)
     {
-        ArgumentNullException.ThrowIfNull(legacy);
-        var state = new List<KeyValuePair<string, HostTensor>> { new(CharLmTask.HiddenName, legacy.Hidden) };
-        if (legacy.Cell is not null) state.Add(new(CharLmTask.CellName, legacy.Cell));
-        TaskSpec spec;
-        try { spec = CharLmTask.Spec(legacy.Spec, legacy.Vocabulary); }
-        catch (ArgumentException e) { throw new InvalidDataException($"the character model's spec does not make a charlm model: {e.Message}"); }
-        return new TaskSnapshot(spec, legacy.Optimizer, legacy.Schedule, legacy.Options, legacy.Step, legacy.OptimizerStep,
-            legacy.DropoutSeed, legacy.DropoutCounter, legacy.Parameters, legacy.OptimizerState, legacy.DataName, state);
-    }
-
-    private static bool IsLegacy(IReadOnlyDictionary<string, string> meta) =>
-        meta.TryGetValue("format", out var format) && format == TrainingCheckpoint.FormatName;
-
-    private static void CheckFormat(IReadOnlyDictionary<string, string> meta, string path)
-    {
-        if (!meta.TryGetValue("format", out var format) || format != FormatName)
-            throw new InvalidDataException($"{path}: is not a GpuRnn training checkpoint (its metadata has no format '{FormatName}'; " +
+        if (!meta.TryGetValue("format", out var format) || format != formatName)
+            throw new InvalidDataException($"{path}: is not a GpuRnn training checkpoint (its metadata has no format '{formatName}'; " +
                 (meta.TryGetValue("format", out var f) ? $"it says '{f}')" : "a plain state_dict can be run with 'gpurnn run')"));
         var version = Required(meta, "format_version", path);
         if (version != FormatVersion.ToString(CultureInfo.InvariantCulture))

@@ -3,8 +3,8 @@ using System.Globalization;
 namespace GpuRnn.IO;
 
 /// <summary>
-/// Reading a checkpoint's metadata strings, shared by <see cref="TrainingCheckpoint"/> and
-/// <see cref="Checkpoint"/>: every failure names the file and the key.
+/// Reading a checkpoint's metadata strings, shared by <see cref="Checkpoint"/>'s readers of both
+/// formats: every failure names the file and the key.
 /// </summary>
 internal static class CheckpointMetadata
 {

@@ -47,11 +47,7 @@ public static class CaptionGraph
     /// <summary>Checks the spec and returns the decoder's stack.</summary>
     private static RnnSpec Check(TaskSpec spec, IReadOnlyDictionary<string, HostTensor> stateDict)
     {
-        ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(stateDict);
-        spec.Validate();
-        if (TaskRegistry.Get(spec.Task).Family != TaskModelFamily.Caption)
-            throw new ArgumentException($"a caption graph is for {TaskRegistry.NamesOf(TaskModelFamily.Caption, "or")}, not {spec.Task.ToName()}");
+        GraphParts.CheckFamily(spec, stateDict, TaskModelFamily.Caption, "caption");
         return CaptionModel.DecoderSpec(spec);
     }
 }

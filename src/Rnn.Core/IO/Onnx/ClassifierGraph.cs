@@ -15,26 +15,11 @@ public static class ClassifierGraph
     /// <exception cref="ArgumentException">The spec is not a many-to-one task, or a tensor is missing or has the wrong shape.</exception>
     public static byte[] Export(TaskSpec spec, IReadOnlyDictionary<string, HostTensor> stateDict)
     {
-        ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(stateDict);
-        spec.Validate();
-        if (TaskRegistry.Get(spec.Task).Family != TaskModelFamily.Classifier)
-            throw new ArgumentException($"a classifier graph is for {TaskRegistry.NamesOf(TaskModelFamily.Classifier, "or")}, not {spec.Task.ToName()}");
+        GraphParts.CheckFamily(spec, stateDict, TaskModelFamily.Classifier, "classifier");
         var rnn = spec.Rnn;
         int dirs = rnn.Directions, width = rnn.OutputSize, k = spec.OutputSize;
         var g = new OnnxGraph("gpurnn_" + spec.Task.ToName(), OnnxExporter.Opset);
-        string x;
-        if (spec.TokenInputs)
-        {
-            x = GraphParts.Embed(g, stateDict, "embedding.weight", "tokens", spec.InputVocabulary!.Count, spec.EmbeddingSize);
-        }
-        else
-        {
-            g.Input("features", OnnxGraph.Float, "T", "B", spec.FeatureSize);
-            x = "features";
-        }
-        g.Input("lengths", OnnxGraph.Int32, "B");
-        OnnxExporter.AppendStack(g, rnn, GraphParts.Under(stateDict, "rnn."), x, "y", "lengths", initialStates: false);
+        GraphParts.InputStack(g, spec, stateDict);
 
         var pooled = g.Name("pooled");
         if (spec.Pooling == Pooling.Last)

@@ -23,6 +23,40 @@ internal static class GraphParts
     public static IReadOnlyDictionary<string, HostTensor> Under(IReadOnlyDictionary<string, HostTensor> sd, string prefix) =>
         sd.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
 
+    /// <summary>
+    /// Checks <paramref name="spec"/> and that its task is of <paramref name="family"/>, whose
+    /// graph <paramref name="graph"/> names in the message (<c>a {graph} graph is for ...</c>).
+    /// </summary>
+    public static void CheckFamily(TaskSpec spec, IReadOnlyDictionary<string, HostTensor> stateDict, TaskModelFamily family, string graph)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(stateDict);
+        spec.Validate();
+        if (TaskRegistry.Get(spec.Task).Family != family)
+            throw new ArgumentException($"a {graph} graph is for {TaskRegistry.NamesOf(family, "or")}, not {spec.Task.ToName()}");
+    }
+
+    /// <summary>
+    /// The input side of a one-stack model: <c>tokens</c> [T, B] through <c>embedding.weight</c>
+    /// or <c>features</c> [T, B, F], and <c>lengths</c> [B] (int32), read by the stack
+    /// <c>rnn.*</c> from zero states into <c>y</c> [T, B, D*H] and <c>hn</c>.
+    /// </summary>
+    public static void InputStack(OnnxGraph g, TaskSpec spec, IReadOnlyDictionary<string, HostTensor> sd)
+    {
+        string x;
+        if (spec.TokenInputs)
+        {
+            x = Embed(g, sd, "embedding.weight", "tokens", spec.InputVocabulary!.Count, spec.EmbeddingSize);
+        }
+        else
+        {
+            g.Input("features", OnnxGraph.Float, "T", "B", spec.FeatureSize);
+            x = "features";
+        }
+        g.Input("lengths", OnnxGraph.Int32, "B");
+        OnnxExporter.AppendStack(g, spec.Rnn, Under(sd, "rnn."), x, "y", "lengths", initialStates: false);
+    }
+
     /// <summary>Declares input <paramref name="tokens"/> [T, B] (int64) and looks it up in <paramref name="table"/> [V, E]; returns the [T, B, E] value.</summary>
     public static string Embed(OnnxGraph g, IReadOnlyDictionary<string, HostTensor> sd, string table, string tokens, int vocabulary, int width)
     {

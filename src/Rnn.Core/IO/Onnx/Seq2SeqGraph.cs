@@ -18,7 +18,7 @@ public static class Seq2SeqGraph
     /// <exception cref="ArgumentException">Not a seq2seq model, or a tensor is missing or has the wrong shape.</exception>
     public static byte[] ExportEncoder(TaskSpec spec, IReadOnlyDictionary<string, HostTensor> stateDict)
     {
-        Check(spec, stateDict);
+        GraphParts.CheckFamily(spec, stateDict, TaskModelFamily.Seq2Seq, "seq2seq");
         var rnn = spec.Rnn;
         var g = new OnnxGraph("gpurnn_seq2seq_encoder", OnnxExporter.Opset);
         var x = GraphParts.Embed(g, stateDict, "encoder.embedding.weight", "tokens", spec.InputVocabulary!.Count, spec.EmbeddingSize);
@@ -45,7 +45,7 @@ public static class Seq2SeqGraph
     /// <exception cref="ArgumentException">Not a seq2seq model, or a tensor is missing or has the wrong shape.</exception>
     public static byte[] ExportDecoderStep(TaskSpec spec, IReadOnlyDictionary<string, HostTensor> stateDict)
     {
-        Check(spec, stateDict);
+        GraphParts.CheckFamily(spec, stateDict, TaskModelFamily.Seq2Seq, "seq2seq");
         return DecoderStep(spec, spec.Rnn, stateDict, "seq2seq_decoder_step");
     }
 
@@ -67,14 +67,5 @@ public static class Seq2SeqGraph
         g.Output("log_probabilities", OnnxGraph.Float, "T", "B", v);
         GraphParts.StateOutputs(g, rnn);
         return GraphParts.Finish(g, spec, graph);
-    }
-
-    private static void Check(TaskSpec spec, IReadOnlyDictionary<string, HostTensor> stateDict)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(stateDict);
-        spec.Validate();
-        if (TaskRegistry.Get(spec.Task).Family != TaskModelFamily.Seq2Seq)
-            throw new ArgumentException($"a seq2seq graph is for {TaskRegistry.NamesOf(TaskModelFamily.Seq2Seq, "or")}, not {spec.Task.ToName()}");
     }
 }

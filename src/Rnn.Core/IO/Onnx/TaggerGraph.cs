@@ -15,27 +15,11 @@ public static class TaggerGraph
     /// <exception cref="ArgumentException">Not a tag or copy model, a class-based softmax, or a tensor is missing or has the wrong shape.</exception>
     public static byte[] Export(TaskSpec spec, IReadOnlyDictionary<string, HostTensor> stateDict)
     {
-        ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(stateDict);
-        spec.Validate();
-        if (TaskRegistry.Get(spec.Task).Family != TaskModelFamily.Tagger)
-            throw new ArgumentException($"a tagger graph is for {TaskRegistry.NamesOf(TaskModelFamily.Tagger, "or")}, not {spec.Task.ToName()}");
+        GraphParts.CheckFamily(spec, stateDict, TaskModelFamily.Tagger, "tagger");
         if (spec.Softmax != SoftmaxKind.Full) throw new ArgumentException("a tagger graph needs a full softmax");
-        var rnn = spec.Rnn;
-        int width = rnn.OutputSize, v = spec.OutputSize;
+        int width = spec.Rnn.OutputSize, v = spec.OutputSize;
         var g = new OnnxGraph("gpurnn_" + spec.Task.ToName(), OnnxExporter.Opset);
-        string x;
-        if (spec.TokenInputs)
-        {
-            x = GraphParts.Embed(g, stateDict, "embedding.weight", "tokens", spec.InputVocabulary!.Count, spec.EmbeddingSize);
-        }
-        else
-        {
-            g.Input("features", OnnxGraph.Float, "T", "B", spec.FeatureSize);
-            x = "features";
-        }
-        g.Input("lengths", OnnxGraph.Int32, "B");
-        OnnxExporter.AppendStack(g, rnn, GraphParts.Under(stateDict, "rnn."), x, "y", "lengths", initialStates: false);
+        GraphParts.InputStack(g, spec, stateDict);
         var logits = GraphParts.Linear(g, stateDict, "output.", "y", width, v);
         g.Node("Softmax", [logits], ["probabilities"], OnnxGraph.Attribute.Int("axis", -1));
         g.Output("probabilities", OnnxGraph.Float, "T", "B", v);

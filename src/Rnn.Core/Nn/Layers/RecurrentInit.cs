@@ -20,21 +20,15 @@ public enum RecurrentInit
 public static class RecurrentInitializer
 {
     /// <summary>The command-line names: <c>default</c>, <c>orthogonal</c>, <c>identity</c>.</summary>
-    public static string ToName(this RecurrentInit init) => init switch
-    {
-        RecurrentInit.Orthogonal => "orthogonal",
-        RecurrentInit.Identity => "identity",
-        _ => "default",
-    };
+    public static string ToName(this RecurrentInit init) => Names.Name(init);
 
     /// <summary>Parses a name of <see cref="ToName"/>.</summary>
-    public static RecurrentInit Parse(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "default" => RecurrentInit.Default,
-        "orthogonal" => RecurrentInit.Orthogonal,
-        "identity" or "irnn" => RecurrentInit.Identity,
-        _ => throw new ArgumentException($"unknown recurrent initialisation '{name}' (expected default, orthogonal or identity)"),
-    };
+    public static RecurrentInit Parse(string name) => Names.Parse(name);
+
+    private static readonly NameTable<RecurrentInit> Names = new NameTable<RecurrentInit>("recurrent initialisation", otherwise: RecurrentInit.Default)
+        .Add(RecurrentInit.Default, "default")
+        .Add(RecurrentInit.Orthogonal, "orthogonal")
+        .Add(RecurrentInit.Identity, "identity", "irnn");
 
     /// <summary>
     /// Re-initialises the recurrent weights of every layer and direction as <paramref name="init"/>

@@ -40,25 +40,23 @@ public static class RnnNames
     };
 
     /// <summary>Parses a cell name; the error lists the accepted names.</summary>
-    public static RnnCellKind ParseCell(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "lstm" => RnnCellKind.Lstm,
-        "gru" => RnnCellKind.Gru,
-        "rnn_tanh" or "rnn" or "tanh" => RnnCellKind.RnnTanh,
-        "rnn_relu" or "relu" => RnnCellKind.RnnRelu,
-        _ => throw new ArgumentException($"unknown cell '{name}' (expected lstm, gru, rnn_tanh or rnn_relu)"),
-    };
+    public static RnnCellKind ParseCell(string name) => CellNames.Parse(name);
+
+    private static readonly NameTable<RnnCellKind> CellNames = new NameTable<RnnCellKind>("cell")
+        .Add(RnnCellKind.Lstm, "lstm")
+        .Add(RnnCellKind.Gru, "gru")
+        .Add(RnnCellKind.RnnTanh, "rnn_tanh", "rnn", "tanh")
+        .Add(RnnCellKind.RnnRelu, "rnn_relu", "relu");
 
     /// <summary><c>reset_after</c> or <c>reset_before</c>.</summary>
-    public static string ToName(this GruVariant variant) => variant == GruVariant.ResetAfter ? "reset_after" : "reset_before";
+    public static string ToName(this GruVariant variant) => GruVariantNames.Name(variant);
 
     /// <summary>Parses a GRU variant name.</summary>
-    public static GruVariant ParseGruVariant(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "reset_after" => GruVariant.ResetAfter,
-        "reset_before" => GruVariant.ResetBefore,
-        _ => throw new ArgumentException($"unknown gru_variant '{name}' (expected reset_after or reset_before)"),
-    };
+    public static GruVariant ParseGruVariant(string name) => GruVariantNames.Parse(name);
+
+    private static readonly NameTable<GruVariant> GruVariantNames = new NameTable<GruVariant>("gru_variant", otherwise: GruVariant.ResetBefore)
+        .Add(GruVariant.ResetAfter, "reset_after")
+        .Add(GruVariant.ResetBefore, "reset_before");
 
     /// <summary>Gate rows per hidden unit: 4 for LSTM, 3 for GRU, 1 for an RNN.</summary>
     public static int GateCount(this RnnCellKind cell) => cell switch

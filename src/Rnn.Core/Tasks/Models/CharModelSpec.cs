@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace GpuRnn.Tasks;
@@ -93,41 +92,24 @@ public sealed record CharModelSpec(
             ["recurrent_init"] = RecurrentInit.ToName(),
             ["forget_bias"] = ForgetBias,
         };
-        // Written only when set, as in the task spec, so a model without them keeps the older form.
-        if (LayerNorm) o["layer_norm"] = true;
-        if (Zoneout > 0) o["zoneout"] = Zoneout;
-        if (ZoneoutCell > 0) o["zoneout_cell"] = ZoneoutCell;
-        if (CellClip > 0) o["cell_clip"] = CellClip;
+        JsonFields.AddCellOptions(o, LayerNorm, Zoneout, ZoneoutCell, CellClip);
         return o.ToJsonString();
     }
 
     /// <summary>Reads <see cref="ToJson"/>'s form.</summary>
     /// <exception cref="InvalidDataException">Not such an object, or a field is missing or invalid.</exception>
-    public static CharModelSpec FromJson(string json)
-    {
-        try
-        {
-            var o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException("the model spec is not a JSON object");
-            T Get<T>(string key) => o[key] is { } node ? node.GetValue<T>() : throw new InvalidDataException($"the model spec has no '{key}'");
-            T Optional<T>(string key, T absent) => o[key] is { } node ? node.GetValue<T>() : absent;
-            return new CharModelSpec(
-                RnnNames.ParseCell(Get<string>("cell")),
-                Get<int>("vocab_size"),
-                Get<int>("embedding_size"),
-                Get<int>("hidden_size"),
-                Get<int>("num_layers"),
-                Get<double>("dropout"),
-                RnnNames.ParseGruVariant(Get<string>("gru_variant")),
-                RecurrentInitializer.Parse(Get<string>("recurrent_init")),
-                Get<bool>("forget_bias"),
-                Optional("layer_norm", false),
-                Optional("zoneout", 0.0),
-                Optional("zoneout_cell", 0.0),
-                Optional("cell_clip", 0.0)).Validate();
-        }
-        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException)
-        {
-            throw new InvalidDataException($"the model spec is invalid: {e.Message}");
-        }
-    }
+    public static CharModelSpec FromJson(string json) => JsonFields.Read(json, "the model spec", f => new CharModelSpec(
+        RnnNames.ParseCell(f.Get<string>("cell")),
+        f.Get<int>("vocab_size"),
+        f.Get<int>("embedding_size"),
+        f.Get<int>("hidden_size"),
+        f.Get<int>("num_layers"),
+        f.Get<double>("dropout"),
+        RnnNames.ParseGruVariant(f.Get<string>("gru_variant")),
+        RecurrentInitializer.Parse(f.Get<string>("recurrent_init")),
+        f.Get<bool>("forget_bias"),
+        f.Optional("layer_norm", false),
+        f.Optional("zoneout", 0.0),
+        f.Optional("zoneout_cell", 0.0),
+        f.Optional("cell_clip", 0.0)).Validate());
 }

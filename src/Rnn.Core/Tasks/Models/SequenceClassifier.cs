@@ -7,20 +7,17 @@ namespace GpuRnn.Tasks;
 /// or the mean of its outputs over the sequence's steps; a linear layer <c>output</c> [K, D*H]
 /// maps it to K logits, or to the value.
 /// </summary>
-public sealed class SequenceClassifier : TaskModel
+public sealed class SequenceClassifier : EncoderModel
 {
     private readonly SoftmaxCrossEntropyLoss _loss;
     private readonly Tensor _squaredError;
 
     /// <summary>Creates the model for a spec of a <see cref="TaskModelFamily.Classifier"/> task (classify, adding).</summary>
-    public SequenceClassifier(IBackend backend, TaskSpec spec, ulong seed = 0, DType dtype = DType.Float32) : base(backend, spec, dtype, seed)
+    public SequenceClassifier(IBackend backend, TaskSpec spec, ulong seed = 0, DType dtype = DType.Float32)
+        : base(backend, spec, dtype, seed, TaskModelFamily.Classifier, "sequence classifier")
     {
-        if (TaskRegistry.Get(spec.Task).Family != TaskModelFamily.Classifier)
-            throw new ArgumentException($"a sequence classifier serves {TaskRegistry.NamesOf(TaskModelFamily.Classifier)}, not {spec.Task.ToName()}");
         try
         {
-            // The encoder is registered without a name: its layers are the model's embedding and rnn, as PyTorch would name them.
-            Encoder = RegisterModule("", new SequenceEncoder(backend, spec.Rnn, spec.InputVocabulary?.Count ?? 0, dtype, seed, spec.Dropout, spec.RecurrentInit, spec.ForgetBias));
             Output = RegisterModule("output", new Linear(backend, spec.Rnn.OutputSize, spec.OutputSize, dtype, CounterRng.Hash(seed, 4)));
             _loss = new SoftmaxCrossEntropyLoss(backend, dtype);
             _squaredError = backend.Allocate(new Shape(1), dtype);
@@ -30,11 +27,7 @@ public sealed class SequenceClassifier : TaskModel
             Dispose();
             throw;
         }
-        AddStack(Encoder.Rnn);
     }
-
-    /// <summary>Embedding (for tokens) and recurrent stack.</summary>
-    public SequenceEncoder Encoder { get; }
 
     /// <summary>The map from the pooled vector [B, D*H] to logits or the value [B, K].</summary>
     public Linear Output { get; }
@@ -86,11 +79,9 @@ public sealed class SequenceClassifier : TaskModel
         var lengths = SequenceBatch.Lengths(examples);
         var spec = Spec;
         var width = spec.Rnn.OutputSize;
-        var tokens = spec.TokenInputs ? SequenceBatch.Tokens(examples, steps) : null;
-        var features = spec.TokenInputs ? null : SequenceBatch.Features(examples, steps, spec.FeatureSize);
         // One scope owns the pass's temporaries (outputs of the stack, buffers, masks).
         using var scope = new TensorScope();
-        var output = scope.Own(WithDropout(Encoder.Rnn, () => Encoder.Forward(tokens, features, steps, batch, lengths, training: training)));
+        var output = scope.Own(Encode(examples, steps, lengths, training));
         var pooled = scope.Allocate(Backend, new Shape(batch, width), DType);
         var scale = scope.Own(spec.Pooling == Pooling.Mean ? InverseLengths(lengths, width) : null);
         Pool(output, pooled, scale, steps, batch);

@@ -7,17 +7,14 @@ namespace GpuRnn.Tasks;
 /// and an output layer: a full softmax (<c>output.weight</c> [V, D*H]) or a class-based one.
 /// Targets of -1 (padding, steps that are not scored) add nothing to the loss.
 /// </summary>
-public sealed class SequenceTagger : TaskModel
+public sealed class SequenceTagger : EncoderModel
 {
     /// <summary>Creates the model for a spec of a <see cref="TaskModelFamily.Tagger"/> task (tag, copy, wordlm).</summary>
-    public SequenceTagger(IBackend backend, TaskSpec spec, ulong seed = 0, DType dtype = DType.Float32) : base(backend, spec, dtype, seed)
+    public SequenceTagger(IBackend backend, TaskSpec spec, ulong seed = 0, DType dtype = DType.Float32)
+        : base(backend, spec, dtype, seed, TaskModelFamily.Tagger, "sequence tagger")
     {
-        if (TaskRegistry.Get(spec.Task).Family != TaskModelFamily.Tagger)
-            throw new ArgumentException($"a sequence tagger serves {TaskRegistry.NamesOf(TaskModelFamily.Tagger)}, not {spec.Task.ToName()}");
         try
         {
-            // The encoder is registered without a name: its layers are the model's embedding and rnn, as PyTorch would name them.
-            Encoder = RegisterModule("", new SequenceEncoder(backend, spec.Rnn, spec.InputVocabulary?.Count ?? 0, dtype, seed, spec.Dropout, spec.RecurrentInit, spec.ForgetBias));
             Module head = spec.Softmax == SoftmaxKind.Class
                 ? new ClassBasedSoftmax(backend, spec.Rnn.OutputSize, WordClasses.FromClassOf(spec.WordClasses!, spec.OutputSize), dtype, "output", CounterRng.Hash(seed, 4))
                 : new FullSoftmaxHead(backend, spec.Rnn.OutputSize, spec.OutputSize, dtype, "output", CounterRng.Hash(seed, 4));
@@ -28,11 +25,7 @@ public sealed class SequenceTagger : TaskModel
             Dispose();
             throw;
         }
-        AddStack(Encoder.Rnn);
     }
-
-    /// <summary>Embedding (for tokens) and recurrent stack.</summary>
-    public SequenceEncoder Encoder { get; }
 
     /// <summary>The output layer.</summary>
     public ISoftmaxHead Head { get; }
@@ -82,10 +75,7 @@ public sealed class SequenceTagger : TaskModel
     private RnnOutput Forward(IReadOnlyList<SequenceExample> examples, int steps, bool training)
     {
         ThrowIfDisposed();
-        var batch = examples.Count;
-        var tokens = Spec.TokenInputs ? SequenceBatch.Tokens(examples, steps) : null;
-        var features = Spec.TokenInputs ? null : SequenceBatch.Features(examples, steps, Spec.FeatureSize);
-        return WithDropout(Encoder.Rnn, () => Encoder.Forward(tokens, features, steps, batch, SequenceBatch.Lengths(examples), training: training));
+        return Encode(examples, steps, SequenceBatch.Lengths(examples), training);
     }
 
     private LossStats Run(IReadOnlyList<SequenceExample> examples, bool training)
