@@ -92,18 +92,10 @@ public sealed class CaptionTask() : SequenceTask("caption", TaskKind.Caption, Sc
     public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int[][] outputs, int beam)
     {
         var spec = model.Spec;
-        var right = 0;
-        var mistakes = new List<string>();
-        for (var i = 0; i < examples.Count; i++)
-        {
-            if (outputs[i].AsSpan().SequenceEqual(examples[i].Output)) right++;
-            else if (mistakes.Count < 5)
-                mistakes.Add($"  {Text(spec, outputs[i])} (expected {Text(spec, examples[i].Output!)}){(examples[i].Line > 0 ? $", line {examples[i].Line}" : "")}");
-        }
-        var exact = (double)right / examples.Count;
+        var match = ExactMatch.Of(examples, outputs, (e, output) => $"  {Text(spec, output)} (expected {Text(spec, e.Output!)}){(e.Line > 0 ? $", line {e.Line}" : "")}");
         var bleu = Bleu.Score(outputs, examples.Select(e => e.Output!).ToList());
-        var summary = I($"exact match {100 * exact:F1}% ({right} of {examples.Count}, {(beam > 1 ? $"beam {beam}" : "greedy")}), BLEU-4 {100 * bleu:F1}, loss {loss.Loss:F4} nats per token, token accuracy {100 * loss.Accuracy:F1}% (teacher forcing)");
-        return new TaskReport(loss, summary, mistakes.Count > 0 ? ["some mistakes:", .. mistakes] : [], exact);
+        var summary = match.Describe(beam) + I($", BLEU-4 {100 * bleu:F1}, loss {loss.Loss:F4} nats per token, token accuracy {100 * loss.Accuracy:F1}% (teacher forcing)");
+        return new TaskReport(loss, summary, match.Mistakes, match.Score);
     }
 
     /// <inheritdoc/>

@@ -80,18 +80,11 @@ public sealed class Seq2SeqTask() : SequenceTask("seq2seq", TaskKind.Seq2Seq, Nu
     public override TaskReport Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, LossStats loss, int[][] outputs, int beam)
     {
         var spec = model.Spec;
-        var right = 0;
-        var mistakes = new List<string>();
-        for (var i = 0; i < examples.Count; i++)
-        {
-            if (outputs[i].AsSpan().SequenceEqual(examples[i].Output)) right++;
-            else if (mistakes.Count < 5)
-                mistakes.Add($"  {spec.InputVocabulary!.Text(examples[i].Tokens!, spec.InputTokenization)} -> {spec.OutputVocabulary!.Text(outputs[i], spec.OutputTokenization)} " +
-                    $"(expected {spec.OutputVocabulary!.Text(examples[i].Output!, spec.OutputTokenization)})");
-        }
-        var exact = (double)right / examples.Count;
-        var summary = I($"exact match {100 * exact:F1}% ({right} of {examples.Count}, {(beam > 1 ? $"beam {beam}" : "greedy")}), loss {loss.Loss:F4} nats per token, token accuracy {100 * loss.Accuracy:F1}% (teacher forcing)");
-        return new TaskReport(loss, summary, mistakes.Count > 0 ? ["some mistakes:", .. mistakes] : [], exact);
+        var match = ExactMatch.Of(examples, outputs, (e, output) =>
+            $"  {spec.InputVocabulary!.Text(e.Tokens!, spec.InputTokenization)} -> {spec.OutputVocabulary!.Text(output, spec.OutputTokenization)} " +
+            $"(expected {spec.OutputVocabulary!.Text(e.Output!, spec.OutputTokenization)})");
+        var summary = match.Describe(beam) + I($", loss {loss.Loss:F4} nats per token, token accuracy {100 * loss.Accuracy:F1}% (teacher forcing)");
+        return new TaskReport(loss, summary, match.Mistakes, match.Score);
     }
 
     /// <inheritdoc/>
