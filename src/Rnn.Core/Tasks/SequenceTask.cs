@@ -87,6 +87,13 @@ public abstract partial class SequenceTask(string name, TaskKind kind, string bu
     /// <summary>The model this task trains.</summary>
     public TaskModelFamily Family => family;
 
+    /// <summary>
+    /// The family whose ONNX graph the task's models export as: by default <see cref="Family"/>; a
+    /// language model whose model is of another family (wordlm, a tagger) exports as a step graph
+    /// with states in and out, as the character model does.
+    /// </summary>
+    public virtual TaskModelFamily ExportFamily => Family;
+
     /// <summary>The options of <c>gpurnn train</c> that apply to this task.</summary>
     public virtual TaskOptions Options => TaskOptions.None;
 

@@ -7,6 +7,9 @@ namespace GpuRnn.Tasks;
 /// </summary>
 public sealed class WordLmTask() : SequenceTask("wordlm", TaskKind.WordLm, SyntheticWords.Name, TaskModelFamily.Tagger)
 {
+    /// <summary>A tagger by its model, a language model by its use: it exports as a step graph.</summary>
+    public override TaskModelFamily ExportFamily => TaskModelFamily.CharLm;
+
     /// <inheritdoc/>
     public override TaskOptions Options => TaskOptions.Tokenize | TaskOptions.Softmax | TaskOptions.Window;
 

@@ -21,8 +21,9 @@ public static class LanguageModelGraph
         ArgumentNullException.ThrowIfNull(stateDict);
         spec.Validate();
         // The character model's family names its output layer decoder.*; wordlm (a tagger) names it output.*.
-        var character = TaskRegistry.Get(spec.Task).Family == TaskModelFamily.CharLm;
-        if (!character && spec.Task != TaskKind.WordLm)
+        var task = TaskRegistry.Get(spec.Task);
+        var character = task.Family == TaskModelFamily.CharLm;
+        if (task.ExportFamily != TaskModelFamily.CharLm)
             throw new ArgumentException($"a language-model graph is for charlm or wordlm, not {spec.Task.ToName()}");
         if (!spec.TokenInputs) throw new ArgumentException("a language model reads tokens");
         var rnn = spec.Rnn;

@@ -33,8 +33,7 @@ public static class ModelGraphs
         var state = spec.Cell == RnnCellKind.Lstm ? "h0, c0" : "h0";
         var newState = spec.Cell == RnnCellKind.Lstm ? "hn, cn" : "hn";
         var layers = $"[{spec.NumLayers}, B, {spec.HiddenSize}]";
-        // wordlm is a tagger by its model, but a language model by its use: it exports as a step graph.
-        var family = spec.Task == TaskKind.WordLm ? TaskModelFamily.CharLm : TaskRegistry.Get(spec.Task).Family;
+        var family = TaskRegistry.Get(spec.Task).ExportFamily;
         var scores = TaskRegistry.Get(spec.Task).Family == TaskModelFamily.CharLm ? "logits" : "log_probabilities";
         return family switch
         {
