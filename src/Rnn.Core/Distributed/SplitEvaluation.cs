@@ -21,56 +21,65 @@ public static class SplitEvaluation
 
     /// <summary>
     /// The summed loss statistics of <paramref name="model"/> over <paramref name="examples"/> in
-    /// batches of <paramref name="batch"/>: <see cref="TaskModel.Evaluate"/>'s result, with the
-    /// batches spread over the ranks.
+    /// batches of <paramref name="batch"/> (<see cref="TaskModel.Evaluate"/>'s result) and, per
+    /// example, <paramref name="compute"/>'s outputs over the whole list (or null when it has none),
+    /// the batches and the blocks spread over the ranks. <paramref name="compute"/> must give the
+    /// same outputs for a block as for the whole list's examples of the block (true of chunked
+    /// prediction whose chunk divides <see cref="Block"/>).
     /// </summary>
     /// <exception cref="InvalidDataException">The ranks were given different examples.</exception>
-    public static LossStats Loss(TaskModel model, IReadOnlyList<SequenceExample> examples, int batch, ICommunicator? communicator)
+    public static (LossStats Loss, int[][]? Outputs) Evaluate(TaskModel model, IReadOnlyList<SequenceExample> examples, int batch,
+        ICommunicator? communicator, Func<IReadOnlyList<SequenceExample>, int[][]?> compute)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(examples);
-        if (communicator is null || communicator.Size == 1) return model.Evaluate(examples, batch);
+        ArgumentNullException.ThrowIfNull(compute);
+        if (communicator is null || communicator.Size == 1) return (model.Evaluate(examples, batch), compute(examples));
         if (batch <= 0) throw new ArgumentException($"batch size must be positive, got {batch}");
         CheckSameExamples(examples, communicator);
+        return (Loss(model, examples, batch, communicator), Outputs(examples, communicator, compute));
+    }
+
+    // The very batches of TaskModel.Evaluate, batch b on rank b mod P.
+    private static LossStats Loss(TaskModel model, IReadOnlyList<SequenceExample> examples, int batch, ICommunicator communicator)
+    {
         var (rank, size) = (communicator.Rank, communicator.Size);
         var batches = (examples.Count + batch - 1) / batch;
         // [batches, 3]: loss sum, correct, count; zero where another rank computes the batch, and
         // x + 0 is x, so the rank-order sum hands every rank each batch's own bits.
         var sums = new double[checked(batches * 3)];
-        for (var b = rank; b < batches; b += size)
+        var b = 0;
+        foreach (var chunk in TaskModel.Batches(examples, batch))
         {
-            var stats = model.EvaluateBatch(Slice(examples, b * batch, batch));
-            (sums[3 * b], sums[3 * b + 1], sums[3 * b + 2]) = (stats.LossSum, stats.Correct, stats.Count);
+            if (b % size == rank)
+            {
+                var stats = model.EvaluateBatch(chunk);
+                (sums[3 * b], sums[3 * b + 1], sums[3 * b + 2]) = (stats.LossSum, stats.Correct, stats.Count);
+            }
+            b++;
         }
         communicator.SumInPlace(sums);
         var total = default(LossStats);
-        for (var b = 0; b < batches; b++) total += new LossStats(sums[3 * b], sums[3 * b + 1], (long)sums[3 * b + 2]);
+        for (var j = 0; j < batches; j++) total += new LossStats(sums[3 * j], sums[3 * j + 1], (long)sums[3 * j + 2]);
         return total;
     }
 
-    /// <summary>
-    /// Per example, <paramref name="compute"/>'s outputs over the whole list (or null when it has
-    /// none), each rank computing its blocks. <paramref name="compute"/> must give the same outputs
-    /// for a block as for the whole list's examples of the block (true of chunked prediction whose
-    /// chunk divides <see cref="Block"/>).
-    /// </summary>
-    public static int[][]? Outputs(IReadOnlyList<SequenceExample> examples, ICommunicator? communicator, Func<IReadOnlyList<SequenceExample>, int[][]?> compute)
+    // Block k of Block examples on rank k mod P, then shared.
+    private static int[][]? Outputs(IReadOnlyList<SequenceExample> examples, ICommunicator communicator, Func<IReadOnlyList<SequenceExample>, int[][]?> compute)
     {
-        ArgumentNullException.ThrowIfNull(examples);
-        ArgumentNullException.ThrowIfNull(compute);
-        if (communicator is null || communicator.Size == 1) return compute(examples);
-        CheckSameExamples(examples, communicator);
         var (rank, size, n) = (communicator.Rank, communicator.Size, examples.Count);
         var mine = new int[n][];
         var any = 0.0;
-        for (var start = rank * Block; start < n; start += size * Block)
+        var k = 0;
+        foreach (var block in TaskModel.Batches(examples, Block))
         {
-            var outputs = compute(Slice(examples, start, Block));
+            if (k++ % size != rank) continue;
+            var outputs = compute(block);
             if (outputs is null) continue;
-            if (outputs.Length != Math.Min(Block, n - start))
-                throw new InvalidOperationException($"the task gave {outputs.Length} outputs for {Math.Min(Block, n - start)} examples");
+            if (outputs.Length != block.Count)
+                throw new InvalidOperationException($"the task gave {outputs.Length} outputs for {block.Count} examples");
             any = 1;
-            outputs.CopyTo(mine, start);
+            outputs.CopyTo(mine, (k - 1) * Block);
         }
         // Rank 0 always holds block 0, so the sum is positive exactly when the task has outputs.
         var flag = new[] { any };
@@ -96,13 +105,6 @@ public static class SplitEvaluation
             for (var t = 0; t < result[i].Length; t++) result[i][t] = (int)tokens[offsets[i] + t];
         }
         return result;
-    }
-
-    private static SequenceExample[] Slice(IReadOnlyList<SequenceExample> examples, int start, int count)
-    {
-        var chunk = new SequenceExample[Math.Min(count, examples.Count - start)];
-        for (var j = 0; j < chunk.Length; j++) chunk[j] = examples[start + j];
-        return chunk;
     }
 
     // Ranks that read different files (another copy on another machine) would split examples that do

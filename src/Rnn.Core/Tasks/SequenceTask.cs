@@ -194,8 +194,7 @@ public abstract partial class SequenceTask(string name, TaskKind kind, string bu
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(examples);
-        var loss = SplitEvaluation.Loss(model, examples, batch, communicator);
-        var outputs = SplitEvaluation.Outputs(examples, communicator, part => EvaluationOutputs(model, part, beam));
+        var (loss, outputs) = SplitEvaluation.Evaluate(model, examples, batch, communicator, part => EvaluationOutputs(model, part, beam));
         return outputs is null ? Evaluate(model, examples, loss, beam) : Evaluate(model, examples, loss, outputs, beam);
     }
 
@@ -203,7 +202,7 @@ public abstract partial class SequenceTask(string name, TaskKind kind, string bu
     /// Per example, what the model outputs that this task's judgement reads: the predicted class
     /// (one value), the predicted tag of every step, the decoded tokens; null (the default) for a
     /// task judged by its loss alone. Computed apart from the judgement, so that the ranks of a job
-    /// can each compute a share (<see cref="SplitEvaluation.Outputs"/>); the outputs of a block of
+    /// can each compute a share (<see cref="SplitEvaluation.Evaluate"/>); the outputs of a block of
     /// examples must equal those of the same examples within the whole list.
     /// </summary>
     /// <param name="model">The model (not changed).</param>

@@ -63,10 +63,10 @@ public sealed class MpiEvalCommandTests : IDisposable
         using var model = TaskRegistry.Get("classify").CreateModel(backend, spec, (ulong)rng.Next(), DType.Float32);
         var examples = data.Validation.Take(rng.Next(70, 140)).ToList();
         var batch = rng.Next(3, 9);
-        Assert.Equal(model.Evaluate(examples, batch), SplitEvaluation.Loss(model, examples, batch, SingleProcessCommunicator.Instance));
-        var outputs = SplitEvaluation.Outputs(examples, SingleProcessCommunicator.Instance, part => TaskRegistry.Get("classify").EvaluationOutputs(model, part, 1));
+        var (loss, outputs) = SplitEvaluation.Evaluate(model, examples, batch, SingleProcessCommunicator.Instance, part => TaskRegistry.Get("classify").EvaluationOutputs(model, part, 1));
+        Assert.Equal(model.Evaluate(examples, batch), loss);
         Assert.Equal(examples.Count, outputs!.Length);
-        Assert.Null(SplitEvaluation.Outputs(examples, SingleProcessCommunicator.Instance, _ => null));
+        Assert.Null(SplitEvaluation.Evaluate(model, examples, batch, SingleProcessCommunicator.Instance, _ => null).Outputs);
     }
 
     // The report's lines: "evaluated ..." and the details after it, without Open MPI's terminal sequences.
