@@ -13,7 +13,8 @@ public static class TrainingJob
     /// <param name="Seed">Seed of the weights, the data order and the dropout masks.</param>
     /// <param name="CheckpointEvery">Steps between checkpoints (0: none before the end).</param>
     /// <param name="Dropout">Dropout between layers and before the output.</param>
-    public sealed record Settings(string Task, int Batch, long Steps, ulong Seed, int CheckpointEvery = 0, double Dropout = 0);
+    /// <param name="Optimizer"><c>adam</c> (learning rate 0.01) or <c>sgd</c> (momentum 0.9, learning rate 0.1).</param>
+    public sealed record Settings(string Task, int Batch, long Steps, ulong Seed, int CheckpointEvery = 0, double Dropout = 0, string Optimizer = "adam");
 
     /// <summary>A model and its trainer; disposing frees both.</summary>
     public sealed class Run(TaskModel model, Trainer trainer) : IDisposable
@@ -40,7 +41,13 @@ public static class TrainingJob
         var model = TaskModels.Create(backend, spec, settings.Seed);
         try
         {
-            return new Run(model, new Trainer(model, data, new OptimizerConfig(), new LearningRateSchedule(0.01), options, communicator));
+            var (optimizer, rate) = settings.Optimizer switch
+            {
+                "adam" => (new OptimizerConfig(), 0.01),
+                "sgd" => (new OptimizerConfig(OptimizerKind.Sgd, Momentum: 0.9), 0.1),
+                _ => throw new ArgumentException($"unknown optimizer '{settings.Optimizer}'; expected adam or sgd"),
+            };
+            return new Run(model, new Trainer(model, data, optimizer, new LearningRateSchedule(rate), options, communicator));
         }
         catch
         {

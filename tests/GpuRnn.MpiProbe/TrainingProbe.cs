@@ -6,7 +6,7 @@ using GpuRnn.Cpu;
 namespace GpuRnn.MpiProbe;
 
 /// <summary>
-/// <c>train FOLDER TASK BATCH STEPS SEED [--resume PATH] [--checkpoint-every K] [--kill RANK@STEP] [--dropout P] [--mismatch]</c>:
+/// <c>train FOLDER TASK BATCH STEPS SEED [--resume PATH] [--checkpoint-every K] [--kill RANK@STEP] [--dropout P] [--optimizer adam|sgd] [--mismatch]</c>:
 /// one rank of a data-parallel <see cref="TrainingJob"/> on the CPU backend (one thread). Each rank
 /// writes the losses it saw (<c>losses.RANK.txt</c>) and its final weights (<c>weights.RANK.bin</c>);
 /// rank 0 writes the checkpoints (<c>stepK.safetensors</c>, <c>final.safetensors</c>) through the
@@ -20,7 +20,8 @@ internal static class TrainingProbe
         // --mismatch: every rank but 0 is started with the next seed, as a job whose ranks were given different options.
         var seed = ulong.Parse(args[5], CultureInfo.InvariantCulture) + (args.Contains("--mismatch") && comm.Rank > 0 ? 1UL : 0);
         var settings = new TrainingJob.Settings(args[2], Int(args[3]), Int(args[4]), seed,
-            Int(Option(args, "--checkpoint-every") ?? "0"), double.Parse(Option(args, "--dropout") ?? "0", CultureInfo.InvariantCulture));
+            Int(Option(args, "--checkpoint-every") ?? "0"), double.Parse(Option(args, "--dropout") ?? "0", CultureInfo.InvariantCulture),
+            Option(args, "--optimizer") ?? "adam");
         var kill = Option(args, "--kill")?.Split('@').Select(Int).ToArray();
         using var backend = new CpuBackend(threads: 1);
         TrainingJob.Run run;
