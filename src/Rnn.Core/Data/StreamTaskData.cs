@@ -135,8 +135,10 @@ public sealed class StreamTaskData : TaskData
             HostTensor? cell = null;
             if (_state.Cell is not null && (!byName.TryGetValue(CharLmTask.CellName, out cell) || cell.Shape != Global(_state.Cell.Shape)))
                 throw new InvalidDataException($"checkpoint: the carried cell state is missing or not {Global(_state.Cell.Shape)}");
-            _state.Hidden.CopyFrom(_parallel.ShareOfBatch(hidden.ConvertTo(_state.Hidden.DType)));
-            _state.Cell?.CopyFrom(_parallel.ShareOfBatch(cell!.ConvertTo(_state.Cell.DType)));
+            hidden = FiniteCheck.Converted(hidden, _state.Hidden.DType, $"'{CharLmTask.HiddenName}'", "checkpoint");
+            if (_state.Cell is not null) cell = FiniteCheck.Converted(cell!, _state.Cell.DType, $"'{CharLmTask.CellName}'", "checkpoint");
+            _state.Hidden.CopyFrom(_parallel.ShareOfBatch(hidden));
+            _state.Cell?.CopyFrom(_parallel.ShareOfBatch(cell!));
         }
 
         private Shape Global(Shape mine) => new(mine[0], _options.Batch, mine[2]);

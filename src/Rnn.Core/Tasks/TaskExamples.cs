@@ -105,7 +105,7 @@ public static class TaskExamples
             {
                 var tab = line.IndexOf('\t');
                 if (tab < 0) throw DataFile.Error(source, number, "expected target<TAB>v1,m1 v2,m2 ... but the line has no tab");
-                if (!DataFile.TryNumber(line[..tab], out value)) throw DataFile.Error(source, number, $"the target '{line[..tab].Trim()}' is not a finite number");
+                if (!DataFile.TryNumber(line[..tab], out value)) throw DataFile.Error(source, number, $"the target '{line[..tab].Trim()}' is {DataFile.NumberProblem(line[..tab])}");
                 text = line[(tab + 1)..];
             }
             var steps = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
@@ -114,8 +114,13 @@ public static class TaskExamples
             for (var t = 0; t < steps.Length; t++)
             {
                 var parts = steps[t].Split(',');
-                if (parts.Length != 2 || !DataFile.TryNumber(parts[0], out features[t * 2]) || !DataFile.TryNumber(parts[1], out features[t * 2 + 1]))
+                if (parts.Length != 2)
                     throw DataFile.Error(source, number, $"step {t + 1} is '{steps[t]}', not value,marker (two numbers and a comma)");
+                for (var k = 0; k < 2; k++)
+                {
+                    if (!DataFile.TryNumber(parts[k], out features[t * 2 + k]))
+                        throw DataFile.Error(source, number, $"step {t + 1} is '{steps[t]}', whose {(k == 0 ? "value" : "marker")} '{parts[k].Trim()}' is {DataFile.NumberProblem(parts[k])}");
+                }
                 if (features[t * 2 + 1] is not (0 or 1))
                     throw DataFile.Error(source, number, $"step {t + 1} is '{steps[t]}', whose marker {parts[1].Trim()} is not 0 or 1");
             }

@@ -139,16 +139,18 @@ public abstract class TrainingLoop : IDisposable
         ArgumentNullException.ThrowIfNull(saved);
         var state = new Dictionary<string, HostTensor>();
         foreach (var (name, tensor) in saved) state[name] = tensor;
+        var values = new List<(Tensor Target, HostTensor Value)>();
         foreach (var (name, tensor) in Optimizer.State)
         {
             if (!state.TryGetValue(name, out var value))
                 throw new InvalidDataException($"checkpoint: optimizer state '{name}' is missing");
             if (value.Shape != tensor.Shape)
                 throw new InvalidDataException($"checkpoint: optimizer state '{name}' has shape {value.Shape} but {tensor.Shape} was expected");
-            tensor.CopyFrom(value.ConvertTo(tensor.DType));
+            values.Add((tensor, FiniteCheck.Converted(value, tensor.DType, $"optimizer state '{name}'", "checkpoint")));
         }
         if (state.Count != Optimizer.State.Count)
             throw new InvalidDataException($"checkpoint: has {state.Count} optimizer state tensors but {Optimizer.Config.Kind} keeps {Optimizer.State.Count}");
+        foreach (var (target, value) in values) target.CopyFrom(value);
         Optimizer.StepCount = optimizerStep;
         Step = step;
     }

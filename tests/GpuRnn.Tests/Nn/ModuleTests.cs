@@ -136,6 +136,27 @@ public class ModuleTests
     }
 
     [Fact]
+    public void AFloat64ValueThatOverflowsTheFloat32ModelIsRefusedNamingItAndCopiesNothing()
+    {
+        var rng = TestRandom.Create();
+        var (root, _, _, _, _, names) = Tree(rng);
+        using (root)
+        {
+            var before = root.StateDict();
+            // Float64 copies of other values (every other tensor converts fine), one element beyond float32's range.
+            var dict = before.ToDictionary(kv => kv.Key, kv => HostTensor.FromArray(kv.Value.AsFloat32().Select(v => 2.0 * v).ToArray(), kv.Value.Shape));
+            var name = names[rng.Next(names.Length)];
+            var values = dict[name].AsFloat64().ToArray();
+            var index = rng.Next(values.Length);
+            values[index] = (rng.Next(2) == 0 ? -1 : 1) * 1e39;
+            dict[name] = HostTensor.FromArray(values, dict[name].Shape);
+            var e = Assert.Throws<InvalidDataException>(() => root.LoadStateDict(dict, source: "w.safetensors"));
+            Assert.Equal($"w.safetensors: tensor '{name}'{GpuRnn.IO.FiniteCheck.FormatIndex(dict[name].Shape, index)} is {values[index]:R}, which overflows float32, the model's dtype; inputs must be finite numbers there", e.Message);
+            AssertValues(before, root);
+        }
+    }
+
+    [Fact]
     public void StrictLoadingNamesAnUnexpectedTensor()
     {
         var (root, _, _, _, _, _) = Tree(TestRandom.Create());

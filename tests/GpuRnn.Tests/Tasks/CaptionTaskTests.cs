@@ -61,6 +61,7 @@ public sealed class CaptionTaskTests : IDisposable
         Assert.Equal("data file 'x.tsv', line 1: expected 4 features but found 2", Error("1,2\tx\n", featureSize: 4));
         Assert.Equal("data file 'x.tsv', line 1: feature 2 is 'inf', not a finite number", Error("1,inf\tx\n"));
         Assert.Equal("data file 'x.tsv', line 1: feature 2 is '', not a finite number", Error("1,,2\tx\n"));
+        Assert.Equal("data file 'x.tsv', line 2: feature 1 is '1e39', beyond float32's range (at most 3.4028235E+38 in magnitude)", Error("1,2\tx\n1e39,2\ty\n"));
         Assert.Equal("data file 'x.tsv', line 1: the caption is empty (expected at least one word after the tab)", Error("1,2\t \n"));
         Assert.Equal("data file 'x.tsv', line 1: expected f1,f2,...,fF<TAB>caption but the line has no tab", Error("1,2 a cat\n"));
         Assert.Equal("data file 'x.tsv', line 1: expected f1,f2,...,fF<TAB>caption but the line has 3 tab-separated fields", Error("1,2\ta\tb\n"));

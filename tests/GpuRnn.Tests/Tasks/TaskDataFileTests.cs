@@ -51,6 +51,9 @@ public sealed class TaskDataFileTests : IDisposable
     [InlineData("c.csv", "id,label,x\na,1,0.5\na,1,0.5,7\n", "line 3: expected 3 fields")]
     [InlineData("c.csv", "a,1,0.5\na,1,zero\n", "line 2: feature 1 is 'zero', not a finite number")]
     [InlineData("c.csv", "a,1,0.5\na,1,NaN\n", "line 2: feature 1 is 'NaN', not a finite number")]
+    [InlineData("c.csv", "a,1,0.5\na,1,-4e38\n", "line 2: feature 1 is '-4e38', beyond float32's range (at most 3.4028235E+38 in magnitude)")]
+    [InlineData("c.csv", "a,1,1e39\na,1,0.5\n", "line 1: feature 1 is '1e39', beyond float32's range")]
+    [InlineData("c.csv", "a,1,NaN\na,1,0.5\n", "line 1: feature 1 is 'NaN', not a finite number")]
     [InlineData("c.csv", "a,1,0.5\nb,1,0.5\na,1,0.5\n", "line 3: sequence 'a' continues after rows of other sequences")]
     [InlineData("c.csv", "a,1,0.5\na,2,0.5\n", "line 2: sequence 'a' has label '2' here but '1' on line 1")]
     [InlineData("c.tsv", "# only a comment\n\n", "has no examples")]
@@ -103,6 +106,8 @@ public sealed class TaskDataFileTests : IDisposable
         Assert.Equal(0.75, adding[0].Value);
         Assert.Equal([0.5, 1, 0.1, 0, 0.25, 1], adding[0].Features!);
         Assert.Contains("x, line 1: step 2 is '0.1;0', not value,marker", Error(() => TaskExamples.FromAddingLines(DataFile.Lines("0.5,1 0.1;0"), "x", labelled: false)));
+        Assert.Contains("x, line 1: step 1 is '1e39,1', whose value '1e39' is beyond float32's range", Error(() => TaskExamples.FromAddingLines(DataFile.Lines("1e39,1 0.1,0"), "x", labelled: false)));
+        Assert.Contains("x, line 1: the target '-1e300' is beyond float32's range", Error(() => TaskExamples.FromAddingLines(DataFile.Lines("-1e300\t0.5,1 0.1,0"), "x", labelled: true)));
         Assert.Contains("x, line 2: expected target<TAB>", Error(() => TaskExamples.FromAddingLines(DataFile.Lines("1\t0,1 1,1\n0,1 1,1"), "x", labelled: true)));
 
         var copy = TaskExamples.FromSymbolLines(DataFile.Lines("3 1 9 0\t0 0 3 1\n"), "y", labelled: true);

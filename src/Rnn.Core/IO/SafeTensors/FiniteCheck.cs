@@ -18,6 +18,21 @@ internal static class FiniteCheck
         throw new InvalidDataException($"{source}: tensor {name}{FormatIndex(tensor.Shape, index)} is {value}; inputs must be finite numbers (GpuRnn reads no NaN or infinity from a file)");
     }
 
+    /// <summary>
+    /// <paramref name="value"/> in <paramref name="dtype"/>; throws <see cref="InvalidDataException"/>
+    /// naming the tensor and its first element that overflows there (a float64 1e39 read into a
+    /// float32 model would become infinity).
+    /// </summary>
+    public static HostTensor Converted(HostTensor value, DType dtype, string name, string source)
+    {
+        if (value.DType == dtype) return value;
+        var converted = value.ConvertTo(dtype);
+        var index = FirstNonFinite(converted);
+        if (index < 0) return converted;
+        var original = value.ToFloat64Array()[index].ToString("R", CultureInfo.InvariantCulture);
+        throw new InvalidDataException($"{source}: tensor {name}{FormatIndex(value.Shape, index)} is {original}, which overflows {dtype.DisplayName()}, the model's dtype; inputs must be finite numbers there");
+    }
+
     /// <summary>The flat index of the first NaN or infinity, or -1 (integer tensors: -1).</summary>
     public static int FirstNonFinite(HostTensor tensor)
     {

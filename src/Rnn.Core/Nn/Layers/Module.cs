@@ -114,6 +114,7 @@ public abstract class Module : IDisposable
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         var parameters = Parameters;
         var missing = new List<string>();
+        var values = new Dictionary<string, HostTensor>(StringComparer.Ordinal);
         foreach (var p in parameters)
         {
             if (!stateDict.TryGetValue(p.Name, out var value))
@@ -126,6 +127,8 @@ public abstract class Module : IDisposable
                 throw new InvalidDataException($"{source}: tensor '{p.Name}' has shape {value.Shape} but the model expects {p.Value.Shape}");
             if (!value.DType.IsFloatingPoint())
                 throw new InvalidDataException($"{source}: tensor '{p.Name}' is {value.DType.DisplayName()} but a float tensor was expected");
+            // Converted before any parameter is written, so a refused file leaves the model as it was.
+            values[p.Name] = FiniteCheck.Converted(value, p.Value.DType, $"'{p.Name}'", source);
         }
         var known = parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         var unexpected = stateDict.Keys.Where(k => !known.Contains(k)).Order(StringComparer.Ordinal).ToList();
@@ -136,7 +139,7 @@ public abstract class Module : IDisposable
                 (unexpected.Count > 1 ? $" (and {unexpected.Count - 1} more)" : ""));
         }
         foreach (var p in parameters)
-            if (stateDict.TryGetValue(p.Name, out var value)) p.Value.CopyFrom(value.ConvertTo(p.Value.DType));
+            if (values.TryGetValue(p.Name, out var value)) p.Value.CopyFrom(value);
         return new StateDictLoadResult(missing, unexpected);
     }
 

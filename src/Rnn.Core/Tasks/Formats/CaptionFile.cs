@@ -47,7 +47,7 @@ public static class CaptionFile
             for (var i = 0; i < parts.Length; i++)
             {
                 if (!DataFile.TryNumber(parts[i], out features[i]))
-                    throw DataFile.Error(source, number, $"feature {i + 1} is '{parts[i].Trim()}', not a finite number");
+                    throw DataFile.Error(source, number, $"feature {i + 1} is '{parts[i].Trim()}', {DataFile.NumberProblem(parts[i])}");
             }
             featureSize = parts.Length;
             string? caption = null;

@@ -84,7 +84,10 @@ public sealed class ClassificationFile
     {
         var skip = labelled ? 2 : 1;
         if (fields.Length <= skip) return false;
-        for (var i = skip; i < fields.Length; i++) if (!DataFile.TryNumber(fields[i], out _)) return false;
+        // Any number counts here, NaN and 1e39 included, so that a numeric file whose first row has
+        // a bad value gets the numeric reader's error naming it, not a reading as text.
+        for (var i = skip; i < fields.Length; i++)
+            if (!double.TryParse(fields[i].Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)) return false;
         return true;
     }
 
@@ -155,7 +158,7 @@ public sealed class ClassificationFile
             for (var i = skip; i < fields.Length; i++)
             {
                 if (!DataFile.TryNumber(fields[i], out var v))
-                    throw DataFile.Error(source, number, $"feature {i - skip + 1} is '{fields[i].Trim()}', not a finite number");
+                    throw DataFile.Error(source, number, $"feature {i - skip + 1} is '{fields[i].Trim()}', {DataFile.NumberProblem(fields[i])}");
                 rows.Add(v);
             }
             length++;

@@ -57,9 +57,19 @@ public static class DataFile
     /// <summary>Whether a line is skipped: empty, white space only, or a comment starting with '#'.</summary>
     public static bool IsBlankOrComment(string line) => string.IsNullOrWhiteSpace(line) || line.TrimStart().StartsWith('#');
 
-    /// <summary>Parses a finite number written in invariant form.</summary>
+    /// <summary>
+    /// Parses a number written in invariant form that float32 holds as a finite value: the task
+    /// models compute in float32, where 1e39 would become infinity and the loss NaN.
+    /// </summary>
     public static bool TryNumber(string text, out double value) =>
-        double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+        double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value)
+        && Math.Abs(value) <= float.MaxValue;
+
+    /// <summary>Why <see cref="TryNumber"/> refused <paramref name="text"/>, for messages: "not a finite number" or "beyond float32's range (...)".</summary>
+    public static string NumberProblem(string text) =>
+        double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
+            ? $"beyond float32's range (at most {float.MaxValue.ToString("R", CultureInfo.InvariantCulture)} in magnitude)"
+            : "not a finite number";
 
     /// <summary>The source name of a data file in messages: <c>data file 'path'</c>.</summary>
     public static string Describe(string path) => $"data file '{path}'";
