@@ -33,6 +33,7 @@ public static class Program
             ExportCommand.Create(console),
             BenchCommand.Create(console),
         };
+        NumberOptions.Apply(root);
         return CliErrors.Guard(console, () =>
         {
             var parsed = root.Parse(args);

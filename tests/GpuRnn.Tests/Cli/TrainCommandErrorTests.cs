@@ -82,6 +82,23 @@ public sealed class TrainCommandErrorTests : IDisposable
         Assert.Contains(message, line);
     }
 
+    // System.CommandLine's own parse read "1,5" as 15 (thousands separators) and named .NET types
+    // in its refusals; every numeric option now takes one invariant form.
+    [Theory]
+    [InlineData("--lr", "1,5", "--lr expects a number such as 0.005 or 1e-3 (a '.' before the decimals, no thousands separators), got '1,5'")]
+    [InlineData("--dropout", "0,25", "--dropout expects a number such as 0.005 or 1e-3 (a '.' before the decimals, no thousands separators), got '0,25'")]
+    [InlineData("--hidden", "1,024", "--hidden expects a whole number, got '1,024'")]
+    [InlineData("--hidden", "abc", "--hidden expects a whole number, got 'abc'")]
+    [InlineData("--steps", "1e3", "--steps expects a whole number, got '1e3'")]
+    [InlineData("--hidden", "99999999999", "--hidden expects a whole number from -2147483648 to 2147483647, got '99999999999'")]
+    [InlineData("--seed", "-1", "--seed expects a whole number from 0 to 18446744073709551615, got '-1'")]
+    public void ANumberNotInTheInvariantFormIsOneUsageLine(string option, string value, string message)
+    {
+        var line = Gpurnn.Run(["train", "--out", Out, .. TinyWithout(option), option, value]).AssertFailed(ExitCodes.Usage);
+        Assert.Equal($"gpurnn: error: {message} (see 'gpurnn train --help')", line);
+        Assert.False(System.IO.File.Exists(Out));
+    }
+
     /// <summary>The tiny settings without <paramref name="option"/> and its value, so a test can give its own.</summary>
     private static string[] TinyWithout(string option)
     {
