@@ -86,8 +86,7 @@ public sealed class ClassificationFile
         if (fields.Length <= skip) return false;
         // Any number counts here, NaN and 1e39 included, so that a numeric file whose first row has
         // a bad value gets the numeric reader's error naming it, not a reading as text.
-        for (var i = skip; i < fields.Length; i++)
-            if (!double.TryParse(fields[i].Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)) return false;
+        for (var i = skip; i < fields.Length; i++) if (!DataFile.TryAnyNumber(fields[i], out _)) return false;
         return true;
     }
 

@@ -57,17 +57,20 @@ public static class DataFile
     /// <summary>Whether a line is skipped: empty, white space only, or a comment starting with '#'.</summary>
     public static bool IsBlankOrComment(string line) => string.IsNullOrWhiteSpace(line) || line.TrimStart().StartsWith('#');
 
+    /// <summary>Parses any number written in invariant form, NaN, infinity and 1e39 included (the form of a numeric field, not its validity).</summary>
+    public static bool TryAnyNumber(string text, out double value) =>
+        double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+
     /// <summary>
     /// Parses a number written in invariant form that float32 holds as a finite value: the task
     /// models compute in float32, where 1e39 would become infinity and the loss NaN.
     /// </summary>
     public static bool TryNumber(string text, out double value) =>
-        double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value)
-        && Math.Abs(value) <= float.MaxValue;
+        TryAnyNumber(text, out value) && double.IsFinite(value) && Math.Abs(value) <= float.MaxValue;
 
     /// <summary>Why <see cref="TryNumber"/> refused <paramref name="text"/>, for messages: "not a finite number" or "beyond float32's range (...)".</summary>
     public static string NumberProblem(string text) =>
-        double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
+        TryAnyNumber(text, out var value) && double.IsFinite(value)
             ? $"beyond float32's range (at most {float.MaxValue.ToString("R", CultureInfo.InvariantCulture)} in magnitude)"
             : "not a finite number";
 
